@@ -1,0 +1,57 @@
+"""`wordbridge` command line: argparse subcommands only. Each lives in wordbridge.commands.<name> and exposes
+`register(subparsers)`, which adds its parser and sets `func` to a function taking the parsed args."""
+
+import argparse
+import importlib
+import logging
+import sys
+
+from wordbridge import __version__
+from wordbridge.errors import WordbridgeError
+
+COMMAND_MODULES = ("fetch", "prepare", "train", "lr_find", "evaluate", "translate", "devise", "serve", "demo")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wordbridge",
+        description="French->English neural translation and DeViSE image search (the fast.ai NMT + DeViSE lesson).",
+    )
+    parser.add_argument("--version", action="version", version=f"wordbridge {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"wordbridge.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"wordbridge.commands.{name}":
+                continue  # command not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def setup_logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(message)s",
+        stream=sys.stderr,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    setup_logging(args.verbose)
+    try:
+        result = args.func(args)
+    except WordbridgeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return int(result or 0)

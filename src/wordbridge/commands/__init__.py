@@ -1,0 +1,1 @@
+"""One module per CLI subcommand: parse arguments, load config, call ONE library function."""

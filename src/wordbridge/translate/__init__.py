@@ -1,0 +1,1 @@
+"""wordbridge.translate"""
