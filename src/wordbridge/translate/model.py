@@ -1,0 +1,74 @@
+"""The seq2seq model: Encoder + Decoder, built from a ModelConfig and vocabulary sizes alone (checkpoint-friendly).
+
+`forward` is for training only and returns logits at the non-pad target positions; decoding lives in decode.py.
+"""
+
+import dataclasses
+
+import numpy as np
+import torch
+from torch import nn
+
+from wordbridge.config import from_dict, to_dict
+from wordbridge.translate.config import ModelConfig
+from wordbridge.translate.decoder import Decoder
+from wordbridge.translate.encoder import PAD, Encoded, Encoder
+
+BOS, EOS, UNK = 0, 2, 3
+
+
+class Seq2Seq(nn.Module):
+    def __init__(self, cfg: ModelConfig, src_vocab: int, tgt_vocab: int) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.src_vocab, self.tgt_vocab = src_vocab, tgt_vocab
+        self.encoder = Encoder(cfg, src_vocab)
+        self.decoder = Decoder(cfg, tgt_vocab, self.encoder.out_size)
+
+    # ---- construction ----------------------------------------------------------------------------------------
+    def model_args(self) -> dict:
+        """Everything needed to rebuild this model (stored in checkpoints)."""
+        return {"config": to_dict(self.cfg), "src_vocab": self.src_vocab, "tgt_vocab": self.tgt_vocab}
+
+    @classmethod
+    def from_args(cls, args: dict) -> "Seq2Seq":
+        return cls(from_dict(ModelConfig, args["config"], "model"), int(args["src_vocab"]), int(args["tgt_vocab"]))
+
+    def load_embeddings(self, src: np.ndarray | None, tgt: np.ndarray | None) -> None:
+        """Initialise embeddings from prepared vectors (vocab, dim) times emb_scale; the pad row stays zero."""
+        for emb, mat in ((self.encoder.emb, src), (self.decoder.emb, tgt)):
+            if mat is None:
+                continue
+            if tuple(mat.shape) != tuple(emb.weight.shape):
+                raise ValueError(f"embedding matrix {mat.shape} does not match {tuple(emb.weight.shape)}")
+            with torch.no_grad():
+                emb.weight.copy_(torch.from_numpy(np.asarray(mat, dtype=np.float32)) * self.cfg.emb_scale)
+                emb.weight[PAD].zero_()
+
+    # ---- running ---------------------------------------------------------------------------------------------
+    def encode(self, src: torch.Tensor, src_len: torch.Tensor) -> Encoded:
+        """src: (batch, src_len) -> Encoded (outputs, mask, decoder initial state, attention keys)."""
+        out, hidden = self.encoder(src, src_len)
+        mask = src != PAD  # (batch, src_len)
+        keys = self.decoder.attn.project_keys(out) if self.cfg.attention == "bahdanau" else None
+        return Encoded(out=out, mask=mask, hidden=hidden, keys=keys)
+
+    def forward(self, src: torch.Tensor, src_len: torch.Tensor, tgt: torch.Tensor, pr_force: float = 1.0):
+        """Training forward. tgt: (batch, tgt_len) ending with EOS, padded with PAD.
+
+        Returns logits (n_tokens, vocab) for the non-pad target positions in row-major order (= tgt[tgt != PAD]).
+        """
+        enc = self.encode(src, src_len)
+        bos = torch.full_like(tgt[:, :1], BOS)
+        tgt_in = torch.cat([bos, tgt[:, :-1]], dim=1)  # (batch, tgt_len): shifted right
+        states = self.decoder.states(tgt_in, enc, pr_force)  # (batch, tgt_len, dim)
+        keep = tgt != PAD  # (batch, tgt_len)
+        return self.decoder.project(states[keep])  # output layer ONCE over all kept states: (n_tokens, vocab)
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in {id(p): p for p in model.parameters()}.values())
+
+
+def replace_config(cfg: ModelConfig, **changes) -> ModelConfig:
+    return dataclasses.replace(cfg, **changes)
