@@ -1,0 +1,71 @@
+"""Typed configuration of DeViSE (the `devise:` section of a config file; configs/devise.yaml documents each key)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Literal
+
+from wordbridge.errors import ConfigError
+from wordbridge.train.config import TrainConfig
+
+
+@dataclasses.dataclass(frozen=True)
+class DeviseDataConfig:
+    """Which labelled images to train on and how to split them."""
+
+    sources: tuple[str, ...] = ("fashion_mnist", "tuxpaint", "emoji")  # default offline galleries
+    imagenet_folder: str | None = None  # an ImageNet-style folder (train/<wnid>/*.JPEG, valid/<wnid>/...)
+    holdout: tuple[str, ...] = ("sandal", "pullover")  # class names kept out of training (zero-shot test)
+    per_class: int = 300  # at most this many training images per class and source (features cost CPU)
+    valid_per_class: int = 60  # at most this many validation/test images per class
+    valid_fraction: float = 0.15  # of galleries without a split (stamps, emoji), kept for validation
+    image_size: int = 224  # backbone input size
+
+
+@dataclasses.dataclass(frozen=True)
+class HeadConfig:
+    """The lesson's head: BN -> dropout -> Linear(hidden) -> ReLU -> BN -> dropout -> Linear(vector dim)."""
+
+    hidden: int = 1024
+    dropout: float = 0.2
+
+
+@dataclasses.dataclass(frozen=True)
+class FineTuneConfig:
+    """Second stage with the backbone in the loop (the lesson's precompute=False); epochs 0 = off."""
+
+    epochs: int = 0
+    lr: float = 1e-3  # head lr; backbone layer groups get lr * lr_ratios (earliest first)
+    lr_ratios: tuple[float, ...] = (1e-3, 1e-2)  # the lesson's lrs = [lr/1000, lr/100, lr]
+    batch_size: int = 16
+    freeze_to: int = 1  # keep the first N backbone layer groups frozen
+
+
+@dataclasses.dataclass(frozen=True)
+class DeviseConfig:
+    backbone: Literal["efficientnet_lite0", "resnet50"] = "efficientnet_lite0"
+    backbone_weights: str | None = None  # a weights file; null = the offline EfficientNet-Lite0 weights
+    vectors: str = "en"  # word vectors: "en" (the trained English asset) or a fastText .bin/.vec path
+    distill: float = 0.0  # weight of ImageNet-classifier distillation targets (0 = off, 1 = only those)
+    distill_top: int = 5  # distillation target = softmax-weighted vectors of the classifier's top-N classes
+    batch_size: int = 128
+    lr_find: bool = True  # run the LR finder first and save lr_find.png (its suggestion is logged, not used)
+    data: DeviseDataConfig = dataclasses.field(default_factory=DeviseDataConfig)
+    head: HeadConfig = dataclasses.field(default_factory=HeadConfig)
+    train: TrainConfig = dataclasses.field(default_factory=lambda: TrainConfig(
+        epochs=20, lr=1e-2, betas=(0.9, 0.99), weight_decay=1e-7, moms=None, clip_grad=None, log_every=20))
+    fine_tune: FineTuneConfig = dataclasses.field(default_factory=FineTuneConfig)
+    eval_k: tuple[int, ...] = (1, 2, 5, 10)  # hit@k cut-offs
+    conse_top: int = 10  # ConSE baseline: average the vectors of the classifier's top-T classes
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.distill <= 1.0:
+            raise ConfigError(f"Invalid devise.distill {self.distill}: must be in [0, 1].")
+        if self.batch_size < 2:
+            raise ConfigError(f"Invalid devise.batch_size {self.batch_size}: must be >= 2 (BatchNorm).")
+        if not self.eval_k or min(self.eval_k) < 1:
+            raise ConfigError(f"Invalid devise.eval_k {list(self.eval_k)}: expected positive integers.")
+        if self.conse_top < 1 or self.distill_top < 1:
+            raise ConfigError("Invalid devise.conse_top / devise.distill_top: must be >= 1.")
+        if not 0.0 <= self.head.dropout < 1.0:
+            raise ConfigError(f"Invalid devise.head.dropout {self.head.dropout}: must be in [0, 1).")
