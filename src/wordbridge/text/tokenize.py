@@ -1,0 +1,266 @@
+"""Tokenisers: spaCy rule-based (`spacy.blank("en")`, `spacy.blank("fr")`) or sentencepiece trained on the corpus.
+
+Both offer `.tokenize(text)`, `.tokenize_many(texts, processes=N)` (the lesson's proc_all_mp: a process pool over
+chunks) and `.detokenize(tokens)`. spaCy's tokenizer keeps whitespace on its Doc, but ids keep nothing, so spaCy
+detokenisation is rule-based (sacremoses-like rules, kept small): no space before closing punctuation and English
+clitics (`n't`, `'s`), none after opening brackets and French elisions (`qu'`), hyphens joined inside words
+(`well-known`, `est-ce`), straight quotes paired open/close. It restores typical English sentences exactly; the
+rest differ only in spacing, which BLEU on raw references tolerates.
+
+Casing: with `lowercase=True` text is lowercased before tokenising and detokenised output stays lowercase.
+Evaluation against raw references must then compare case-insensitively (sacrebleu `lowercase=True`);
+`capitalize(text)` (first letter and the pronoun "i" upper-cased) is offered for display only.
+
+`tokenizer.json` in a prepared folder records kind, lowercase and languages; `load_tokenizers(dir)` rebuilds both.
+"""
+
+import json
+import logging
+import multiprocessing
+import re
+from pathlib import Path
+from typing import Iterable, Protocol, Sequence
+
+from wordbridge.atomic import write_json
+from wordbridge.errors import ConfigError, DataError, choices_hint
+
+log = logging.getLogger(__name__)
+
+KINDS = ("spacy", "sentencepiece")
+_TOK_SEP, _SENT_SEP = "\x1f", "\x1e"  # unit/record separators: used to ship chunks between processes
+_CONTROL = re.compile("[\x1e\x1f]")
+_MIN_CHUNK = 2000  # sentences per worker task
+
+
+class Tokenizer(Protocol):
+    lang: str
+    lowercase: bool
+
+    def tokenize(self, text: str) -> list[str]: ...
+
+    def tokenize_many(self, texts: Sequence[str], processes: int = 1) -> list[list[str]]: ...
+
+    def detokenize(self, tokens: Sequence[str]) -> str: ...
+
+
+# ---------------------------------------------------------------------------------------------------------- spaCy
+class SpacyTokenizer:
+    """spaCy's rule-based tokenizer for `lang` (no model download); whitespace tokens are dropped."""
+
+    kind = "spacy"
+
+    def __init__(self, lang: str = "en", lowercase: bool = False):
+        self.lang, self.lowercase = lang, lowercase
+        self._tok = None
+
+    def __getstate__(self) -> dict:
+        return {"lang": self.lang, "lowercase": self.lowercase, "_tok": None}
+
+    @property
+    def spacy_tokenizer(self):
+        if self._tok is None:
+            import spacy
+
+            try:
+                self._tok = spacy.blank(self.lang).tokenizer
+            except (ImportError, OSError, KeyError) as exc:
+                raise ConfigError(f"spaCy has no tokenizer for language '{self.lang}': {exc}") from None
+        return self._tok
+
+    def _prep(self, text: str) -> str:
+        text = _CONTROL.sub(" ", text.strip())
+        return text.lower() if self.lowercase else text
+
+    def tokenize(self, text: str) -> list[str]:
+        return [t.text for t in self.spacy_tokenizer(self._prep(text)) if not t.is_space]
+
+    def _tokenize_chunk(self, texts: Sequence[str]) -> list[list[str]]:
+        pipe = self.spacy_tokenizer.pipe((self._prep(t) for t in texts), batch_size=1000)
+        return [[t.text for t in doc if not t.is_space] for doc in pipe]
+
+    def tokenize_many(self, texts: Sequence[str], processes: int = 1) -> list[list[str]]:
+        """Tokenise many texts, in `processes` worker processes when there are enough of them."""
+        texts = list(texts)
+        if processes <= 1 or len(texts) < 2 * _MIN_CHUNK:
+            return self._tokenize_chunk(texts)
+        return _pool_tokenize(self, texts, processes)
+
+    def detokenize(self, tokens: Sequence[str]) -> str:
+        return detokenize(tokens, self.lang)
+
+
+_WORKER: SpacyTokenizer | None = None
+
+
+def _init_worker(lang: str, lowercase: bool) -> None:
+    global _WORKER
+    _WORKER = SpacyTokenizer(lang, lowercase)
+
+
+def _work(chunk: list[str]) -> str:
+    assert _WORKER is not None
+    docs = _WORKER._tokenize_chunk(chunk)
+    return _SENT_SEP.join(_TOK_SEP.join(toks) for toks in docs)  # one string: far cheaper to send back
+
+
+def _pool_tokenize(tok: SpacyTokenizer, texts: list[str], processes: int) -> list[list[str]]:
+    size = max(_MIN_CHUNK, -(-len(texts) // (processes * 4)))
+    chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
+    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    out: list[list[str]] = []
+    with ctx.Pool(processes, initializer=_init_worker, initargs=(tok.lang, tok.lowercase)) as pool:
+        for packed, chunk in zip(pool.imap(_work, chunks), chunks):
+            sents = packed.split(_SENT_SEP) if chunk else []
+            out.extend(s.split(_TOK_SEP) if s else [] for s in sents)
+    return out
+
+
+# -------------------------------------------------------------------------------------------------- sentencepiece
+class SentencePieceTokenizer:
+    """A sentencepiece (unigram) model trained on the corpus; its pieces detokenise exactly."""
+
+    kind = "sentencepiece"
+
+    def __init__(self, model_path: str | Path, lang: str = "en", lowercase: bool = False):
+        import sentencepiece as spm
+
+        self.lang, self.lowercase, self.model_path = lang, lowercase, Path(model_path)
+        if not self.model_path.is_file():
+            raise DataError(f"sentencepiece model {self.model_path} does not exist.")
+        self.sp = spm.SentencePieceProcessor(model_file=str(self.model_path))
+
+    @classmethod
+    def train(
+        cls, texts: Iterable[str], model_path: str | Path, vocab_size: int = 8000, lang: str = "en",
+        lowercase: bool = False, threads: int = 1,
+    ) -> "SentencePieceTokenizer":
+        """Train on `texts` and write the model file to `model_path`."""
+        import io
+
+        import sentencepiece as spm
+
+        lines = [t.lower() if lowercase else t for t in texts if t.strip()]
+        if not lines:
+            raise DataError("cannot train sentencepiece on an empty corpus.")
+        buf = io.BytesIO()
+        spm.SentencePieceTrainer.train(
+            sentence_iterator=iter(lines), model_writer=buf, vocab_size=vocab_size, model_type="unigram",
+            character_coverage=1.0, hard_vocab_limit=False, num_threads=threads, minloglevel=2,
+            bos_id=-1, eos_id=-1, pad_id=-1, unk_id=0,
+        )
+        Path(model_path).write_bytes(buf.getvalue())
+        return cls(model_path, lang, lowercase)
+
+    def __getstate__(self) -> dict:
+        return {"lang": self.lang, "lowercase": self.lowercase, "model_path": self.model_path}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["model_path"], state["lang"], state["lowercase"])
+
+    def _prep(self, text: str) -> str:
+        return text.strip().lower() if self.lowercase else text.strip()
+
+    def tokenize(self, text: str) -> list[str]:
+        return self.sp.encode(self._prep(text), out_type=str)
+
+    def tokenize_many(self, texts: Sequence[str], processes: int = 1) -> list[list[str]]:
+        return self.sp.encode([self._prep(t) for t in texts], out_type=str, num_threads=max(1, processes))
+
+    def detokenize(self, tokens: Sequence[str]) -> str:
+        return self.sp.decode_pieces(list(tokens))
+
+
+# ---------------------------------------------------------------------------------------------- detokenisation
+_NO_SPACE_BEFORE = {".", ",", "!", "?", ";", ":", "%", ")", "]", "}", "...", "…"}
+_NO_SPACE_AFTER = {"(", "[", "{", "$", "£", "€", "#", "¿", "¡"}
+_CLITIC = re.compile(r"^(n['’]t|['’](s|m|re|ve|ll|d|S|M|RE|VE|LL|D))$", re.IGNORECASE)
+_ELISION = re.compile(r"^\w+['’]$")  # French qu' l' d' jusqu'
+_FR_SUFFIX = re.compile(r"^-(\w+)$")  # French -ce -nous -t -il
+_OPEN_CLOSE_QUOTES = {"“": "open", "”": "close", "‘": "open", "’": "close"}
+
+
+def _is_word(tok: str) -> bool:
+    return bool(tok) and tok[-1].isalnum()
+
+
+def _glue_hyphen(prev: str, nxt: str) -> bool:
+    """Join `a - b` into `a-b` for word-internal hyphens (well-known, 3-4) but not for `Tools - Options`."""
+    return _is_word(prev) and bool(nxt) and nxt[0].isalnum() and not nxt[0].isupper()
+
+
+def detokenize(tokens: Sequence[str], lang: str = "en") -> str:
+    """Rule-based inverse of the spaCy tokenizer: tokens -> text with natural spacing."""
+    out: list[str] = []
+    glue_next = False  # the previous token forbids a space after it
+    open_double = open_single = False
+    toks = list(tokens)
+    for i, tok in enumerate(toks):
+        prev = toks[i - 1] if i else ""
+        nxt = toks[i + 1] if i + 1 < len(toks) else ""
+        space = bool(out) and not glue_next
+        glue_next = False
+        if tok in _NO_SPACE_BEFORE or _CLITIC.match(tok):
+            space = False
+        elif _FR_SUFFIX.match(tok) and _is_word(prev):
+            space = False
+        elif tok == "-" and _glue_hyphen(prev, nxt):
+            space, glue_next = False, True
+        elif tok == '"':
+            if open_double:
+                space = False
+            else:
+                glue_next = True
+            open_double = not open_double
+        elif tok == "'":
+            possessive = not open_single and prev.lower().endswith("s") and "'" not in toks[i + 1 :]
+            if open_single or possessive:
+                space = False
+                open_single = False
+            else:
+                glue_next, open_single = True, True
+        elif _OPEN_CLOSE_QUOTES.get(tok) == "open":
+            glue_next = True
+        elif _OPEN_CLOSE_QUOTES.get(tok) == "close":
+            space = False
+        if tok in _NO_SPACE_AFTER or (lang == "fr" and _ELISION.match(tok)):
+            glue_next = True
+        out.append((" " if space else "") + tok)
+    return "".join(out)
+
+
+def capitalize(text: str) -> str:
+    """Display truecasing for lowercased output: first letter and the pronoun `i` upper-cased."""
+    text = re.sub(r"\bi\b", "I", text)
+    return text[:1].upper() + text[1:]
+
+
+# ------------------------------------------------------------------------------------------- build and reload
+def make_spacy_tokenizers(src_lang: str, tgt_lang: str, lowercase: bool) -> tuple[SpacyTokenizer, SpacyTokenizer]:
+    return SpacyTokenizer(src_lang, lowercase), SpacyTokenizer(tgt_lang, lowercase)
+
+
+def save_tokenizer_config(folder: str | Path, kind: str, lowercase: bool, src_lang: str, tgt_lang: str) -> None:
+    if kind not in KINDS:
+        raise ConfigError(f"Invalid tokenizer {choices_hint(kind, KINDS)}")
+    write_json(Path(folder) / "tokenizer.json",
+               {"kind": kind, "lowercase": lowercase, "src_lang": src_lang, "tgt_lang": tgt_lang})
+
+
+def load_tokenizers(folder: str | Path) -> tuple[Tokenizer, Tokenizer]:
+    """(src_tok, tgt_tok) from FOLDER/tokenizer.json (+ spm.src.model / spm.tgt.model for sentencepiece)."""
+    folder = Path(folder)
+    path = folder / "tokenizer.json"
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        kind, lowercase = meta["kind"], bool(meta["lowercase"])
+        src_lang, tgt_lang = meta["src_lang"], meta["tgt_lang"]
+    except FileNotFoundError:
+        raise DataError(f"{path} does not exist; is {folder} a prepared data or run folder?") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
+        raise DataError(f"{path} is not a wordbridge tokenizer description.") from None
+    if kind == "spacy":
+        return make_spacy_tokenizers(src_lang, tgt_lang, lowercase)
+    if kind == "sentencepiece":
+        return (SentencePieceTokenizer(folder / "spm.src.model", src_lang, lowercase),
+                SentencePieceTokenizer(folder / "spm.tgt.model", tgt_lang, lowercase))
+    raise DataError(f"{path}: unknown tokenizer kind {choices_hint(kind, KINDS)}")
