@@ -1,0 +1,53 @@
+"""`wordbridge serve`: the web app and REST API (translation with attention, image search, French -> images)."""
+
+import argparse
+
+from wordbridge.errors import ConfigError
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "serve",
+        help="web page + REST API over a translation run (and a DeViSE index)",
+        description="Serve the translation model (and DeViSE image search) as a web page and a REST API "
+        "(OpenAPI at /openapi.json, docs at /docs). Models load once at start-up.",
+    )
+    p.add_argument("--run", required=True, metavar="RUN_DIR", help="translation run folder (wordbridge train)")
+    p.add_argument("--devise", metavar="DEVISE_RUN", help="DeViSE run folder (with --index)")
+    p.add_argument("--index", metavar="INDEX", help="DeViSE image index folder (with --devise)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--device", default=None, help="torch device for the models (default: cuda if available, else cpu)")
+    p.add_argument("--max-upload-mb", type=float, default=10.0, help="largest image upload, MB (default 10)")
+    p.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="allow cross-origin calls from ORIGIN (repeatable; CORS is off by default)",
+    )
+    p.add_argument("--no-batching", action="store_true", help="decode every translation request on its own")
+    p.add_argument("--max-batch", type=int, default=32, help="texts decoded together at most (default 32)")
+    p.add_argument(
+        "--batch-wait-ms", type=float, default=5.0, help="how long a request waits for others to join (default 5)"
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from wordbridge.serve.app import ServeSettings
+    from wordbridge.serve.server import serve
+
+    if args.max_upload_mb <= 0:
+        raise ConfigError(f"Invalid --max-upload-mb {args.max_upload_mb}: expected a positive number.")
+    if args.max_batch < 1 or args.batch_wait_ms < 0:
+        raise ConfigError("Invalid batching options: --max-batch must be >= 1 and --batch-wait-ms >= 0.")
+    settings = ServeSettings(
+        max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
+        cors_origins=tuple(args.cors_origin),
+        batching=not args.no_batching,
+        max_batch=args.max_batch,
+        batch_wait_ms=args.batch_wait_ms,
+    )
+    serve(args.run, args.devise, args.index, host=args.host, port=args.port, settings=settings, device=args.device)
+    return 0

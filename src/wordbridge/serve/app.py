@@ -1,0 +1,266 @@
+"""The FastAPI app: REST API for translation (with attention) and DeViSE image search, plus the one-page UI.
+
+Models are injected: `create_app(translator=..., searcher=...)` takes any objects with the methods of
+`wordbridge.translate.translator.Translator` and `wordbridge.devise.search.Searcher` (docs/INTERFACES.md), so tests
+use small fakes (serve/fakes.py). Translation goes through a MicroBatcher (one worker thread); image search runs in
+its own single worker thread, so neither model is ever called from two threads at once.
+"""
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable
+
+from fastapi import FastAPI, File, Form, HTTPException, Request
+from fastapi import Path as PathParam
+from fastapi import UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from wordbridge import __version__
+from wordbridge.errors import WordbridgeError
+from wordbridge.serve import schemas
+from wordbridge.serve.batching import MicroBatcher, Overloaded
+from wordbridge.serve.security import (
+    IMAGE_MEDIA_TYPES,
+    MULTIPART_OVERHEAD,
+    BadImage,
+    BodyLimitMiddleware,
+    SecurityHeadersMiddleware,
+    read_image,
+)
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+NOT_FOUND = (KeyError, IndexError, ValueError, LookupError, WordbridgeError)
+
+
+@dataclasses.dataclass(frozen=True)
+class ServeSettings:
+    max_upload_bytes: int = 10 * 1024 * 1024  # image uploads; 413 beyond
+    max_json_bytes: int = 1024 * 1024  # any other request body; 413 beyond
+    max_image_pixels: int = 40_000_000  # decoded size of an upload; 400 beyond (decompression bombs)
+    cors_origins: tuple[str, ...] = ()  # CORS is off unless origins are given
+    batching: bool = True  # micro-batch concurrent translation requests
+    max_batch: int = 32  # texts decoded together at most
+    batch_wait_ms: float = 5.0  # how long the first request of a batch waits for company
+
+
+class _State:
+    """What the routes share: the models, the batcher and the search thread."""
+
+    def __init__(self, translator: Any, searcher: Any, settings: ServeSettings):
+        self.translator = translator
+        self.searcher = searcher
+        self.settings = settings
+        self.batcher = None
+        if translator is not None:
+            self.batcher = MicroBatcher(
+                translator.translate,
+                max_batch=settings.max_batch,
+                max_wait_ms=settings.batch_wait_ms,
+                enabled=settings.batching,
+            )
+        self.search_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wordbridge-search")
+
+    async def translate(self, texts: list[str], beam: int, attention: bool) -> list[Any]:
+        if self.batcher is None:
+            raise HTTPException(503, "no translation model is loaded; start the server with --run RUN_DIR")
+        try:
+            return await self.batcher.submit(texts, beam, attention)
+        except Overloaded as exc:
+            raise HTTPException(503, str(exc)) from None
+
+    async def search(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run one Searcher method in the search thread; 503 when no index is loaded."""
+        if self.searcher is None:
+            raise HTTPException(503, "no image index is loaded; start the server with --devise RUN --index DIR")
+        return await asyncio.get_running_loop().run_in_executor(self.search_pool, lambda: fn(self.searcher, *args))
+
+
+def create_app(translator: Any = None, searcher: Any = None, settings: ServeSettings | None = None) -> FastAPI:
+    """Build the app around already-loaded models (either may be None: its routes then answer 503)."""
+    settings = settings or ServeSettings()
+    state = _State(translator, searcher, settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if state.batcher is not None:
+            state.batcher.start()
+        yield
+        if state.batcher is not None:
+            await state.batcher.stop()
+            state.batcher.close()
+        state.search_pool.shutdown(wait=False, cancel_futures=True)
+
+    app = FastAPI(
+        title="wordbridge",
+        version=__version__,
+        description="French->English translation with attention, DeViSE image search, and French -> images.",
+        lifespan=lifespan,
+        debug=False,
+    )
+    app.state.wordbridge = state
+    _add_middleware(app, settings)
+    _add_error_handlers(app)
+    _add_translate_routes(app, state)
+    _add_search_routes(app, state)
+    _add_page_routes(app, state)
+    return app
+
+
+def _add_middleware(app: FastAPI, settings: ServeSettings) -> None:
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["content-type"],
+        )
+    upload_limit = settings.max_upload_bytes + MULTIPART_OVERHEAD
+    app.add_middleware(BodyLimitMiddleware, default=settings.max_json_bytes, limits={"/api/search/image": upload_limit})
+    app.add_middleware(SecurityHeadersMiddleware)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(WordbridgeError)
+    async def user_error(request: Request, exc: WordbridgeError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc).splitlines()[0] if str(exc) else type(exc).__name__}, status_code=400)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # the default handler echoes the whole input back; keep the location and the message only
+        errors = []
+        for e in exc.errors():
+            loc = [p for p in e.get("loc", ()) if not (isinstance(p, str) and ("[" in p or "(" in p))]
+            item = {"loc": loc, "msg": e.get("msg", "invalid")}
+            if item not in errors:
+                errors.append(item)
+        return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, exc: Exception) -> JSONResponse:
+        log.error("error serving %s %s", request.method, request.url.path, exc_info=exc)
+        return JSONResponse({"detail": "internal server error"}, status_code=500)
+
+
+def _translation_out(t: Any, attention: bool) -> schemas.TranslationOut:
+    weights = None
+    if attention and t.attention is not None:
+        weights = [[round(float(w), 4) for w in row] for row in t.attention]
+    return schemas.TranslationOut(
+        text=t.text, src_tokens=list(t.src_tokens), tokens=list(t.tokens), attention=weights
+    )
+
+
+def _hit_out(hit: Any) -> schemas.ImageHitOut:
+    image_id = int(hit.id)
+    return schemas.ImageHitOut(
+        id=image_id,
+        score=round(float(hit.score), 4),
+        label=hit.label,
+        name=Path(str(hit.path)).name,
+        url=f"/api/images/{image_id}",
+    )
+
+
+def _label_out(hit: Any) -> schemas.LabelOut:
+    return schemas.LabelOut(wnid=str(hit.wnid), name=str(hit.name), score=round(float(hit.score), 4))
+
+
+def _add_translate_routes(app: FastAPI, state: _State) -> None:
+    @app.post("/api/translate", response_model=schemas.TranslateResponse, tags=["translation"])
+    async def translate(req: schemas.TranslateRequest) -> schemas.TranslateResponse:
+        """Translate French text (or a list of texts); `attention: true` adds the weights and tokens."""
+        start = time.perf_counter()
+        texts = [req.text] if isinstance(req.text, str) else list(req.text)
+        results = await state.translate(texts, req.beam, req.attention)
+        out = [_translation_out(t, req.attention) for t in results]
+        return schemas.TranslateResponse(translations=out, beam=req.beam, ms=(time.perf_counter() - start) * 1e3)
+
+    @app.post("/api/search/french", response_model=schemas.FrenchSearchResponse, tags=["search"])
+    async def search_french(req: schemas.FrenchSearchRequest) -> schemas.FrenchSearchResponse:
+        """Translate a French query with the NMT model, then search images with the English words."""
+        if state.searcher is None:
+            raise HTTPException(503, "no image index is loaded; start the server with --devise RUN --index DIR")
+        (translation,) = await state.translate([req.text], req.beam, False)
+        english = translation.text.strip()
+        if not english:
+            raise HTTPException(400, "the translation is empty; try other words")
+        hits = await state.search(lambda s: s.search_text(english, k=req.k))
+        return schemas.FrenchSearchResponse(french=req.text, english=english, results=[_hit_out(h) for h in hits])
+
+
+def _add_search_routes(app: FastAPI, state: _State) -> None:
+    settings = state.settings
+
+    @app.post("/api/search/text", response_model=schemas.SearchResponse, tags=["search"])
+    async def search_text(req: schemas.TextSearchRequest) -> schemas.SearchResponse:
+        """Words -> the gallery images nearest to them in the DeViSE space."""
+        hits = await state.search(lambda s: s.search_text(req.query, k=req.k))
+        return schemas.SearchResponse(query=req.query, results=[_hit_out(h) for h in hits])
+
+    @app.post("/api/search/similar", response_model=schemas.SearchResponse, tags=["search"])
+    async def search_similar(req: schemas.SimilarRequest) -> schemas.SearchResponse:
+        """Gallery image id -> the gallery images nearest to it."""
+        try:
+            hits = await state.search(lambda s: s.similar(req.id, k=req.k))
+        except NOT_FOUND:
+            raise HTTPException(404, f"no gallery image with id {req.id}") from None
+        return schemas.SearchResponse(query=f"#{req.id}", results=[_hit_out(h) for h in hits])
+
+    @app.post("/api/search/image", response_model=schemas.ImageSearchResponse, tags=["search"])
+    async def search_image(
+        file: UploadFile = File(description=f"an image ({', '.join(sorted(IMAGE_MEDIA_TYPES))})"),
+        k: int = Form(9, ge=1, le=schemas.MAX_K),
+    ) -> schemas.ImageSearchResponse:
+        """An uploaded image -> its ImageNet labels, zero-shot labels and similar gallery images."""
+        data = await file.read(settings.max_upload_bytes + 1)
+        if len(data) > settings.max_upload_bytes:
+            raise HTTPException(413, f"upload too large (limit {settings.max_upload_bytes} bytes)")
+        try:
+            image = read_image(data, settings.max_image_pixels)
+        except BadImage as exc:
+            raise HTTPException(400, str(exc)) from None
+        result = await state.search(lambda s: s.search_image(image, k=k))
+        return schemas.ImageSearchResponse(
+            labels=[_label_out(h) for h in result.labels],
+            zero_shot=[_label_out(h) for h in result.zero_shot],
+            similar=[_hit_out(h) for h in result.similar],
+        )
+
+    @app.get("/api/images/{image_id}", tags=["search"], response_class=FileResponse)
+    async def image(image_id: int = PathParam(ge=0, description="gallery image id")) -> FileResponse:
+        """A gallery image file, by its id in the index (no client paths)."""
+        try:
+            path = Path(await state.search(lambda s: s.image_path(image_id)))
+        except NOT_FOUND:
+            raise HTTPException(404, f"no gallery image with id {image_id}") from None
+        media_type = IMAGE_MEDIA_TYPES.get(path.suffix.lower())
+        if media_type is None or not path.is_file():
+            raise HTTPException(404, f"no gallery image with id {image_id}")
+        return FileResponse(path, media_type=media_type, headers={"cache-control": "public, max-age=3600"})
+
+
+def _add_page_routes(app: FastAPI, state: _State) -> None:
+    @app.get("/health", response_model=schemas.Health, tags=["misc"])
+    async def health() -> schemas.Health:
+        return schemas.Health(
+            status="ok",
+            translator=state.translator is not None,
+            searcher=state.searcher is not None,
+            batching=state.settings.batching,
+        )
+
+    @app.get("/", include_in_schema=False)
+    async def page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,0 +1,112 @@
+"""Request and response bodies of the REST API (pydantic models; they are also the OpenAPI schema at /openapi.json).
+
+Length limits live here so that they show in the schema (maxLength, maxItems) and FastAPI answers 422 beyond them.
+"""
+
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+MAX_TEXT_CHARS = 1000  # one sentence or paragraph to translate
+MAX_TEXTS = 64  # texts in one /api/translate request
+MAX_QUERY_CHARS = 200  # words for an image search
+MAX_BEAM = 10
+MAX_K = 50
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must contain at least one non-space character")
+    return value
+
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT_CHARS), AfterValidator(_not_blank)]
+Query = Annotated[str, StringConstraints(min_length=1, max_length=MAX_QUERY_CHARS), AfterValidator(_not_blank)]
+Beam = Annotated[int, Field(ge=1, le=MAX_BEAM, description="beam size; 1 is greedy decoding")]
+K = Annotated[int, Field(ge=1, le=MAX_K, description="number of images to return")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---- translation -----------------------------------------------------------------------------------------------
+class TranslateRequest(_Strict):
+    text: Text | Annotated[list[Text], Field(min_length=1, max_length=MAX_TEXTS)] = Field(
+        description="a French text, or a list of them", examples=["le chat est noir ."]
+    )
+    beam: Beam = 1
+    attention: bool = Field(False, description="also return the attention weights with the tokens")
+
+
+class TranslationOut(BaseModel):
+    text: str = Field(description="the English translation")
+    src_tokens: list[str] = Field(description="source tokens (columns of `attention`)")
+    tokens: list[str] = Field(description="output tokens (rows of `attention`)")
+    attention: list[list[float]] | None = Field(None, description="(len(tokens), len(src_tokens)) weights")
+
+
+class TranslateResponse(BaseModel):
+    translations: list[TranslationOut]
+    beam: int
+    ms: float = Field(description="server time for this request, milliseconds")
+
+
+# ---- image search ----------------------------------------------------------------------------------------------
+class ImageHitOut(BaseModel):
+    id: int = Field(description="gallery image id; its file is at `url`")
+    score: float
+    label: str | None = None
+    name: str = Field(description="file name of the image (no folders)")
+    url: str
+
+
+class LabelOut(BaseModel):
+    wnid: str
+    name: str
+    score: float
+
+
+class TextSearchRequest(_Strict):
+    query: Query = Field(examples=["cat"])
+    k: K = 9
+
+
+class SimilarRequest(_Strict):
+    id: int = Field(ge=0, description="gallery image id")
+    k: K = 9
+
+
+class SearchResponse(BaseModel):
+    query: str
+    results: list[ImageHitOut]
+
+
+class ImageSearchResponse(BaseModel):
+    labels: list[LabelOut] = Field(description="the backbone's own ImageNet classes")
+    zero_shot: list[LabelOut] = Field(description="nearest label words in the DeViSE embedding space")
+    similar: list[ImageHitOut]
+
+
+class FrenchSearchRequest(_Strict):
+    text: Text = Field(examples=["un chat noir"])
+    k: K = 9
+    beam: Beam = 1
+
+
+class FrenchSearchResponse(BaseModel):
+    french: str
+    english: str = Field(description="the NMT translation used as the image query")
+    results: list[ImageHitOut]
+
+
+# ---- misc ------------------------------------------------------------------------------------------------------
+class Health(BaseModel):
+    status: str
+    translator: bool
+    searcher: bool
+    batching: bool
+
+
+class ErrorOut(BaseModel):
+    detail: str

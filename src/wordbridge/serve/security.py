@@ -1,0 +1,159 @@
+"""Guards for the web app: request body limits (413), image upload checks (400), security headers.
+
+Both middlewares are plain ASGI so that they never buffer or wrap streaming responses.
+"""
+
+import io
+import warnings
+
+from fastapi import HTTPException
+from PIL import Image, UnidentifiedImageError
+
+IMAGE_FORMATS = ("BMP", "GIF", "JPEG", "PNG", "WEBP")
+IMAGE_MEDIA_TYPES = {
+    ".bmp": "image/bmp",
+    ".gif": "image/gif",
+    ".jpeg": "image/jpeg",
+    ".jpg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+}
+MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around an uploaded file
+
+
+class BadImage(ValueError):
+    """The upload is not an image we read (answer 400)."""
+
+
+class TooLarge(HTTPException):
+    """A request body beyond its limit: FastAPI re-raises an HTTPException met while reading the body -> 413."""
+
+    def __init__(self, limit: int):
+        super().__init__(status_code=413, detail=f"request body too large (limit {limit} bytes)")
+
+
+def read_image(data: bytes, max_pixels: int) -> Image.Image:
+    """Decode uploaded bytes into an RGB image; BadImage (one line) when they are not a supported, sane image."""
+    valid = ", ".join(IMAGE_FORMATS)
+    if not data:
+        raise BadImage(f"the upload is empty; send an image ({valid})")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if image.format not in IMAGE_FORMATS:
+                raise BadImage(f"unsupported image format {image.format}; valid: {valid}")
+            width, height = image.size
+            if width * height > max_pixels:
+                raise BadImage(f"image is {width}x{height} pixels; at most {max_pixels} pixels are accepted")
+            image.verify()  # structure check; the object is unusable afterwards
+            image = Image.open(io.BytesIO(data))
+            image.load()
+            return image.convert("RGB")
+    except BadImage:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError, Warning):
+        raise BadImage(f"the upload is not a readable image; valid formats: {valid}") from None
+
+
+class BodyLimitMiddleware:
+    """Refuses request bodies over a limit with 413, before the app reads them.
+
+    `limits` maps a path to its limit; other paths get `default`. Content-Length is checked up front; a chunked body
+    is counted as it streams in.
+    """
+
+    def __init__(self, app, default: int, limits: dict[str, int] | None = None):
+        self.app = app
+        self.default = default
+        self.limits = limits or {}
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limits.get(scope["path"], self.default)
+        length = _content_length(scope)
+        if length is not None and length > limit:
+            await _send_413(send, limit)
+            return
+        seen = 0
+        started = False
+
+        async def counting_receive():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise TooLarge(limit)
+            return message
+
+        async def tracking_send(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except TooLarge:
+            if not started:
+                await _send_413(send, limit)
+
+
+def _content_length(scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _send_413(send, limit: int) -> None:
+    body = b'{"detail":"request body too large (limit %d bytes)"}' % limit
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+PAGE_CSP = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+
+
+class SecurityHeadersMiddleware:
+    """nosniff / no-referrer / no framing on every response; a strict CSP on the page and its static files."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        strict = path == "/" or path.startswith("/static/")
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"x-frame-options", b"DENY"),
+                ]
+                if strict:
+                    headers.append((b"content-security-policy", PAGE_CSP.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -1,0 +1,81 @@
+"""Start the web app: load the models once, check the address, run uvicorn."""
+
+import ipaddress
+import logging
+import socket
+from pathlib import Path
+from typing import Any
+
+from wordbridge.errors import ConfigError
+from wordbridge.serve.app import ServeSettings, create_app
+
+log = logging.getLogger(__name__)
+
+
+def load_models(
+    run_dir: str | Path | None,
+    devise_run: str | Path | None = None,
+    index_dir: str | Path | None = None,
+    device: str | None = None,
+) -> tuple[Any, Any]:
+    """(translator, searcher) from a translation run and a DeViSE run + index; either may be None when not given."""
+    if (devise_run is None) != (index_dir is None):
+        raise ConfigError("Image search needs both --devise DEVISE_RUN and --index INDEX_DIR (or neither).")
+    for flag, folder in (("--run", run_dir), ("--devise", devise_run), ("--index", index_dir)):
+        if folder is not None and not Path(folder).is_dir():
+            raise ConfigError(f"{flag} {folder}: no such folder.")
+    translator = searcher = None
+    if run_dir is not None:
+        from wordbridge.translate.translator import Translator
+
+        log.info("loading translation run %s", run_dir)
+        translator = Translator.load(run_dir, device=device)
+    if devise_run is not None:
+        from wordbridge.devise.search import Searcher
+
+        log.info("loading DeViSE run %s and index %s", devise_run, index_dir)
+        searcher = Searcher.load(devise_run, index_dir)
+    return translator, searcher
+
+
+def check_address(host: str, port: int) -> None:
+    """ConfigError (one line) when the port is out of range or already taken; a warning when not loopback."""
+    if not 0 < port < 65536:
+        raise ConfigError(f"Invalid --port {port}. Valid: 1-65535.")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(f"Cannot listen on {host}:{port}: {exc.strerror}. Pick another --port or --host.") from None
+    if not _is_loopback(host):
+        log.warning("listening on %s: the server is reachable from other machines", host)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(
+    run_dir: str | Path | None,
+    devise_run: str | Path | None = None,
+    index_dir: str | Path | None = None,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    settings: ServeSettings | None = None,
+    device: str | None = None,
+) -> None:
+    """Load the models, then serve the API and page until interrupted."""
+    import uvicorn
+
+    check_address(host, port)
+    translator, searcher = load_models(run_dir, devise_run, index_dir, device)
+    app = create_app(translator, searcher, settings)
+    log.info("serving on http://%s:%d/ (API docs at /docs)", host if ":" not in host else f"[{host}]", port)
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
