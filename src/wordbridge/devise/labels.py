@@ -227,19 +227,12 @@ def _find_json(folder: Path, name: str):
     return json.loads(hits[0].read_text(encoding="utf-8"))
 
 
-def wordnet_synsets() -> Iterable[tuple[str, list[str]]]:
-    """(wnid, lemmas) for every WordNet noun synset, from the `wordnet` asset (wordbridge.text.wordnet)."""
+def wordnet_synsets(dict_dir: str | Path | None = None) -> Iterable[tuple[str, list[str]]]:
+    """(wnid, lemmas) for every WordNet noun synset, from the `wordnet` asset (or a WordNet dict folder)."""
     from wordbridge.text import wordnet
 
-    for synset in wordnet.iter_synsets():
-        yield synset_key(synset)
-
-
-def synset_key(synset) -> tuple[str, list[str]]:
-    """Adapter: a text.wordnet synset (object or tuple) -> (wnid, lemmas)."""
-    if isinstance(synset, tuple):
-        return synset[0], list(synset[1])
-    return synset.wnid, list(synset.lemmas)
+    for synset in wordnet.iter_synsets(dict_dir, "noun"):
+        yield wordnet.synset_id(synset.offset, "noun"), list(synset.lemmas)
 
 
 def load_labels(wv, synsets=None, imagenet=None, cache: bool = True) -> LabelSet:

@@ -10,9 +10,15 @@ in the loop (the lesson's precompute=False); `param_groups` gives smaller learni
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from wordbridge.errors import CheckpointError
 
 
 class DeviseHead(nn.Module):
@@ -100,3 +106,76 @@ def embed_features(head: DeviseHead, features: torch.Tensor, batch_size: int = 1
     if not outs:
         return torch.zeros(0, head.out_dim)
     return torch.cat(outs)
+
+
+# --- a trained run's model, rebuilt from its checkpoint alone -------------------------------------------------------
+
+CHECKPOINT_NAME = "model.pt"
+KIND = "devise"
+
+
+def state_fingerprint(*state_dicts) -> str:
+    """Short hash of tensors (names, shapes, values): identifies a trained model in index metadata."""
+    h = hashlib.blake2b(digest_size=8)
+    for state in state_dicts:
+        for name in sorted(state or {}):
+            tensor = state[name].detach().cpu().contiguous()
+            h.update(f"{name}:{tuple(tensor.shape)}:{tensor.dtype}".encode())
+            h.update(tensor.view(-1).view(torch.uint8).numpy().tobytes() if tensor.numel() else b"")
+    return h.hexdigest()
+
+
+class RunModel:
+    """The head (and, on demand, the backbone) of a DeViSE run folder; embeds images or pooled features."""
+
+    def __init__(self, run_dir: Path, head: DeviseHead, extra: dict, config: dict):
+        self.run_dir, self.head, self.extra, self.config = run_dir, head.eval(), extra, config
+        self.fingerprint: str = extra["fingerprint"]
+        self._backbone = None
+        self._transform = None
+
+    @classmethod
+    def load(cls, run_dir: str | Path) -> "RunModel":
+        from wordbridge.train.checkpoint import load_checkpoint, load_model_state
+
+        run_dir = Path(run_dir)
+        if not run_dir.is_dir():
+            raise CheckpointError(f"Run folder {run_dir} does not exist.")
+        payload = load_checkpoint(run_dir / CHECKPOINT_NAME, kind=KIND)
+        head = DeviseHead(**payload["model_args"])
+        load_model_state(head, payload["model"], run_dir / CHECKPOINT_NAME)
+        return cls(run_dir, head, payload["extra"], payload["config"])
+
+    @property
+    def backbone(self):
+        """The backbone the features were computed with (fine-tuned weights when the run fine-tuned it)."""
+        if self._backbone is None:
+            from wordbridge.devise.backbones import load_backbone
+
+            backbone = load_backbone(self.extra["backbone"], self.extra.get("backbone_weights"))
+            if self.extra.get("backbone_state"):
+                backbone.net.load_state_dict(self.extra["backbone_state"])
+            self._backbone = backbone.eval()
+        return self._backbone
+
+    @property
+    def transform(self):
+        if self._transform is None:
+            from wordbridge.devise.images import eval_transform
+
+            self._transform = eval_transform(self.backbone)
+        return self._transform
+
+    def embed_features(self, features: np.ndarray | torch.Tensor) -> np.ndarray:
+        """Pooled features (n, in_features) -> L2-normalised embeddings (n, dim)."""
+        return embed_features(self.head, torch.as_tensor(features)).numpy()
+
+    def pooled_features(self, images: list) -> torch.Tensor:
+        """RGB PIL images -> (n, 2C) concat-pooled backbone features."""
+        batch = torch.stack([self.transform(im) for im in images])  # (n, 3, size, size)
+        with torch.no_grad():
+            return concat_pool(self.backbone.forward_features(batch))
+
+    def embed_images(self, images: list) -> np.ndarray:
+        """RGB PIL images -> L2-normalised embeddings (n, dim)."""
+        return self.embed_features(self.pooled_features(images))
