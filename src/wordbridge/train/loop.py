@@ -1,0 +1,406 @@
+"""The model-agnostic training loop. It knows nothing about models: a task hands it
+
+    model        any nn.Module (moved to the device here; wrapped in DistributedDataParallel under torchrun)
+    batch_loss   fn(model, batch) -> (loss, n_items): loss = MEAN over the batch's n_items (e.g. target tokens);
+                 n_items (int or 0-d tensor) weights averages and gives items/s. Call model(...) (forward) inside,
+                 so DDP can sync gradients. The batch arrives already moved to the device.
+    train_data   iterable of batches with len() (a DataLoader); its sampler/batch_sampler's set_epoch(e) is called
+                 each epoch (shuffle seed = seed + e) which also makes mid-epoch resume exact
+    valid_data   iterable of batches for the default validation (masked mean loss via batch_loss), or None
+    validate     optional fn(model) -> dict of metrics (replaces the default; run on rank 0 only, in eval mode)
+    params       optional optimiser parameter groups: [{"params": [...], "lr": 1e-4 | "lr_mult": 0.1}, ...]
+    make_optimizer  optional fn(groups, cfg) -> Optimizer (default runtime.adam: AdamW, cfg.betas, fused)
+    hooks        objects with before_fit / before_epoch / before_batch / after_loss / after_batch / after_validate /
+                 after_epoch / after_fit(trainer) methods (train.hooks.Hook, FunctionHook)
+    cfg          train.config.TrainConfig (epochs / max_steps / max_minutes, lr, schedule, precision, ...)
+    run_dir      folder for latest.pt, best.pt, history.json, loss.png (None: nothing written)
+    kind, model_args, config   stored in checkpoints (kind tag, model constructor args, resolved config dict)
+
+    result = fit(model, batch_loss, train_dl, valid_dl, cfg, run_dir=run, kind="translate", model_args=...,
+                 hooks=[TeacherForcingHook()], resume=args.resume)
+
+`result` (FitResult) has step, epoch, stop_reason ("epochs", "max_steps", "time", "early_stop", "interrupted",
+"diverged" or what a hook set), best ({"metric", "value", "step"}), metrics (last validation) and history.
+Validation runs after every epoch (and every cfg.valid_every steps) and at the end; best.pt is written when
+cfg.metric improves, latest.pt at every validation and at the end, both atomically. A first Ctrl-C (SIGINT) or
+SIGTERM stops after the current step and saves latest.pt; a second Ctrl-C aborts at once. `resume=True` reloads
+run_dir/latest.pt: weights, optimiser, scaler, step, epoch, position inside the epoch, schedule, RNG, best value.
+Hooks may read trainer.model, .optimizer, .scheduler, .epoch, .step, .batch, .loss, .n_items, .metrics, .device,
+.dist (DistInfo), .is_main and set trainer.stop_reason. Only rank 0 logs, validates and writes files.
+"""
+
+import contextlib
+import dataclasses
+import itertools
+import logging
+import math
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import torch
+from tqdm.auto import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
+
+from wordbridge.config import to_dict
+from wordbridge.errors import CheckpointError, ConfigError
+from wordbridge.train import distributed as D
+from wordbridge.train.checkpoint import load_checkpoint, load_model_state, restore_rng, save_checkpoint
+from wordbridge.train.config import TrainConfig
+from wordbridge.train.hooks import bind
+from wordbridge.train.runtime import (ParamsLike, OptimizerFactory, adam, configure_threads, param_groups,
+                                      resolve_precision, set_seed, to_device)
+from wordbridge.train.runstate import RunFiles
+from wordbridge.train.schedule import StepScheduler, from_config
+
+log = logging.getLogger(__name__)
+
+BatchLoss = Callable[[torch.nn.Module, Any], tuple[torch.Tensor, Any]]
+
+
+@dataclasses.dataclass
+class FitResult:
+    step: int
+    epoch: int
+    stop_reason: str
+    best: dict | None
+    metrics: dict
+    history: dict
+    run_dir: Path | None
+
+
+@torch.no_grad()
+def evaluate_loss(model: torch.nn.Module, batch_loss: BatchLoss, data: Iterable, device: torch.device,
+                  autocast=None) -> dict:
+    """Item-weighted mean of batch_loss over `data` in eval mode: {"loss": float, "n_items": float}."""
+    was_training = model.training
+    model.eval()
+    total = torch.zeros((), dtype=torch.float64, device=device)
+    count = 0.0
+    for batch in data:
+        batch = to_device(batch, device) if device.type != "cpu" else batch
+        with autocast() if autocast else contextlib.nullcontext():
+            loss, n = batch_loss(model, batch)
+        n = float(n)
+        total += loss.detach().double() * n
+        count += n
+    model.train(was_training)
+    return {"loss": float(total.item() / max(count, 1e-12)), "n_items": count}
+
+
+class Trainer:
+    """One training run; see the module docstring. Create, then call .fit(resume=...)."""
+
+    def __init__(self, model: torch.nn.Module, batch_loss: BatchLoss, train_data: Iterable,
+                 valid_data: Iterable | None = None, cfg: TrainConfig = TrainConfig(), *,
+                 run_dir: str | Path | None = None, params: ParamsLike | None = None,
+                 make_optimizer: OptimizerFactory | None = None, hooks: Sequence[Any] = (),
+                 validate: Callable[[torch.nn.Module], dict] | None = None, kind: str = "model",
+                 model_args: dict | None = None, config: dict | None = None) -> None:
+        self.cfg, self.batch_loss, self.kind = cfg, batch_loss, kind
+        self.train_data, self.valid_data, self.validate_fn = train_data, valid_data, validate
+        self.model_args, self.config = dict(model_args or {}), dict(config or {"train": to_dict(cfg)})
+        self.dist = D.init_from_env(cfg.device)
+        self.is_main = self.dist.is_main
+        self.device = D.device_for(self.dist, cfg.device)
+        configure_threads(cfg.threads)
+        self.precision = resolve_precision(cfg.precision, self.device)
+        self.model = model.to(self.device)
+        self.train_model = D.wrap_model(self.model, self.dist, self.device, cfg.ddp_find_unused)
+        groups = param_groups(self.model, params, cfg)
+        self.optimizer = (make_optimizer or adam)(groups, cfg)
+        self.params = [p for g in self.optimizer.param_groups for p in g["params"]]
+        self.scaler = self.precision.scaler()
+        self.steps_per_epoch = self._len(train_data)
+        if cfg.max_steps is None and self.steps_per_epoch is None:
+            raise ConfigError("train.max_steps must be set when the training data has no length.")
+        self.total_steps = cfg.max_steps or cfg.epochs * self.steps_per_epoch
+        self.scheduler = StepScheduler(self.optimizer, self.total_steps, *from_config(cfg))
+        self.files = RunFiles(run_dir, cfg.metric) if run_dir is not None and self.is_main else None
+        self.run_dir = Path(run_dir) if run_dir is not None else None
+        self.hooks = list(hooks)
+        self._fns = bind(self.hooks)
+        self.step = self.epoch = self.batch_in_epoch = 0
+        self.batch = self.loss = self.n_items = None
+        self.metrics: dict = {}
+        self.best: dict | None = None
+        self.bad_validations = 0
+        self.stop_reason: str | None = None
+        self.history: dict = {"train": [], "valid": []}
+        self._time_pos0 = 0.0  # schedule position reached by time in earlier (resumed) runs
+        self._elapsed_synced = 0.0
+        self._interrupts = 0
+        self._last_valid_step = -1
+
+    @staticmethod
+    def _len(data: Iterable) -> int | None:
+        try:
+            return len(data)  # type: ignore[arg-type]
+        except TypeError:
+            return None
+
+    def _call(self, event: str) -> None:
+        for fn in self._fns[event]:
+            fn(self)
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, resume: bool = False) -> FitResult:
+        if resume:
+            self._resume()
+        else:
+            set_seed(self.cfg.seed + self.dist.rank)
+        self._start = time.monotonic()
+        self._interrupts = 0
+        previous = self._install_signals()
+        try:
+            with logging_redirect_tqdm():
+                self._call("before_fit")
+                self._log_start()
+                while self.stop_reason is None:
+                    if self.cfg.max_steps is None and self.epoch >= self.cfg.epochs:
+                        self.stop_reason = "epochs"
+                        break
+                    self._run_epoch()
+                self._finish()
+        finally:
+            self._restore_signals(previous)
+        return FitResult(self.step, self.epoch, self.stop_reason or "epochs", self.best, self.metrics,
+                         self.history, self.run_dir)
+
+    def _log_start(self) -> None:
+        if self.is_main:
+            n_params = sum(p.numel() for p in self.params)
+            log.info("training %s: %s params, %d steps (%s/epoch), device %s, %s, %d process(es)%s",
+                     self.kind, f"{n_params:,}", self.total_steps, self.steps_per_epoch, self.device,
+                     self.precision.name, self.dist.world_size, f", from step {self.step}" if self.step else "")
+
+    def _run_epoch(self) -> None:
+        for obj in (self.train_data, getattr(self.train_data, "sampler", None),
+                    getattr(self.train_data, "batch_sampler", None)):
+            if obj is not None and hasattr(obj, "set_epoch"):
+                obj.set_epoch(self.epoch)
+        self._call("before_epoch")
+        self.model.train()
+        batches = iter(self.train_data)
+        if self.batch_in_epoch:  # resumed mid-epoch: the sampler replays the epoch's order; skip what was done
+            batches = itertools.islice(batches, self.batch_in_epoch, None)
+        bar = tqdm(total=self.steps_per_epoch, initial=self.batch_in_epoch, desc=f"epoch {self.epoch + 1}",
+                   disable=not self.is_main, leave=False, dynamic_ncols=True)
+        self._window_start, self._window_loss, self._window_n = time.monotonic(), None, 0.0
+        exhausted = True
+        for batch in batches:
+            self._train_step(batch)
+            bar.update(1)
+            self._check_stop(bar)
+            if self.cfg.valid_every and self.step % self.cfg.valid_every == 0 and self.stop_reason is None:
+                self._validate()
+            if self.stop_reason is None and self.step >= self.total_steps:
+                self.stop_reason = "max_steps" if self.cfg.max_steps else "epochs"
+            if self.stop_reason is not None:
+                exhausted = self.steps_per_epoch is not None and self.batch_in_epoch >= self.steps_per_epoch
+                break
+        bar.close()
+        if exhausted:
+            self.epoch += 1
+            self.batch_in_epoch = 0
+            if self._last_valid_step != self.step and self.stop_reason not in ("interrupted", "diverged"):
+                self._validate()
+            self._call("after_epoch")
+
+    def _train_step(self, batch: Any) -> None:
+        self.batch = to_device(batch, self.device) if self.device.type != "cpu" else batch
+        self._call("before_batch")
+        self.scheduler.set_step(self.step, self._time_pos())
+        with self.precision.autocast():
+            self.loss, self.n_items = self.batch_loss(self.train_model, self.batch)
+        self._call("after_loss")
+        self.scaler.scale(self.loss).backward()
+        if self.cfg.clip_grad is not None:
+            self.scaler.unscale_(self.optimizer)
+            torch.nn.utils.clip_grad_norm_(self.params, self.cfg.clip_grad, foreach=True)
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.step += 1
+        self.batch_in_epoch += 1
+        weighted = self.loss.detach() * self.n_items  # no host sync: summed on device, read every log_every steps
+        self._window_loss = weighted if self._window_loss is None else self._window_loss + weighted
+        self._window_n = self._window_n + self.n_items
+        self._call("after_batch")
+
+    def _elapsed(self) -> float:
+        return self._elapsed_synced if self.dist.enabled else time.monotonic() - self._start
+
+    def _time_pos(self) -> float | None:
+        """Fraction of the wall-clock budget used, mapped onto what was left of the schedule at (re)start."""
+        if self.cfg.max_minutes is None or not self.cfg.schedule_time:
+            return None
+        frac = min(self._elapsed() / (self.cfg.max_minutes * 60.0), 1.0)
+        return self._time_pos0 + (1.0 - self._time_pos0) * frac
+
+    def _check_stop(self, bar) -> None:
+        """Log every log_every steps; agree on stopping (Ctrl-C, time budget, divergence) across ranks.
+
+        Single process: checked every step (no sync). DDP: every 10 steps and at log points (one tiny all_reduce).
+        """
+        log_now = self.step % self.cfg.log_every == 0 or self.step >= self.total_steps
+        if log_now:
+            self._log_window(bar)
+        if self.dist.enabled and not (log_now or self.step % 10 == 0):
+            return
+        elapsed = time.monotonic() - self._start
+        over_time = self.cfg.max_minutes is not None and elapsed >= self.cfg.max_minutes * 60
+        local = self._interrupts > 0 or over_time or self.stop_reason == "diverged"
+        stop, self._elapsed_synced = D.sync_stop_and_time(local, elapsed, self.dist)
+        if stop and self.stop_reason is None:
+            self.stop_reason = "interrupted" if self._interrupts else "time" if over_time else "diverged"
+            if not log_now:
+                self._log_window(bar)
+
+    def _log_window(self, bar) -> None:
+        if self._window_loss is None:
+            return
+        n = float(self._window_n)
+        loss = float(self._window_loss.item()) / max(n, 1e-12)  # the loop's one host sync per log_every steps
+        now = time.monotonic()
+        rate = n * self.dist.world_size / max(now - self._window_start, 1e-9)
+        self._window_start, self._window_loss, self._window_n = now, None, 0.0
+        if not math.isfinite(loss):
+            log.error("training diverged at step %d (loss %s): lower train.lr or set train.clip_grad", self.step, loss)
+            self.stop_reason = "diverged"
+        self.history["train"].append({"step": self.step, "epoch": self.epoch, "loss": loss,
+                                      "lr": self.scheduler.lr, "items_per_s": round(rate, 1)})
+        bar.set_postfix(loss=f"{loss:.3f}", lr=f"{self.scheduler.lr:.1e}", tok_s=f"{rate:,.0f}", refresh=False)
+
+    # ------------------------------------------------------------ validation
+    def _validate(self) -> None:
+        metrics = None
+        if self.is_main:
+            started = time.monotonic()
+            if self.validate_fn is not None:
+                self.model.eval()
+                with torch.no_grad():
+                    metrics = dict(self.validate_fn(self.model))
+                self.model.train()
+            elif self.valid_data is not None:
+                metrics = evaluate_loss(self.model, self.batch_loss, self.valid_data, self.device,
+                                        self.precision.autocast)
+            else:
+                metrics = {}
+            metrics["valid_s"] = round(time.monotonic() - started, 3)
+        self.metrics = D.broadcast_object(metrics, self.dist)
+        self._last_valid_step = self.step
+        train = self.history["train"][-1]["loss"] if self.history["train"] else None
+        record = {"step": self.step, "epoch": self.epoch, "train_loss": train,
+                  "elapsed_s": round(time.monotonic() - self._start, 1), **self.metrics}
+        self.history["valid"].append(record)
+        self._update_best()
+        self._call("after_validate")
+        if self.is_main:
+            shown = ", ".join(f"{k} {v:.4g}" for k, v in self.metrics.items() if isinstance(v, float) and k not in ("valid_s", "n_items"))
+            log.info("step %d (epoch %d): train loss %s, valid %s", self.step, self.epoch,
+                     f"{train:.4f}" if train is not None else "-", shown or "-")
+        self._save("latest.pt")
+
+    def _update_best(self) -> None:
+        value = self.metrics.get(self.cfg.metric)
+        if value is None:
+            return
+        value = float(value)
+        if self.best is None or (value < self.best["value"] if self.cfg.metric_mode == "min" else value > self.best["value"]):
+            self.best = {"metric": self.cfg.metric, "value": value, "step": self.step, "epoch": self.epoch}
+            self.bad_validations = 0
+            self._save("best.pt")
+            return
+        self.bad_validations += 1
+        if self.cfg.patience and self.bad_validations >= self.cfg.patience and self.stop_reason is None:
+            self.stop_reason = "early_stop"
+            if self.is_main:
+                log.info("early stopping: %s has not improved for %d validations", self.cfg.metric, self.cfg.patience)
+
+    # ---------------------------------------------------------- checkpoints
+    def _save(self, name: str) -> None:
+        if self.files is None:
+            return
+        extra = {"bad_validations": self.bad_validations, "time_pos": self.scheduler.pos}
+        save_checkpoint(self.files.dir / name, kind=self.kind, model=self.model, optimizer=self.optimizer,
+                        scaler=self.scaler, model_args=self.model_args, config=self.config, step=self.step,
+                        epoch=self.epoch, batch_in_epoch=self.batch_in_epoch, schedule=self.scheduler.state_dict(),
+                        best=self.best, extra=extra)
+        if name == "latest.pt":
+            self.files.write_history(self.history)
+            self._saved_step = self.step
+
+    def _resume(self) -> None:
+        if self.run_dir is None:
+            raise ConfigError("resume needs a run folder (run_dir).")
+        path = self.run_dir / "latest.pt"
+        if not path.is_file():
+            raise CheckpointError(f"Nothing to resume: {path} does not exist.")
+        ckpt = load_checkpoint(path, self.kind, map_location=self.device)
+        load_model_state(self.model, ckpt["model"], path)
+        try:
+            if ckpt.get("optimizer"):
+                self.optimizer.load_state_dict(ckpt["optimizer"])
+            if ckpt.get("scaler") and self.scaler.is_enabled():
+                self.scaler.load_state_dict(ckpt["scaler"])
+        except (ValueError, KeyError, RuntimeError) as exc:
+            raise CheckpointError(f"Checkpoint {path} has an optimiser of another shape: {exc}") from None
+        self.step, self.epoch, self.batch_in_epoch = ckpt["step"], ckpt["epoch"], ckpt.get("batch_in_epoch", 0)
+        self.best = ckpt.get("best")
+        extra = ckpt.get("extra") or {}
+        self.bad_validations = int(extra.get("bad_validations", 0))
+        self._time_pos0 = float(extra.get("time_pos", 0.0)) if self.cfg.max_minutes else 0.0
+        self.scheduler.set_step(self.step, self._time_pos0 or None)
+        if self.dist.is_main and ckpt.get("rng"):
+            restore_rng(ckpt["rng"])
+        else:
+            set_seed(self.cfg.seed + self.dist.rank + self.step)
+        if self.files is not None:
+            self.history = self.files.load_history(self.step)
+        self._saved_step = self._last_valid_step = self.step
+        if self.is_main:
+            log.info("resumed from %s: step %d, epoch %d (+%d batches), lr %.3g", path, self.step, self.epoch,
+                     self.batch_in_epoch, self.scheduler.lr)
+
+    def _finish(self) -> None:
+        if self.stop_reason not in ("interrupted", "diverged") and self._last_valid_step != self.step:
+            self._validate()
+        if self.stop_reason != "diverged" and getattr(self, "_saved_step", -1) != self.step:
+            self._save("latest.pt")
+        self._call("after_fit")
+        if self.is_main:
+            best = f", best {self.best['metric']} {self.best['value']:.4g} at step {self.best['step']}" if self.best else ""
+            where = f"; checkpoints in {self.run_dir}" if self.files is not None else ""
+            log.info("stopped (%s) at step %d, epoch %d%s%s", self.stop_reason, self.step, self.epoch, best, where)
+
+    # -------------------------------------------------------------- signals
+    def _install_signals(self) -> dict | None:
+        """First SIGINT/SIGTERM: stop after this step and save; second SIGINT: KeyboardInterrupt at once."""
+        if threading.current_thread() is not threading.main_thread():
+            return None
+
+        def handler(signum, frame):
+            self._interrupts += 1
+            if self._interrupts > 1 and signum == signal.SIGINT:
+                raise KeyboardInterrupt
+            if self.is_main:
+                log.warning("stopping after this step and saving latest.pt (Ctrl-C again to abort)")
+
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        for sig in previous:
+            signal.signal(sig, handler)
+        return previous
+
+    @staticmethod
+    def _restore_signals(previous: dict | None) -> None:
+        for sig, handler in (previous or {}).items():
+            signal.signal(sig, handler)
+
+
+def fit(model: torch.nn.Module, batch_loss: BatchLoss, train_data: Iterable, valid_data: Iterable | None = None,
+        cfg: TrainConfig = TrainConfig(), *, resume: bool = False, **kwargs: Any) -> FitResult:
+    """Trainer(model, batch_loss, train_data, valid_data, cfg, **kwargs).fit(resume): see the module docstring."""
+    return Trainer(model, batch_loss, train_data, valid_data, cfg, **kwargs).fit(resume=resume)

@@ -1,0 +1,111 @@
+"""Runtime pieces shared by the loop and the LR finder: seeds, optimiser, precision, moving batches to a device."""
+
+import contextlib
+import dataclasses
+import logging
+import random
+from typing import Any, Callable, Iterable
+
+import numpy as np
+import torch
+
+from wordbridge.errors import ConfigError
+from wordbridge.train.config import TrainConfig
+
+log = logging.getLogger(__name__)
+
+ParamsLike = Iterable[torch.nn.Parameter] | list[dict[str, Any]]
+OptimizerFactory = Callable[[list[dict[str, Any]], TrainConfig], torch.optim.Optimizer]
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python, NumPy and torch (all devices)."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def param_groups(model: torch.nn.Module, params: ParamsLike | None, cfg: TrainConfig) -> list[dict[str, Any]]:
+    """Normalise to optimiser groups with an absolute "lr": a group's "lr" wins, else cfg.lr * "lr_mult" (1)."""
+    if params is None:
+        params = model.parameters()
+    params = list(params)
+    if not params:
+        raise ConfigError("The model has no trainable parameters.")
+    if not isinstance(params[0], dict):
+        params = [{"params": params}]
+    groups = []
+    for group in params:
+        group = dict(group)
+        group["params"] = [p for p in group["params"] if p.requires_grad]
+        if "lr" not in group:
+            group["lr"] = cfg.lr * float(group.get("lr_mult", 1.0))
+        groups.append(group)
+    return groups
+
+
+def adam(groups: list[dict[str, Any]], cfg: TrainConfig) -> torch.optim.Optimizer:
+    """AdamW(betas, eps, decoupled weight decay); the fused kernel where torch has one, else foreach."""
+    kwargs = dict(lr=cfg.lr, betas=tuple(cfg.betas), eps=cfg.eps, weight_decay=cfg.weight_decay)
+    try:
+        return torch.optim.AdamW(groups, fused=True, **kwargs)
+    except (RuntimeError, TypeError, ValueError):
+        return torch.optim.AdamW(groups, foreach=True, **kwargs)
+
+
+@dataclasses.dataclass(frozen=True)
+class Precision:
+    """Autocast dtype (None = fp32) and whether a GradScaler is needed (fp16 only)."""
+
+    dtype: torch.dtype | None
+    device_type: str
+
+    @property
+    def name(self) -> str:
+        return {None: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}[self.dtype]
+
+    @property
+    def needs_scaler(self) -> bool:
+        return self.dtype is torch.float16
+
+    def autocast(self):
+        if self.dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device_type, dtype=self.dtype)
+
+    def scaler(self):
+        return torch.amp.GradScaler(self.device_type, enabled=self.needs_scaler)
+
+
+def resolve_precision(choice: str, device: torch.device) -> Precision:
+    """auto -> fp16 autocast on CUDA (bf16 where supported is left to an explicit choice), fp32 on CPU."""
+    if choice == "auto":
+        choice = "fp16" if device.type == "cuda" else "fp32"
+    if choice == "fp16" and device.type != "cuda":
+        raise ConfigError("Invalid train.precision 'fp16' on the CPU. Valid there: auto, bf16, fp32.")
+    dtype = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[choice]
+    return Precision(dtype, device.type)
+
+
+def to_device(batch: Any, device: torch.device) -> Any:
+    """Move tensors inside tensors / (named)tuples / lists / dicts / dataclasses / objects with .to() to `device`."""
+    if isinstance(batch, torch.Tensor):
+        return batch.to(device, non_blocking=True)
+    if isinstance(batch, tuple) and hasattr(batch, "_fields"):
+        return type(batch)(*(to_device(x, device) for x in batch))
+    if isinstance(batch, (list, tuple)):
+        return type(batch)(to_device(x, device) for x in batch)
+    if isinstance(batch, dict):
+        return {k: to_device(v, device) for k, v in batch.items()}
+    if dataclasses.is_dataclass(batch) and not isinstance(batch, type):
+        changes = {f.name: to_device(getattr(batch, f.name), device) for f in dataclasses.fields(batch) if f.init}
+        return dataclasses.replace(batch, **changes)
+    if hasattr(batch, "to") and callable(batch.to):
+        return batch.to(device)
+    return batch
+
+
+def configure_threads(threads: int | None) -> None:
+    if threads:
+        torch.set_num_threads(threads)
+        log.debug("torch threads: %d", threads)
