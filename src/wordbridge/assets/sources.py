@@ -14,8 +14,6 @@ import zipfile
 from pathlib import Path
 from typing import Iterable
 
-from tqdm import tqdm
-
 from wordbridge.errors import AssetError
 
 log = logging.getLogger(__name__)
@@ -124,7 +122,7 @@ def apt_download_extract(packages: Iterable[str], dest: Path) -> Path:
         debs = sorted(Path(tmp).glob("*.deb"))
         if len(debs) < len(packages):
             raise AssetError(f"apt-get download {what} gave {len(debs)} of {len(packages)} packages")
-        for deb in tqdm(debs, desc="  dpkg -x", unit="pkg", disable=len(debs) < 2):
+        for deb in debs:
             log.info("  dpkg -x %s", deb.name)
             run_tool([dpkg, "-x", str(deb), str(dest)], deb.name)
     return dest
