@@ -106,7 +106,10 @@ def _work(chunk: list[str]) -> str:
 def _pool_tokenize(tok: SpacyTokenizer, texts: list[str], processes: int) -> list[list[str]]:
     size = max(_MIN_CHUNK, -(-len(texts) // (processes * 4)))
     chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
-    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    if fork:
+        _ = tok.spacy_tokenizer  # import the language data once here: forked workers inherit it (fr takes ~5 s)
+    ctx = multiprocessing.get_context("fork" if fork else "spawn")
     out: list[list[str]] = []
     with ctx.Pool(processes, initializer=_init_worker, initargs=(tok.lang, tok.lowercase)) as pool:
         for packed, chunk in zip(pool.imap(_work, chunks), chunks):
