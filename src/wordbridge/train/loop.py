@@ -132,6 +132,7 @@ class Trainer:
         self._time_pos0 = 0.0  # schedule position reached by time in earlier (resumed) runs
         self._elapsed_synced = 0.0
         self._interrupts = 0
+        self._pending_rng: dict | None = None
         self._last_valid_step = -1
 
     @staticmethod
@@ -159,8 +160,8 @@ class Trainer:
                 self._call("before_fit")
                 self._log_start()
                 while self.stop_reason is None:
-                    if self.cfg.max_steps is None and self.epoch >= self.cfg.epochs:
-                        self.stop_reason = "epochs"
+                    if self.step >= self.total_steps or (self.cfg.max_steps is None and self.epoch >= self.cfg.epochs):
+                        self.stop_reason = "max_steps" if self.cfg.max_steps else "epochs"
                         break
                     self._run_epoch()
                 self._finish()
@@ -186,6 +187,9 @@ class Trainer:
         batches = iter(self.train_data)
         if self.batch_in_epoch:  # resumed mid-epoch: the sampler replays the epoch's order; skip what was done
             batches = itertools.islice(batches, self.batch_in_epoch, None)
+        if self._pending_rng is not None:
+            restore_rng(self._pending_rng)
+            self._pending_rng = None
         bar = tqdm(total=self.steps_per_epoch, initial=self.batch_in_epoch, desc=f"epoch {self.epoch + 1}",
                    disable=not self.is_main, leave=False, dynamic_ncols=True)
         self._window_start, self._window_loss, self._window_n = time.monotonic(), None, 0.0
@@ -354,9 +358,9 @@ class Trainer:
         self.bad_validations = int(extra.get("bad_validations", 0))
         self._time_pos0 = float(extra.get("time_pos", 0.0)) if self.cfg.max_minutes else 0.0
         self.scheduler.set_step(self.step, self._time_pos0 or None)
-        if self.dist.is_main and ckpt.get("rng"):
-            restore_rng(ckpt["rng"])
-        else:
+        # RNG states are restored once the epoch's iterator exists (creating a DataLoader iterator draws a seed)
+        self._pending_rng = ckpt.get("rng") if self.dist.is_main else None
+        if self._pending_rng is None:
             set_seed(self.cfg.seed + self.dist.rank + self.step)
         if self.files is not None:
             self.history = self.files.load_history(self.step)
