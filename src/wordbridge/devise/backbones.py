@@ -130,7 +130,8 @@ def load_backbone(name: str = "efficientnet_lite0", weights: str | Path | None =
     weights = Path(weights)
     state = read_state_dict(weights)
     with_fc = "fc.weight" in state or "_fc.weight" in state
-    backbone = build_backbone(name, with_classifier=with_fc)
+    with torch.device("meta"):  # no random init: every tensor comes from the file (strict, assign)
+        backbone = build_backbone(name, with_classifier=with_fc)
     _load_strict(backbone.net, state, weights, name)
     backbone.weights_id = f"{name}:{file_digest(weights)[:12]}"
     log.debug("loaded %s weights from %s", name, weights)
@@ -182,7 +183,10 @@ def _load_strict(net: nn.Module, state: dict, path: Path, name: str) -> None:
                 if keys]
     if problems:
         raise CheckpointError(f"Weights file {path} does not fit backbone {name}: {'; '.join(problems)}.")
-    net.load_state_dict(state, strict=True)
+    net.load_state_dict(state, strict=True, assign=True)
+    for param_name, param in net.named_parameters():  # assign keeps the file's dtype; we compute in float32
+        if param.dtype != torch.float32:
+            raise CheckpointError(f"Weights file {path}: {param_name} is {param.dtype}, expected float32.")
 
 
 def file_digest(path: Path) -> str:
