@@ -15,7 +15,7 @@ class DeviseDataConfig:
 
     sources: tuple[str, ...] = ("fashion_mnist", "tuxpaint", "emoji")  # default offline galleries
     imagenet_folder: str | None = None  # an ImageNet-style folder (train/<wnid>/*.JPEG, valid/<wnid>/...)
-    holdout: tuple[str, ...] = ("sandal", "pullover")  # class names kept out of training (zero-shot test)
+    holdout: tuple[str, ...] = ("sandal", "ankle boot")  # class names kept out of training (zero-shot test)
     per_class: int = 300  # at most this many training images per class and source (features cost CPU)
     valid_per_class: int = 60  # at most this many validation/test images per class
     valid_fraction: float = 0.15  # of galleries without a split (stamps, emoji), kept for validation

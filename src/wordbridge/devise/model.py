@@ -132,6 +132,7 @@ class RunModel:
         self.run_dir, self.head, self.extra, self.config = run_dir, head.eval(), extra, config
         self.fingerprint: str = extra["fingerprint"]
         self._backbone = None
+        self._fast = None
         self._transform = None
 
     @classmethod
@@ -155,6 +156,8 @@ class RunModel:
             backbone = load_backbone(self.extra["backbone"], self.extra.get("backbone_weights"))
             if self.extra.get("backbone_state"):
                 backbone.net.load_state_dict(self.extra["backbone_state"])
+            backbone.weights_id = self.extra.get("backbone_weights_id", backbone.weights_id)
+            backbone.input_size = self.extra.get("image_size", backbone.input_size)
             self._backbone = backbone.eval()
         return self._backbone
 
@@ -172,9 +175,13 @@ class RunModel:
 
     def pooled_features(self, images: list) -> torch.Tensor:
         """RGB PIL images -> (n, 2C) concat-pooled backbone features."""
+        if self._fast is None:  # BatchNorm folded, channels_last: ~2x faster on CPU (backbones.for_inference)
+            fold = getattr(self.backbone, "for_inference", None)
+            self._fast = fold() if fold is not None else self.backbone
         batch = torch.stack([self.transform(im) for im in images])  # (n, 3, size, size)
-        with torch.no_grad():
-            return concat_pool(self.backbone.forward_features(batch))
+        with torch.inference_mode():
+            fmap = self._fast.forward_features(batch.contiguous(memory_format=torch.channels_last))  # (n, C, h, w)
+            return concat_pool(fmap).float()
 
     def embed_images(self, images: list) -> np.ndarray:
         """RGB PIL images -> L2-normalised embeddings (n, dim)."""

@@ -1,0 +1,143 @@
+"""`wordbridge devise {train,index,search,evaluate}`: DeViSE visual-semantic embedding and image search."""
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("devise", help="DeViSE: train, index images, search by image or words, evaluate",
+                              description="DeViSE (the lesson's visual-semantic embedding): images are mapped into "
+                              "the English word-vector space, so words find images and images find labels, "
+                              "including WordNet nouns never trained on.")
+    sub = p.add_subparsers(dest="devise_command", metavar="ACTION", required=True)
+
+    t = sub.add_parser("train", help="train the DeViSE head on cached backbone features; writes a run folder")
+    t.add_argument("config", help="YAML config with a `devise` section (see configs/devise.yaml)")
+    t.add_argument("--out", default="runs/devise", help="run folder to write (default: runs/devise)")
+    t.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config key, e.g. devise.train.epochs=5 (repeatable)")
+    t.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
+    t.set_defaults(func=run_train)
+
+    i = sub.add_parser("index", help="embed a folder of images into a faiss index (incremental)")
+    i.add_argument("run_dir", help="a DeViSE run folder (from `devise train`)")
+    i.add_argument("image_folder", help="folder of images (searched recursively; sub-folder names become labels)")
+    i.add_argument("--out", help="index folder (default: RUN_DIR/indexes/<folder name>)")
+    i.add_argument("--batch-size", type=int, default=32, help="images embedded per batch (default 32)")
+    i.add_argument("--overwrite", action="store_true", help="replace an index of another model or folder")
+    i.set_defaults(func=run_index)
+
+    s = sub.add_parser("search", help="image -> labels and similar images; words -> images")
+    s.add_argument("run_dir", help="a DeViSE run folder")
+    s.add_argument("--index", help="index folder from `devise index` (needed for --text and --similar)")
+    mode = s.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--image", metavar="FILE", help="an image: top-k ImageNet classes and WordNet nouns")
+    mode.add_argument("--text", metavar="WORDS", help='one or more words ("boat", "engine boat"): top-k images')
+    mode.add_argument("--similar", metavar="FILE_OR_ID", help="an image file or an image id of the index: "
+                      "top-k similar images")
+    s.add_argument("-k", type=int, default=9, help="how many results (default 9)")
+    s.add_argument("--json", action="store_true", help="print JSON instead of text")
+    s.set_defaults(func=run_search)
+
+    e = sub.add_parser("evaluate", help="hit@k (flat and zero-shot) vs softmax and ConSE baselines")
+    e.add_argument("run_dir", help="a DeViSE run folder")
+    e.set_defaults(func=run_evaluate)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from wordbridge.config import load_sections
+    from wordbridge.devise.config import DeviseConfig
+    from wordbridge.devise.training import train_devise
+
+    cfg = load_sections(args.config, {"devise": DeviseConfig}, overrides=args.set)["devise"]
+    summary = train_devise(cfg, args.out, overwrite=args.overwrite)
+    best = summary.get("best") or {}
+    sys.stdout.write(f"run: {args.out}  classes: {summary['classes']}  train images: {summary['train_images']}  "
+                     f"best valid loss: {best.get('value', float('nan')):.4f}  model: {summary['fingerprint']}\n")
+    return 0
+
+
+def run_index(args: argparse.Namespace) -> int:
+    from wordbridge.devise.images import load_image
+    from wordbridge.devise.index import index_folder
+    from wordbridge.devise.model import RunModel
+    from wordbridge.errors import ConfigError
+
+    if args.batch_size < 1:
+        raise ConfigError(f"Invalid --batch-size {args.batch_size}: must be >= 1.")
+    model = RunModel.load(args.run_dir)
+    folder = Path(args.image_folder)
+    out = Path(args.out) if args.out else Path(args.run_dir) / "indexes" / (folder.resolve().name or "gallery")
+    counts = index_folder(folder, out, model.fingerprint, model.embed_images, load_image, args.batch_size,
+                          args.overwrite)
+    sys.stdout.write(f"index: {out}  images: {counts['images']} (new {counts['new']}, kept {counts['kept']}, "
+                     f"removed {counts['removed']})  unreadable skipped: {counts['skipped']}  "
+                     f"other files ignored: {counts['ignored']}\n")
+    return 0
+
+
+def _similar(searcher, value: str, k: int):
+    path = Path(value)
+    if not path.is_file() and value.isdigit():
+        return searcher.similar(int(value), k)
+    if searcher.gallery is not None and path.is_file():
+        resolved = path.resolve()
+        for im in searcher.gallery.images:  # an indexed image: leave itself out
+            if searcher.gallery.folder / im["path"] == resolved:
+                return searcher.similar(im["id"], k)
+    return searcher.search_vector(searcher.image_vector(value), k)
+
+
+def run_search(args: argparse.Namespace) -> int:
+    from wordbridge.devise.search import Searcher
+    from wordbridge.errors import ConfigError, DataError
+
+    if args.k < 1:
+        raise ConfigError(f"Invalid -k {args.k}: must be >= 1.")
+    if args.index is None and not args.image:
+        raise DataError("--text and --similar search an image index: pass --index INDEX_DIR.")
+    searcher = Searcher.load(args.run_dir, args.index)
+    if args.image:
+        result = searcher.search_image(args.image, args.k)
+        payload = {"labels": [vars(h) for h in result.labels], "zero_shot": [vars(h) for h in result.zero_shot],
+                   "similar": [_hit(searcher, h) for h in result.similar]}
+    elif args.text is not None:
+        payload = {"images": [_hit(searcher, h) for h in searcher.search_text(args.text, args.k)]}
+    else:
+        payload = {"images": [_hit(searcher, h) for h in _similar(searcher, args.similar, args.k)]}
+    if args.json:
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(format_result(payload))
+    return 0
+
+
+def _hit(searcher, hit) -> dict:
+    return {**vars(hit), "file": str(searcher.image_path(hit.id))}
+
+
+def format_result(payload: dict) -> str:
+    titles = {"labels": "ImageNet classes", "zero_shot": "WordNet nouns (zero-shot)", "similar": "similar images",
+              "images": "images"}
+    lines = []
+    for key, hits in payload.items():
+        lines.append(f"{titles[key]}:")
+        for h in hits:
+            what = h["file"] if "file" in h else f"{h['name']} ({h['wnid']})"
+            lines.append(f"  {h['score']:.3f}  {what}")
+        if not hits:
+            lines.append("  (none)")
+    return "\n".join(lines) + "\n"
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from wordbridge.devise.evaluate import evaluate_run
+
+    table, _ = evaluate_run(args.run_dir)
+    sys.stdout.write(table + "\n")
+    return 0

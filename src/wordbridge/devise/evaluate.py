@@ -1,0 +1,148 @@
+"""`wordbridge devise evaluate RUN_DIR`: flat hit@k on seen classes and zero-shot hit@k on held-out classes.
+
+Each test set ranks its candidate labels by cosine between an image's vector and the label vectors; hit@k = share of
+images whose true label is among the k best. Compared methods, all on the same backbone features:
+- DeViSE: the run's head.
+- softmax: a linear classifier trained on the same training features (it cannot name a class it never saw: its
+  zero-shot hit@k is 0 by construction). Trained only for test sets with <= SOFTMAX_MAX_CLASSES candidates.
+- ConSE (training-free): the ImageNet classifier's top-T softmax probabilities averaging those classes' vectors.
+Test sets: Fashion-MNIST test images of seen classes and of held-out classes (candidates: its 10 class words), the
+held-out part of the galleries (stamps/emoji names mostly never seen in training; candidates: every gallery label)
+and an ImageNet-style folder's valid split when configured.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from wordbridge.atomic import write_json, write_text
+from wordbridge.config import from_dict
+from wordbridge.devise.config import DeviseConfig
+from wordbridge.devise.model import RunModel
+from wordbridge.devise.training import Prepared, conse_vectors, prepare
+
+log = logging.getLogger(__name__)
+
+SOFTMAX_MAX_CLASSES = 1000
+
+
+def hit_at_k(scores: np.ndarray, truth: np.ndarray, ks) -> dict[int, float]:
+    """scores (n, C), truth (n,) column of the right label -> {k: share with the truth among the top k} (ties count
+    against: the rank is the number of labels scoring strictly higher)."""
+    if not len(truth):
+        return {k: float("nan") for k in ks}
+    true_scores = scores[np.arange(len(truth)), truth][:, None]
+    rank = (scores > true_scores).sum(axis=1)  # (n,) 0 = best
+    return {k: float((rank < k).mean()) for k in ks}
+
+
+@dataclasses.dataclass
+class TestSet:
+    name: str
+    rows: np.ndarray  # rows of the prepared features
+    candidates: list[int]  # class indices the images are ranked among
+    zero_shot: bool
+
+
+def test_sets(prep: Prepared) -> list[TestSet]:
+    sets = []
+    fm_classes = sorted({int(prep.item_class[r]) for r in prep.rows("test", source="fashion_mnist")})
+    if fm_classes:
+        sets.append(TestSet("Fashion-MNIST, seen classes", prep.rows("test", False, "fashion_mnist"), fm_classes,
+                            False))
+        sets.append(TestSet("Fashion-MNIST, held-out classes", prep.rows("test", True, "fashion_mnist"),
+                            fm_classes, True))
+    gallery_rows = np.concatenate([prep.rows(s, source=g) for g in ("tuxpaint", "emoji") for s in ("train", "valid")])
+    held = np.concatenate([prep.rows("valid", source=g) for g in ("tuxpaint", "emoji")])
+    if len(held):
+        train_classes = {int(c) for c in prep.item_class[np.concatenate([prep.rows("train", source=g)
+                                                                          for g in ("tuxpaint", "emoji")])]}
+        held = np.array([r for r in held if int(prep.item_class[r]) not in train_classes], dtype=np.int64)
+        candidates = sorted({int(c) for c in prep.item_class[gallery_rows]})
+        sets.append(TestSet("stamps + emoji, unseen names", held, candidates, True))
+    imagenet = prep.rows("test", source="imagenet")
+    if len(imagenet):
+        sets.append(TestSet("ImageNet folder, valid", imagenet,
+                            sorted({int(c) for c in prep.item_class[prep.rows("train", source="imagenet")]}), False))
+    return [s for s in sets if len(s.rows)]
+
+
+def _standardize(x: np.ndarray, mean: np.ndarray, std: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy((x - mean) / std).float()
+
+
+def softmax_scores(prep: Prepared, candidates: list[int], rows: np.ndarray, epochs: int = 30,
+                   seed: int = 0) -> np.ndarray:
+    """A linear classifier on the training features of the candidate classes -> log-probabilities (n, candidates);
+    candidates never trained on get -inf."""
+    train = np.array([r for r in prep.rows("train") if int(prep.item_class[r]) in set(candidates)], dtype=np.int64)
+    trained = sorted({int(prep.item_class[r]) for r in train})
+    col = {c: i for i, c in enumerate(trained)}
+    x, y = prep.pooled[train], torch.tensor([col[int(prep.item_class[r])] for r in train])
+    mean, std = x.mean(0), x.std(0) + 1e-6
+    torch.manual_seed(seed)
+    linear = torch.nn.Linear(x.shape[1], len(trained))
+    opt = torch.optim.Adam(linear.parameters(), lr=1e-3, weight_decay=1e-4)
+    xt = _standardize(x, mean, std)
+    for _ in range(epochs):
+        for idx in torch.randperm(len(xt)).split(256):
+            loss = torch.nn.functional.cross_entropy(linear(xt[idx]), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    with torch.no_grad():
+        logp = torch.log_softmax(linear(_standardize(prep.pooled[rows], mean, std)), dim=1).numpy()
+    out = np.full((len(rows), len(candidates)), -np.inf, dtype=np.float32)
+    for j, c in enumerate(candidates):
+        if c in col:
+            out[:, j] = logp[:, col[c]]
+    return out
+
+
+def evaluate_prepared(prep: Prepared, embed, ks=(1, 2, 5, 10), conse_top: int = 10) -> list[dict]:
+    """Rows {test set, method, images, candidates, hit@k...} for DeViSE (embed: features -> vectors), softmax, ConSE."""
+    results = []
+    conse = conse_vectors(prep.logits, prep.labels.imagenet_vectors, conse_top) if prep.logits is not None else None
+    for ts in test_sets(prep):
+        pos = {c: j for j, c in enumerate(ts.candidates)}
+        truth = np.array([pos[int(prep.item_class[r])] for r in ts.rows])
+        label_vecs = prep.class_vectors[ts.candidates]  # (C, dim)
+        methods = {"DeViSE": embed(prep.pooled[ts.rows]) @ label_vecs.T}
+        if len(ts.candidates) <= SOFTMAX_MAX_CLASSES:
+            methods["softmax"] = softmax_scores(prep, ts.candidates, ts.rows)
+        if conse is not None:
+            methods[f"ConSE (T={conse_top})"] = conse[ts.rows] @ label_vecs.T
+        for method, scores in methods.items():
+            hits = hit_at_k(scores, truth, ks)
+            results.append({"test set": ts.name, "method": method, "images": int(len(ts.rows)),
+                            "candidates": len(ts.candidates), "zero_shot": ts.zero_shot,
+                            **{f"hit@{k}": v for k, v in hits.items()}})
+    return results
+
+
+def markdown(results: list[dict], ks) -> str:
+    head = ["test set", "images", "labels", "method"] + [f"hit@{k}" for k in ks]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join([":--"] + ["--:"] * 2 + [":--"] + ["--:"] * len(ks)) + "|"]
+    for r in results:
+        cells = [r["test set"], str(r["images"]), str(r["candidates"]), r["method"]]
+        cells += [f"{100 * r[f'hit@{k}']:.1f}%" for k in ks]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def evaluate_run(run_dir: str | Path, wv=None) -> tuple[str, list[dict]]:
+    """Evaluate a run folder; writes eval.md and eval.json into it and returns (markdown table, rows)."""
+    run_dir = Path(run_dir)
+    model = RunModel.load(run_dir)
+    cfg = from_dict(DeviseConfig, model.config.get("devise"), "devise")
+    prep = prepare(cfg, wv, backbone=model.backbone)
+    results = evaluate_prepared(prep, model.embed_features, cfg.eval_k, cfg.conse_top)
+    table = markdown(results, cfg.eval_k)
+    write_text(run_dir / "eval.md", table + "\n")
+    write_json(run_dir / "eval.json", results)
+    return table, results
