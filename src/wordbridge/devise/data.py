@@ -179,7 +179,7 @@ class GalleryItem:
 def clean_description(text: str) -> str:
     """'A frog.' -> 'frog'; 'Une grenouille.' -> 'grenouille': drop one leading article and trailing punctuation."""
     text = text.strip().rstrip(".!|。 ").strip()
-    return re.sub(r"^(a|an|the|un|une|le|la|les|l'|des|du)\s+", "", text, flags=re.IGNORECASE).strip()
+    return re.sub(r"^(?:(?:a|an|the|un|une|le|la|les|des|du)\s+|l['’]\s*)", "", text, flags=re.IGNORECASE).strip()
 
 
 def parse_tuxpaint_txt(text: str) -> tuple[str, str | None]:
@@ -197,6 +197,8 @@ def load_tuxpaint_gallery(root: str | Path | None = None) -> list[GalleryItem]:
 
         root = assets.path("tuxpaint-stamps")
     root = Path(root)
+    if (root / "stamps").is_dir():
+        root = root / "stamps"
     items, no_text = [], 0
     for png in sorted(root.rglob("*.png")):
         if png.stem.endswith("_mirror"):
@@ -209,8 +211,8 @@ def load_tuxpaint_gallery(root: str | Path | None = None) -> list[GalleryItem]:
         if not english:
             no_text += 1
             continue
-        items.append(GalleryItem(path=png, label=clean_description(english),
-                                 label_fr=clean_description(french) if french else None,
+        items.append(GalleryItem(path=png, label=clean_description(english).lower(),
+                                 label_fr=clean_description(french).lower() if french else None,
                                  category=str(png.parent.relative_to(root)), description=english))
     if not items:
         raise DataError(f"No Tux Paint stamps (*.png with a .txt) under {root}.")
