@@ -1,0 +1,97 @@
+"""DDP on CPU: 2 gloo processes launched by torchrun (127.0.0.1, a free port) against 1 process, tiny model."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+
+import torch
+
+from wordbridge.train.checkpoint import load_checkpoint
+
+WORKER = textwrap.dedent('''
+    import logging
+    import sys
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+    from wordbridge.train import distributed
+    from wordbridge.train.config import TrainConfig
+    from wordbridge.train.distributed import ShardedBatchSampler
+    from wordbridge.train.hooks import FunctionHook
+    from wordbridge.train.loop import fit
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    run_dir, steps, resume, dump_at = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", int(sys.argv[4])
+    info = distributed.init_from_env("cpu")
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(256, 6, generator=gen)
+    y = torch.sin(x @ torch.randn(6, 1, generator=gen)).squeeze(-1)
+    sampler = ShardedBatchSampler(256, 32, seed=1, num_replicas=info.world_size, rank=info.rank)
+    train = DataLoader(TensorDataset(x, y), batch_sampler=sampler)
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(6, 32), torch.nn.Tanh(), torch.nn.Linear(32, 1))
+
+    def batch_loss(m, batch):
+        xb, yb = batch
+        return torch.nn.functional.mse_loss(m(xb).squeeze(-1), yb), yb.shape[0]
+
+    def dump(trainer):
+        if trainer.step == dump_at and trainer.is_main:
+            torch.save(trainer.model.state_dict(), f"{run_dir}/step{dump_at}.pt")
+
+    cfg = TrainConfig(max_steps=steps, lr=1e-2, schedule="constant", log_every=1, threads=1, clip_grad=None)
+    fit(model, batch_loss, train, None, cfg, run_dir=run_dir, kind="toy", resume=resume,
+        hooks=[FunctionHook(after_batch=dump)])
+    distributed.cleanup()
+''')
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _run(tmp_path, run_dir, steps, nproc, resume=False, dump_at=0):
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER)
+    args = [str(script), str(run_dir), str(steps), "1" if resume else "0", str(dump_at)]
+    if nproc > 1:
+        cmd = [sys.executable, "-m", "torch.distributed.run", "--nnodes=1", f"--nproc_per_node={nproc}",
+               "--master_addr=127.0.0.1", f"--master_port={_free_port()}", *args]
+    else:
+        cmd = [sys.executable, *args]
+    env = dict(os.environ, OMP_NUM_THREADS="1", MASTER_ADDR="127.0.0.1")
+    if os.path.exists("/sys/class/net/lo"):
+        env["GLOO_SOCKET_IFNAME"] = "lo"
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
+def _assert_close(a: dict, b: dict):
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], rtol=1e-4, atol=1e-5)
+
+
+def test_two_processes_match_one_and_resume(tmp_path):
+    single, ddp = tmp_path / "single", tmp_path / "ddp"
+    _run(tmp_path, single, steps=8, nproc=1, dump_at=4)
+    out = _run(tmp_path, ddp, steps=4, nproc=2)
+    assert out.stderr.count("training toy:") == 1  # only rank 0 logs
+
+    # 2 processes x 16 items == 1 process x 32 items, step for step
+    at4 = load_checkpoint(ddp / "latest.pt", kind="toy")
+    assert at4["step"] == 4
+    _assert_close(at4["model"], torch.load(single / "step4.pt", weights_only=True))
+
+    _run(tmp_path, ddp, steps=8, nproc=2, resume=True)
+    at8 = load_checkpoint(ddp / "latest.pt", kind="toy")
+    assert at8["step"] == 8
+    _assert_close(at8["model"], load_checkpoint(single / "latest.pt")["model"])
+
+    losses = [r["loss"] for r in json.loads((ddp / "history.json").read_text())["train"]]
+    assert len(losses) == 8 and losses[-1] < losses[0]
+    assert sorted(p.name for p in ddp.iterdir()) == ["history.json", "latest.pt", "loss.png"]
