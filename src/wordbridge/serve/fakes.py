@@ -100,7 +100,7 @@ def make_gallery(folder: str | Path, copies: int = 2, size: int = 64) -> list[tu
     items = []
     for label, (r, g, b) in GALLERY.items():
         for c in range(copies):
-            shade = 1.0 - 0.15 * c
+            shade = 1.0 - 0.08 * c
             path = folder / f"{label}_{c}.png"
             colour = (int(r * shade), int(g * shade), int(b * shade))
             Image.new("RGB", (size, size), colour).save(path)

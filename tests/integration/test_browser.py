@@ -1,0 +1,193 @@
+"""The web page in a real headless Chromium (Debian chromium + chromium-driver, via selenium; scripts/install_browser.sh).
+
+Starts the app with the fake models on 127.0.0.1 on a free port, then: types a French sentence and waits for the
+translation and the heatmap; runs a word search and sees a grid of images; clicks a result and sees similar images;
+searches images in French; uploads an image; saves a screenshot (WORDBRIDGE_SCREENSHOT=path to keep it, e.g.
+docs/screenshot.png).
+"""
+
+import os
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+TIMEOUT = 30
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server_url(tmp_path_factory):
+    import uvicorn
+
+    from wordbridge.serve.app import create_app
+    from wordbridge.serve.fakes import FakeSearcher, FakeTranslator, make_gallery
+
+    gallery = make_gallery(tmp_path_factory.mktemp("gallery"), copies=3, size=96)
+    app = create_app(FakeTranslator(), FakeSearcher(gallery))
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + TIMEOUT
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory):
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium missing: run scripts/install_browser.sh")
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.skip("Debian chromium/chromium-driver missing: run scripts/install_browser.sh")
+    os.environ.setdefault("SE_OFFLINE", "true")  # never let selenium fetch a driver or browser
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        "--no-first-run",
+        "--window-size=1400,1000",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
+        options.add_argument(flag)
+    service = webdriver.ChromeService(executable_path=str(CHROMEDRIVER))
+    drv = webdriver.Chrome(options=options, service=service)
+    drv.set_page_load_timeout(TIMEOUT)
+    yield drv
+    drv.quit()
+
+
+def _wait(drv, condition, message: str):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(drv, TIMEOUT).until(lambda d: condition(d), message=message)
+
+
+def _cards(drv, grid_id: str):
+    from selenium.webdriver.common.by import By
+
+    return drv.find_elements(By.CSS_SELECTOR, f"#{grid_id} .card")
+
+
+def _images_loaded(drv, grid_id: str) -> bool:
+    script = (
+        f"const imgs = [...document.querySelectorAll('#{grid_id} .card img')];"
+        "return imgs.length > 0 && imgs.every(i => i.complete && i.naturalWidth > 0);"
+    )
+    return drv.execute_script(script)
+
+
+def test_page_end_to_end(server_url, driver, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    drv = driver
+    drv.get(server_url + "/")
+    _wait(drv, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1", "page not ready")
+    assert "translation model loaded" in drv.find_element(By.ID, "status").text
+
+    # translation + heatmap
+    box = drv.find_element(By.ID, "fr-input")
+    box.clear()
+    box.send_keys("le petit chat noir mange une pomme rouge .")
+    drv.find_element(By.ID, "translate-btn").click()
+    _wait(drv, lambda d: d.find_element(By.ID, "en-output").text.strip() != "", "no translation shown")
+    assert drv.find_element(By.ID, "en-output").text == "the small cat black eats a apple red ."
+    heatmap = _wait(drv, lambda d: d.find_element(By.CSS_SELECTOR, "#heatmap.drawn"), "heatmap not drawn")
+    assert heatmap.get_attribute("data-cols") == "9"  # source tokens
+    assert heatmap.get_attribute("data-rows") == "10"  # output tokens + _eos_
+    dark = drv.execute_script(
+        "const c = document.getElementById('heatmap'); const ctx = c.getContext('2d');"
+        "const d = ctx.getImageData(0, 0, c.width, c.height).data; let n = 0;"
+        "for (let i = 0; i < d.length; i += 4) { if (d[i + 2] - d[i] > 60) n++; } return n;"
+    )
+    assert dark > 1000  # the strong (blue) attention cells are painted
+
+    # word search -> grid of images
+    query = drv.find_element(By.ID, "query")
+    query.send_keys("bird")
+    drv.find_element(By.ID, "search-btn").click()
+    _wait(drv, lambda d: len(_cards(d, "grid")) > 0, "no search results")
+    _wait(drv, lambda d: _images_loaded(d, "grid"), "result images did not load")
+    cards = _cards(drv, "grid")
+    assert len(cards) == 12
+    assert [c.find_element(By.CLASS_NAME, "caption").text for c in cards[:3]] == ["bird"] * 3
+
+    # click a result -> similar images
+    clicked = cards[0].get_attribute("data-id")
+    cards[0].click()
+    _wait(drv, lambda d: d.find_element(By.ID, "search-info").get_attribute("data-mode") == "similar", "no similar")
+    _wait(drv, lambda d: _images_loaded(d, "grid"), "similar images did not load")
+    similar = _cards(drv, "grid")
+    assert similar and clicked not in [c.get_attribute("data-id") for c in similar]
+    assert similar[0].find_element(By.CLASS_NAME, "caption").text == "bird"
+    assert f"#{clicked}" in drv.find_element(By.ID, "search-info").text
+
+    # French words -> English query -> images
+    drv.find_element(By.ID, "fr-query").send_keys("une fleur")
+    drv.find_element(By.ID, "fr-search-btn").click()
+    _wait(drv, lambda d: "flower" in d.find_element(By.ID, "fr-english").text, "no English query shown")
+    _wait(drv, lambda d: _images_loaded(d, "fr-grid"), "French search images did not load")
+    assert _cards(drv, "fr-grid")[0].find_element(By.CLASS_NAME, "caption").text == "flower"
+
+    _screenshot(drv, tmp_path)
+
+
+def test_image_upload_shows_labels(server_url, driver, tmp_path):
+    from PIL import Image
+    from selenium.webdriver.common.by import By
+
+    drv = driver
+    drv.get(server_url + "/")
+    _wait(drv, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1", "page not ready")
+    path = tmp_path / "upload.png"
+    Image.new("RGB", (50, 50), (30, 140, 40)).save(path)  # the fake gallery's "tree" colour
+    drv.find_element(By.ID, "file-input").send_keys(str(path))
+    _wait(drv, lambda d: d.find_element(By.ID, "search-info").get_attribute("data-mode") == "image", "no results")
+    assert "tree" in drv.find_element(By.ID, "labels").text
+    assert _cards(drv, "grid")[0].find_element(By.CLASS_NAME, "caption").text == "tree"
+
+
+def _screenshot(drv, tmp_path: Path) -> None:
+    """The whole page (not just the viewport), via the DevTools protocol."""
+    import base64
+
+    drv.execute_script("window.scrollTo(0, 0)")
+    width = int(drv.execute_script("return document.documentElement.clientWidth"))
+    height = min(int(drv.execute_script("return document.documentElement.scrollHeight")), 4000)
+    drv.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}
+    )
+    try:
+        png = drv.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})["data"]
+    finally:
+        drv.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    shot = tmp_path / "screenshot.png"
+    shot.write_bytes(base64.b64decode(png))
+    assert shot.stat().st_size > 10_000
+    keep = os.environ.get("WORDBRIDGE_SCREENSHOT")
+    if keep:
+        Path(keep).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, keep)
