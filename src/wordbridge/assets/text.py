@@ -135,6 +135,8 @@ def build_fr_vectors(out: Path) -> None:
 
 def _wordnet_text(dict_dir: Path) -> Iterator[str]:
     for pos in wordnet.POS_FILES:
+        if not (dict_dir / f"data.{pos}").is_file():
+            continue
         for synset in wordnet.iter_synsets(dict_dir, pos):
             yield f"{' , '.join(synset.lemmas)} : {synset.gloss}"
 
