@@ -1,0 +1,144 @@
+"""The wordbridge side of benchmarks/vs_joeynmt.py: the prepared folder, the settings JoeyNMT must mirror, training
+under the same budget (`wordbridge train --max-minutes`), test-set decoding, and sacrebleu scoring for both."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import statistics
+import sys
+from pathlib import Path
+
+import yaml
+
+from common import run_measured, thread_env
+from vs_joeynmt_peer import DecodeStats, TrainStats, _check, _read_lines
+
+log = logging.getLogger("vs_joeynmt")
+
+PREPARED_MARKERS = ("vocab.src.json", "vocab.tgt.json", "tokenizer.json", "test.src.txt", "train.tgt.ids.npy")
+DEFAULT_BATCH = 64
+
+
+def _wordbridge(*args: str) -> list[str]:
+    return [sys.executable, "-m", "wordbridge", *args]
+
+
+def is_prepared(folder: Path) -> bool:
+    return all((folder / name).is_file() for name in PREPARED_MARKERS)
+
+
+def ensure_prepared(prepared: Path | None, config: Path, default_dir: Path, threads: int) -> Path:
+    """--prepared DIR when given (it must be complete), else default_dir, made with `wordbridge prepare` if missing."""
+    if prepared is not None:
+        if not is_prepared(prepared):
+            raise RuntimeError(f"{prepared} is not a prepared folder (needs {', '.join(PREPARED_MARKERS)})")
+        return prepared
+    if is_prepared(default_dir):
+        log.info("using prepared data in %s", default_dir)
+        return default_dir
+    log.info("preparing data: wordbridge prepare %s --out %s", config, default_dir)
+    res = run_measured(_wordbridge("prepare", str(config), "--out", str(default_dir), "--overwrite"),
+                       default_dir.parent / "prepare.log", env=thread_env(threads), timeout_s=3600)
+    _check(res, "wordbridge prepare")
+    return default_dir
+
+
+# ------------------------------------------------------------------------------------------------ settings
+def peer_settings(config: Path, prepared: Path, overrides: list[str], resolved: Path | None = None) -> dict:
+    """What JoeyNMT must mirror: wordbridge's model sizes and dropouts, batch size, gradient clipping, seed (from a
+    run's resolved config.yaml when given, else the config file with overrides and defaults), plus the tokenizer's
+    casing and target detokeniser for scoring."""
+    from wordbridge.config import apply_overrides, from_dict, read_yaml
+    from wordbridge.text.tokenize import load_tokenizers
+    from wordbridge.train.config import TrainConfig
+    from wordbridge.translate.config import ModelConfig
+
+    raw = read_yaml(resolved) if resolved is not None else apply_overrides(read_yaml(config), list(overrides))
+    model = from_dict(ModelConfig, raw.get("model") or {}, "model")
+    train_raw = dict(raw.get("train") or {})
+    batch = train_raw.get("batch_size") or (raw.get("data") or {}).get("batch_size") or DEFAULT_BATCH
+    engine = {k: v for k, v in train_raw.items() if k in {f.name for f in dataclasses.fields(TrainConfig)}}
+    train = from_dict(TrainConfig, engine, "train")
+    tok_cfg = json.loads((prepared / "tokenizer.json").read_text(encoding="utf-8"))
+    _, tgt_tok = load_tokenizers(prepared)
+    return {**dataclasses.asdict(model), "batch_size": int(batch), "clip_grad": train.clip_grad, "seed": train.seed,
+            "lowercase": bool(tok_cfg.get("lowercase", False)), "detokenize": tgt_tok.detokenize}
+
+
+# ------------------------------------------------------------------------------------------------ train
+def _history_rate(run_dir: Path) -> tuple[float | None, int | None]:
+    """Median logged target tokens/s over the training windows (the first one, with warm-up, left out) and the
+    last logged step, from history.json."""
+    path = run_dir / "history.json"
+    if not path.is_file():
+        return None, None
+    train = json.loads(path.read_text(encoding="utf-8")).get("train", [])
+    rates = [float(r["items_per_s"]) for r in train[1:] if r.get("items_per_s")] or \
+        [float(r["items_per_s"]) for r in train if r.get("items_per_s")]
+    steps = max((int(r["step"]) for r in train), default=None)
+    return (statistics.median(rates) if rates else None), steps
+
+
+def train_wordbridge(config: Path, prepared: Path, run_dir: Path, minutes: float, threads: int,
+                     overrides: list[str]) -> TrainStats:
+    """`wordbridge train CONFIG --run-dir DIR --max-minutes M` with the benchmark's threads; tokens/s from its log."""
+    log_path = run_dir.parent / f"{run_dir.name}.log"
+    log_path.unlink(missing_ok=True)
+    sets = [f"train.threads={threads}", *overrides]
+    cmd = _wordbridge("train", str(config), "--prepared", str(prepared), "--run-dir", str(run_dir), "--overwrite",
+                      "--max-minutes", f"{minutes:g}", *[a for s in sets for a in ("--set", s)])
+    res = run_measured(cmd, log_path, env=thread_env(threads), timeout_s=minutes * 60 + 1800)
+    _check(res, "wordbridge train")
+    rate, steps = _history_rate(run_dir)
+    seconds = minutes * 60.0
+    tokens = None if rate is None else int(rate * seconds)
+    return TrainStats("wordbridge", run_dir, seconds, tokens, steps, res.peak_rss_bytes, log_path)
+
+
+# ------------------------------------------------------------------------------------------------ decode / score
+_DECODE = """
+import json, sys, time
+from wordbridge.translate.translator import Translator
+run_dir, src, out, beam = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+lines = open(src, encoding="utf-8").read().split("\\n")[:-1]
+tr = Translator.load(run_dir, device="cpu")
+start = time.perf_counter()
+hyps = tr.translate(lines, beam=beam)
+seconds = time.perf_counter() - start
+open(out, "w", encoding="utf-8").write("".join(h.text.replace("\\n", " ") + "\\n" for h in hyps))
+print(json.dumps({"seconds": seconds, "sentences": len(lines)}))
+"""
+
+
+def decode_wordbridge(run_dir: Path, src_lines: list[str], beam: int, threads: int, batch: int,
+                      out: Path) -> DecodeStats:
+    """Translator.load(run).translate(test sentences, beam) in a subprocess with the benchmark's threads; the
+    generation time excludes loading the model (as JoeyNMT's 'Generation took')."""
+    src = out.with_suffix(".src.txt")
+    src.write_text("".join(line + "\n" for line in src_lines), encoding="utf-8")
+    log_path = out.with_suffix(".log")
+    log_path.unlink(missing_ok=True)
+    res = run_measured([sys.executable, "-c", _DECODE, str(run_dir), str(src), str(out), str(beam)], log_path,
+                       env=thread_env(threads), timeout_s=3600)
+    _check(res, f"wordbridge decoding (beam {beam})")
+    report = json.loads(log_path.read_text(encoding="utf-8").strip().splitlines()[-1])
+    return DecodeStats("wordbridge", beam, int(report["sentences"]), float(report["seconds"]), _read_lines(out))
+
+
+def score(hypotheses: list[str], references: list[str], lowercase: bool) -> tuple[float, float]:
+    """Corpus BLEU and chrF (sacrebleu defaults; case-insensitive when the tokenizer lowercases)."""
+    from sacrebleu.metrics import BLEU, CHRF
+
+    if len(hypotheses) != len(references):
+        raise RuntimeError(f"{len(hypotheses)} hypotheses for {len(references)} references")
+    bleu = BLEU(lowercase=lowercase).corpus_score(hypotheses, [references]).score
+    chrf = CHRF(lowercase=lowercase).corpus_score(hypotheses, [references]).score
+    return bleu, chrf
+
+
+def load_resolved(run_dir: Path) -> Path | None:
+    """The run folder's resolved config.yaml, when training wrote one."""
+    path = run_dir / "config.yaml"
+    return path if path.is_file() and isinstance(yaml.safe_load(path.read_text(encoding="utf-8")), dict) else None

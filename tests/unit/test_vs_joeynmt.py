@@ -1,0 +1,176 @@
+"""benchmarks/vs_joeynmt*.py without JoeyNMT: data export, config mirroring, detokenising, scoring and the table."""
+
+import argparse
+import importlib.util
+import json
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from wordbridge.text.ragged import save_ragged
+from wordbridge.text.tokenize import make_spacy_tokenizers, save_tokenizer_config
+from wordbridge.text.vocab import Vocab
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    sys.path.insert(0, str(BENCH))
+    try:
+        mods = {}
+        for name in ("common", "vs_joeynmt_peer", "vs_joeynmt_wordbridge", "vs_joeynmt"):
+            spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
+            mods[name] = importlib.util.module_from_spec(spec)
+            sys.modules[name] = mods[name]
+            spec.loader.exec_module(mods[name])
+        yield argparse.Namespace(**mods)
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+PAIRS = {
+    "train": [("Le chat mange.", "The cat eats."), ("Le chien dort.", "The dog sleeps."), ("Il pleut.", "It rains.")],
+    "valid": [("Le chat dort.", "The cat sleeps.")],
+    "test": [("Le chien mange la pomme.", "The dog eats the apple."), ("Le zèbre dort.", "The zebra sleeps."),
+             ("Il pleut.", "It rains.")],
+}
+
+
+@pytest.fixture()
+def prepared(tmp_path):
+    """A tiny prepared folder in wordbridge's layout; test source ids truncated to 2 tokens as a percentile would."""
+    src_tok, tgt_tok = make_spacy_tokenizers("fr", "en", lowercase=True)
+    toks = {k: ([src_tok.tokenize(a) for a, _ in v], [tgt_tok.tokenize(b) for _, b in v]) for k, v in PAIRS.items()}
+    sv, tv = Vocab.build(toks["train"][0]), Vocab.build(toks["train"][1] + [["a b"]])  # a token holding a space
+    sv.save(tmp_path / "vocab.src.json")
+    tv.save(tmp_path / "vocab.tgt.json")
+    save_tokenizer_config(tmp_path, "spacy", True, "fr", "en")
+    for split, (s, t) in toks.items():
+        cut = 2 if split == "test" else None
+        save_ragged(tmp_path / f"{split}.src", [sv.encode(x[:cut]) for x in s])
+        save_ragged(tmp_path / f"{split}.tgt", [tv.encode(x) for x in t])
+        (tmp_path / f"{split}.src.txt").write_text("".join(a + "\n" for a, _ in PAIRS[split]), encoding="utf-8")
+        (tmp_path / f"{split}.tgt.txt").write_text("".join(b + "\n" for _, b in PAIRS[split]), encoding="utf-8")
+    np.save(tmp_path / "emb.tgt.npy", np.arange(len(tv) * 4, dtype=np.float32).reshape(len(tv), 4))
+    return tmp_path
+
+
+def test_export_writes_aligned_token_lines(bench, prepared, tmp_path):
+    data = bench.vs_joeynmt_peer.export_joeynmt_data(prepared, tmp_path / "joey", test_limit=2, emb_scale=3.0)
+    train_fr = (tmp_path / "joey" / "train.fr").read_text(encoding="utf-8").splitlines()
+    train_en = (tmp_path / "joey" / "train.en").read_text(encoding="utf-8").splitlines()
+    assert train_fr == ["le chat mange .", "le chien dort .", "il pleut ."]
+    assert train_en[1] == "the dog sleeps ."
+    # test source: the whole tokenised sentence (not the truncated ids), cut to test_limit sentences
+    assert (tmp_path / "joey" / "test.fr").read_text(encoding="utf-8").splitlines() == [
+        "le chien mange la pomme .", "le zèbre dort ."]
+    assert data.test_raw_ref == ["The dog eats the apple.", "The zebra sleeps."]
+    assert data.test_raw_src == ["Le chien mange la pomme.", "Le zèbre dort."]
+    vocab = (tmp_path / "joey" / "vocab.tgt.txt").read_text(encoding="utf-8").splitlines()
+    assert vocab[:4] == ["_bos_", "_pad_", "_eos_", "_unk_"] and "a\u2581b" in vocab
+    assert data.src_emb is None and data.tgt_emb is not None
+
+
+def test_export_vectors_are_scaled_without_pad(bench, prepared, tmp_path):
+    data = bench.vs_joeynmt_peer.export_joeynmt_data(prepared, tmp_path / "joey", emb_scale=3.0)
+    lines = data.tgt_emb.read_text(encoding="utf-8").splitlines()
+    n, dim = map(int, lines[0].split())
+    assert dim == 4 and n == len(lines) - 1
+    rows = {line.split(" ")[0]: [float(v) for v in line.split(" ")[1:]] for line in lines[1:]}
+    assert "_pad_" not in rows
+    assert rows["_eos_"] == [24.0, 27.0, 30.0, 33.0]  # row 2 (8, 9, 10, 11) x 3
+
+
+def test_ids_to_line_never_empty_and_escapes(bench):
+    peer = bench.vs_joeynmt_peer
+    itos = ["_bos_", "_pad_", "_eos_", "_unk_", "a b", "c"]
+    assert peer.ids_to_line([2], itos) == "_unk_"  # JoeyNMT would drop an empty line and misalign the corpus
+    assert peer.ids_to_line([4, 5, 3, 2], itos) == "a\u2581b c _unk_"
+    assert peer.detokenize_lines(["a\u2581b c"], lambda toks: "|".join(toks)) == ["a b|c"]
+
+
+def _settings(bench, prepared, **changes):
+    cfg = BENCH.parent / "configs" / "default.yaml"
+    settings = bench.vs_joeynmt_wordbridge.peer_settings(cfg if cfg.is_file() else None, prepared, [])
+    settings.update(changes)
+    return settings
+
+
+def test_config_mirrors_wordbridge_model(bench, prepared, tmp_path):
+    peer = bench.vs_joeynmt_peer
+    data = peer.export_joeynmt_data(prepared, tmp_path / "joey")
+    settings = _settings(bench, prepared, hidden=128, layers=3, emb_dropout=0.2, batch_size=32, out_dropout=0.3)
+    cfg = peer.build_joeynmt_config(data, tmp_path / "run", settings, beam=5, decode_batch=16)
+    enc, dec = cfg["model"]["encoder"], cfg["model"]["decoder"]
+    assert (enc["rnn_type"], enc["hidden_size"], enc["num_layers"], enc["bidirectional"]) == ("gru", 128, 3, True)
+    assert enc["embeddings"]["embedding_dim"] == settings["emb_size_src"] and enc["embeddings"]["dropout"] == 0.2
+    assert dec["hidden_size"] == settings["emb_size_tgt"] and dec["attention"] == settings["attention"]
+    assert dec["hidden_dropout"] == 0.3 and dec["dropout"] == settings["dec_dropout"]
+    assert dec["embeddings"]["load_pretrained"] == str(data.tgt_emb) and "load_pretrained" not in enc["embeddings"]
+    assert cfg["training"]["batch_size"] == 32 and cfg["testing"]["beam_size"] == 5
+    assert cfg["testing"]["batch_size"] == 16
+    assert cfg["data"]["src"]["voc_file"] == str(data.src_vocab) and cfg["data"]["src"]["level"] == "word"
+    # the known JoeyNMT 2.3 pitfalls on torch 2.13
+    assert cfg["training"]["scheduling"] != "plateau" and cfg["fp16"] is False and cfg["use_cuda"] is False
+    assert cfg["training"]["validation_freq"] % cfg["training"]["logging_freq"] == 0
+    dec_cfg = peer.build_joeynmt_config(data, tmp_path / "run", settings, checkpoint=tmp_path / "x.ckpt",
+                                        test_only=True)
+    assert "train" not in dec_cfg["data"] and "dev" not in dec_cfg["data"]
+    assert dec_cfg["testing"]["load_model"] == str(tmp_path / "x.ckpt")
+    path = peer.write_yaml(cfg, tmp_path / "cfg.yaml")
+    assert yaml.safe_load(path.read_text())["model_dir"] == str(tmp_path / "run")
+
+
+def test_peer_settings_reads_tokenizer_casing(bench, prepared):
+    settings = _settings(bench, prepared)
+    assert settings["lowercase"] is True
+    assert settings["detokenize"](["the", "cat", "eats", "."]) == "the cat eats."
+    assert settings["batch_size"] >= 1 and settings["attention"] in ("bahdanau", "luong")
+
+
+def test_score_is_case_insensitive_when_lowercased(bench):
+    score = bench.vs_joeynmt_wordbridge.score
+    refs = ["The cat eats the apple.", "It rains today."]
+    bleu_lc, chrf_lc = score(["the cat eats the apple.", "it rains today."], refs, lowercase=True)
+    bleu_cs, _ = score(["the cat eats the apple.", "it rains today."], refs, lowercase=False)
+    assert bleu_lc == pytest.approx(100.0) and chrf_lc == pytest.approx(100.0) and bleu_cs < 100.0
+    with pytest.raises(RuntimeError):
+        score(["one"], refs, lowercase=True)
+
+
+def test_history_rate_skips_warmup_window(bench, tmp_path):
+    history = {"train": [{"step": 50, "items_per_s": 10.0}, {"step": 100, "items_per_s": 1000.0},
+                         {"step": 150, "items_per_s": 1200.0}, {"step": 170, "items_per_s": 1100.0}]}
+    (tmp_path / "history.json").write_text(json.dumps(history))
+    rate, steps = bench.vs_joeynmt_wordbridge._history_rate(tmp_path)
+    assert rate == 1100.0 and steps == 170
+
+
+def test_table_has_both_columns_and_ratios(bench, tmp_path):
+    peer, main = bench.vs_joeynmt_peer, bench.vs_joeynmt
+    runs = {"wordbridge": [peer.TrainStats("wordbridge", tmp_path, 600.0, 1_200_000, 900, 800 * 2**20)],
+            "joeynmt": [peer.TrainStats("joeynmt", tmp_path, 600.0, 600_000, 500, 1000 * 2**20)]}
+    dec = {}
+    for beam, (wb, jy) in {1: (30.0, 10.0), 5: (10.0, 2.0)}.items():
+        dec[("wordbridge", beam)] = peer.DecodeStats("wordbridge", beam, 300, 300 / wb, [], 25.0, 50.0)
+        dec[("joeynmt", beam)] = peer.DecodeStats("joeynmt", beam, 300, 300 / jy, [], 22.5, 47.0)
+    args = main.parse_args(["--minutes", "10", "--work", str(tmp_path)])
+    info = bench.common.machine_info()
+    table = main.build_table(args, runs, dec, info, 300)
+    squeezed = re.sub(r" +", " ", table)
+    assert "| training throughput (target tokens/s) | 2,000 | 1,000 | 2.00x |" in squeezed
+    assert "3.00x" in table and "5.00x" in table  # greedy and beam-5 decoding speed ratios
+    assert "+2.50 BLEU" in table and "0.80x" in table  # BLEU difference, RAM ratio
+    assert info["cpu"] in table and "JoeyNMT 2.3.0" in table
+
+
+def test_quick_flag_shrinks_the_run(bench, tmp_path):
+    args = bench.vs_joeynmt.parse_args(["--quick", "--work", str(tmp_path)])
+    assert args.minutes <= 1.0 and args.test_sentences == 200 and args.out == tmp_path / "table.md"
+    with pytest.raises(SystemExit):
+        bench.vs_joeynmt.parse_args(["--minutes", "0"])
