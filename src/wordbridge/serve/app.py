@@ -20,7 +20,7 @@ from fastapi import Path as PathParam
 from fastapi import UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from wordbridge import __version__
@@ -28,11 +28,13 @@ from wordbridge.errors import WordbridgeError
 from wordbridge.serve import schemas
 from wordbridge.serve.batching import MicroBatcher, Overloaded
 from wordbridge.serve.security import (
+    CONVERT_TO_PNG,
     IMAGE_MEDIA_TYPES,
     MULTIPART_OVERHEAD,
     BadImage,
     BodyLimitMiddleware,
     SecurityHeadersMiddleware,
+    as_png,
     read_image,
 )
 
@@ -243,10 +245,17 @@ def _add_search_routes(app: FastAPI, state: _State) -> None:
             path = Path(await state.search(lambda s: s.image_path(image_id)))
         except NOT_FOUND:
             raise HTTPException(404, f"no gallery image with id {image_id}") from None
-        media_type = IMAGE_MEDIA_TYPES.get(path.suffix.lower())
-        if media_type is None or not path.is_file():
+        suffix = path.suffix.lower()
+        if not path.is_file() or (suffix not in IMAGE_MEDIA_TYPES and suffix not in CONVERT_TO_PNG):
             raise HTTPException(404, f"no gallery image with id {image_id}")
-        return FileResponse(path, media_type=media_type, headers={"cache-control": "public, max-age=3600"})
+        headers = {"cache-control": "public, max-age=3600"}
+        if suffix in CONVERT_TO_PNG:
+            try:
+                png = await state.search(lambda s: as_png(path, settings.max_image_pixels))
+            except (BadImage, OSError):
+                raise HTTPException(404, f"gallery image {image_id} cannot be read") from None
+            return Response(png, media_type="image/png", headers=headers)
+        return FileResponse(path, media_type=IMAGE_MEDIA_TYPES[suffix], headers=headers)
 
 
 def _add_page_routes(app: FastAPI, state: _State) -> None:

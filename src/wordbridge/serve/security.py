@@ -5,6 +5,7 @@ Both middlewares are plain ASGI so that they never buffer or wrap streaming resp
 
 import io
 import warnings
+from pathlib import Path
 
 from fastapi import HTTPException
 from PIL import Image, UnidentifiedImageError
@@ -17,7 +18,9 @@ IMAGE_MEDIA_TYPES = {
     ".jpg": "image/jpeg",
     ".png": "image/png",
     ".webp": "image/webp",
+    ".jfif": "image/jpeg",
 }
+CONVERT_TO_PNG = (".tif", ".tiff", ".ppm", ".pgm")  # gallery formats browsers do not show: sent as PNG
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around an uploaded file
 
 
@@ -54,6 +57,16 @@ def read_image(data: bytes, max_pixels: int) -> Image.Image:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError, Warning):
         raise BadImage(f"the upload is not a readable image; valid formats: {valid}") from None
+
+
+def as_png(path: Path, max_pixels: int) -> bytes:
+    """A gallery file in a format browsers do not show (TIFF, PPM/PGM), re-encoded as PNG."""
+    with Image.open(path) as image:
+        if image.size[0] * image.size[1] > max_pixels:
+            raise BadImage(f"{path.name} is too large to convert")
+        buf = io.BytesIO()
+        image.convert("RGB").save(buf, format="PNG")
+    return buf.getvalue()
 
 
 class BodyLimitMiddleware:
