@@ -16,8 +16,8 @@ class DeviseDataConfig:
     sources: tuple[str, ...] = ("fashion_mnist", "tuxpaint", "emoji")  # default offline galleries
     imagenet_folder: str | None = None  # an ImageNet-style folder (train/<wnid>/*.JPEG, valid/<wnid>/...)
     holdout: tuple[str, ...] = ("sandal", "ankle boot")  # class names kept out of training (zero-shot test)
-    per_class: int = 300  # at most this many training images per class and source (features cost CPU)
-    valid_per_class: int = 60  # at most this many validation/test images per class
+    per_class: int = 150  # at most this many training images per class and source (features cost CPU)
+    valid_per_class: int = 40  # at most this many validation/test images per class
     valid_fraction: float = 0.15  # of galleries without a split (stamps, emoji), kept for validation
     image_size: int = 224  # backbone input size
 

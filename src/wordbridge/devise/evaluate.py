@@ -32,8 +32,9 @@ SOFTMAX_MAX_CLASSES = 1000
 
 
 def hit_at_k(scores: np.ndarray, truth: np.ndarray, ks) -> dict[int, float]:
-    """scores (n, C), truth (n,) column of the right label -> {k: share with the truth among the top k} (ties count
-    against: the rank is the number of labels scoring strictly higher)."""
+    """scores (n, C), truth (n,) column of the right label -> {k: share with the truth among the top k}. The rank is
+    the number of labels scoring strictly higher (float ties are rare; a softmax's -inf for classes it never saw
+    ranks an unseen truth below every seen class)."""
     if not len(truth):
         return {k: float("nan") for k in ks}
     true_scores = scores[np.arange(len(truth)), truth][:, None]

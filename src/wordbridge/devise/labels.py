@@ -50,6 +50,12 @@ def vectors_fingerprint(wv) -> str:
     return h.hexdigest()
 
 
+def label_words(text: str) -> list[str]:
+    """Lowercase words of a label or lemma, split on spaces, underscores and hyphens, edge punctuation stripped."""
+    parts = (_STRIP.sub("", w) for w in _WORD_SPLIT.split(text.strip().lower()))
+    return [w for w in parts if w]
+
+
 class VectorLookup:
     """Case-insensitive word and phrase vectors over a WordVectors (`.words`, `.vectors`); the first (most frequent)
     casing of a word wins."""
@@ -67,9 +73,9 @@ class VectorLookup:
             return None
         return normalize_rows(self.wv.vectors[row])
 
-    def words_of(self, text: str) -> list[str]:
-        parts = (_STRIP.sub("", w) for w in _WORD_SPLIT.split(text.strip().lower()))
-        return [w for w in parts if w]
+    @staticmethod
+    def words_of(text: str) -> list[str]:
+        return label_words(text)
 
     def lemma(self, lemma: str) -> tuple[np.ndarray | None, str]:
         """Vector of one lemma without the head fallback: ('exact' | 'words', vector) or (None, 'none')."""

@@ -26,7 +26,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from wordbridge.atomic import atomic_dir, write_json, write_text
 from wordbridge.config import dump_yaml, to_dict
 from wordbridge.devise.config import DeviseConfig, DeviseDataConfig
-from wordbridge.devise.labels import LabelSet, VectorLookup, load_labels, normalize_rows
+from wordbridge.devise.labels import LabelSet, VectorLookup, label_words, load_labels, normalize_rows
 from wordbridge.devise.model import CHECKPOINT_NAME, KIND, DeviseHead, DeviseNet, cosine_loss, state_fingerprint
 from wordbridge.errors import ConfigError, DataError, choices_hint
 
@@ -57,8 +57,8 @@ def _stable_fraction(key: str) -> float:
     return int(hashlib.md5(key.encode()).hexdigest()[:8], 16) / 16**8
 
 
-def _holdout_words(cfg: DeviseDataConfig, lookup: VectorLookup) -> set[str]:
-    return {w for name in cfg.holdout for w in lookup.words_of(name)}
+def _holdout_words(cfg: DeviseDataConfig) -> set[str]:
+    return {w for name in cfg.holdout for w in label_words(name)}
 
 
 def _take(indices: np.ndarray, labels: np.ndarray, per_class: int, rng: np.random.Generator) -> np.ndarray:
@@ -84,14 +84,14 @@ def add_fashion_mnist(data: DeviseData, cfg: DeviseDataConfig, seed: int) -> Non
         data.add(fm.test_images[i], fm.words[c], "fashion_mnist", "test", c in split.unseen)
 
 
-def add_gallery(data: DeviseData, source: str, cfg: DeviseDataConfig, held: set[str], lookup: VectorLookup) -> None:
+def add_gallery(data: DeviseData, source: str, cfg: DeviseDataConfig, held: set[str]) -> None:
     """Stamps or emoji: a stable valid_fraction validates; items naming a held-out class are left out entirely."""
     from wordbridge.devise.data import load_emoji_gallery, load_tuxpaint_gallery
 
     items = load_tuxpaint_gallery() if source == "tuxpaint" else load_emoji_gallery()
     dropped = 0
     for item in items:
-        if held & set(lookup.words_of(item.label)):
+        if held & set(label_words(item.label)):
             dropped += 1
             continue
         split = "valid" if _stable_fraction(f"{source}:{item.path.name}") < cfg.valid_fraction else "train"
@@ -108,17 +108,18 @@ def add_imagenet_folder(data: DeviseData, cfg: DeviseDataConfig, labels: LabelSe
             data.add(path, names.get(wnid, wnid), "imagenet", "train" if split == "train" else "test")
 
 
-def load_devise_data(cfg: DeviseDataConfig, lookup: VectorLookup, labels: LabelSet | None, seed: int = 42):
+def load_devise_data(cfg: DeviseDataConfig, labels: LabelSet | None = None, seed: int = 42) -> DeviseData:
+    """The labelled images named by `cfg` (independent of the word vectors, so the feature cache is too)."""
     unknown = [s for s in cfg.sources if s not in SOURCES]
     if unknown:
         raise ConfigError(f"Invalid devise.data.sources entry {choices_hint(unknown[0], SOURCES)}")
     data = DeviseData([], [], [], [], [])
-    held = _holdout_words(cfg, lookup)
+    held = _holdout_words(cfg)
     for source in cfg.sources:
         if source == "fashion_mnist":
             add_fashion_mnist(data, cfg, seed)
         else:
-            add_gallery(data, source, cfg, held, lookup)
+            add_gallery(data, source, cfg, held)
     if cfg.imagenet_folder:
         add_imagenet_folder(data, cfg, labels)
     if not data.images:
@@ -170,7 +171,7 @@ def prepare(cfg: DeviseConfig, wv=None, backbone=None) -> Prepared:
     wv = load_vectors(cfg.vectors) if wv is None else wv
     lookup = VectorLookup(wv)
     labels = load_labels(wv)
-    data = load_devise_data(cfg.data, lookup, labels, cfg.train.seed)
+    data = load_devise_data(cfg.data, labels, cfg.train.seed)
     classes, class_vectors, item_class = class_table(data.texts, lookup)
     missing = sorted({t for t, c in zip(data.texts, item_class) if c < 0})
     if missing:
@@ -178,10 +179,11 @@ def prepare(cfg: DeviseConfig, wv=None, backbone=None) -> Prepared:
     if backbone is None:
         backbone = load_backbone(cfg.backbone, cfg.backbone_weights)
         backbone.input_size = cfg.data.image_size
-    keep = np.flatnonzero(item_class >= 0)
-    feats = cached_features(backbone, [data.images[i] for i in keep], desc="backbone features")
-    item = keep[feats.kept]
-    return Prepared(data, feats.pooled, feats.logits, item, item_class[item], classes, class_vectors, labels,
+    feats = cached_features(backbone, data.images, desc="backbone features")
+    ok = item_class[feats.kept] >= 0  # readable images whose label has a vector
+    logits = feats.logits[ok] if feats.logits is not None else None
+    item = feats.kept[ok]
+    return Prepared(data, feats.pooled[ok], logits, item, item_class[item], classes, class_vectors, labels,
                     lookup, backbone)
 
 
