@@ -50,8 +50,8 @@ from wordbridge.train import distributed as D
 from wordbridge.train.checkpoint import load_checkpoint, load_model_state, restore_rng, save_checkpoint
 from wordbridge.train.config import TrainConfig
 from wordbridge.train.hooks import bind
-from wordbridge.train.runtime import (ParamsLike, OptimizerFactory, adam, configure_threads, param_groups,
-                                      resolve_precision, set_seed, to_device)
+from wordbridge.train.runtime import (OptimizerFactory, ParamsLike, adam, clip_grad_norm, configure_threads,
+                                      param_groups, resolve_precision, set_seed, to_device)
 from wordbridge.train.runstate import RunFiles
 from wordbridge.train.schedule import StepScheduler, from_config
 
@@ -113,6 +113,8 @@ class Trainer:
         self.optimizer = (make_optimizer or adam)(groups, cfg)
         self.params = [p for g in self.optimizer.param_groups for p in g["params"]]
         self.scaler = self.precision.scaler()
+        self._scaling = self.scaler.is_enabled()
+        self.grad_norm: torch.Tensor | None = None  # before clipping, of the last step (when clip_grad is set)
         self.steps_per_epoch = self._len(train_data)
         if cfg.max_steps is None and self.steps_per_epoch is None:
             raise ConfigError("train.max_steps must be set when the training data has no length.")
@@ -220,12 +222,18 @@ class Trainer:
         with self.precision.autocast():
             self.loss, self.n_items = self.batch_loss(self.train_model, self.batch)
         self._call("after_loss")
-        self.scaler.scale(self.loss).backward()
-        if self.cfg.clip_grad is not None:
+        if self._scaling:  # fp16 on CUDA
+            self.scaler.scale(self.loss).backward()
             self.scaler.unscale_(self.optimizer)
-            torch.nn.utils.clip_grad_norm_(self.params, self.cfg.clip_grad, foreach=True)
-        self.scaler.step(self.optimizer)
-        self.scaler.update()
+            if self.cfg.clip_grad is not None:
+                self.grad_norm = clip_grad_norm(self.params, self.cfg.clip_grad)
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
+            self.loss.backward()
+            if self.cfg.clip_grad is not None:
+                self.grad_norm = clip_grad_norm(self.params, self.cfg.clip_grad)
+            self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
         self.step += 1
         self.batch_in_epoch += 1
@@ -274,8 +282,11 @@ class Trainer:
         if not math.isfinite(loss):
             log.error("training diverged at step %d (loss %s): lower train.lr or set train.clip_grad", self.step, loss)
             self.stop_reason = "diverged"
-        self.history["train"].append({"step": self.step, "epoch": self.epoch, "loss": loss,
-                                      "lr": self.scheduler.lr, "items_per_s": round(rate, 1)})
+        record = {"step": self.step, "epoch": self.epoch, "loss": loss, "lr": self.scheduler.lr,
+                  "items_per_s": round(rate, 1)}
+        if self.grad_norm is not None:
+            record["grad_norm"] = float(self.grad_norm)
+        self.history["train"].append(record)
         bar.set_postfix(loss=f"{loss:.3f}", lr=f"{self.scheduler.lr:.1e}", tok_s=f"{rate:,.0f}", refresh=False)
 
     # ------------------------------------------------------------ validation

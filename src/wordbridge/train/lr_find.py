@@ -21,7 +21,7 @@ from wordbridge.errors import DataError
 from wordbridge.train.checkpoint import capture_rng, restore_rng
 from wordbridge.train.config import TrainConfig
 from wordbridge.train.plots import plot_lr_find
-from wordbridge.train.runtime import ParamsLike, adam, param_groups, resolve_precision, to_device
+from wordbridge.train.runtime import ParamsLike, adam, clip_grad_norm, param_groups, resolve_precision, to_device
 from wordbridge.train.schedule import exponential
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ def _sweep(model, batch_loss, batches, optimizer, cfg, device, start_lr, end_lr,
         scaler.scale(loss).backward()
         if cfg.clip_grad is not None:
             scaler.unscale_(optimizer)
-            torch.nn.utils.clip_grad_norm_(params, cfg.clip_grad, foreach=True)
+            clip_grad_norm(params, cfg.clip_grad)
         scaler.step(optimizer)
         scaler.update()
         optimizer.zero_grad(set_to_none=True)
