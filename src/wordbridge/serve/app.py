@@ -114,6 +114,7 @@ def create_app(translator: Any = None, searcher: Any = None, settings: ServeSett
     _add_error_handlers(app)
     _add_translate_routes(app, state)
     _add_search_routes(app, state)
+    _add_image_routes(app, state)
     _add_page_routes(app, state)
     return app
 
@@ -237,6 +238,10 @@ def _add_search_routes(app: FastAPI, state: _State) -> None:
             zero_shot=[_label_out(h) for h in result.zero_shot],
             similar=[_hit_out(h) for h in result.similar],
         )
+
+
+def _add_image_routes(app: FastAPI, state: _State) -> None:
+    settings = state.settings
 
     @app.get("/api/images/{image_id}", tags=["search"], response_class=FileResponse)
     async def image(image_id: int = PathParam(ge=0, description="gallery image id")) -> FileResponse:
