@@ -14,6 +14,8 @@ Evaluation against raw references must then compare case-insensitively (sacreble
 `tokenizer.json` in a prepared folder records kind, lowercase and languages; `load_tokenizers(dir)` rebuilds both.
 """
 
+import bisect
+import itertools
 import json
 import logging
 import multiprocessing
@@ -28,8 +30,8 @@ log = logging.getLogger(__name__)
 
 KINDS = ("spacy", "sentencepiece")
 _TOK_SEP, _SENT_SEP = "\x1f", "\x1e"  # unit/record separators: used to ship chunks between processes
-_CONTROL = re.compile("[\x1e\x1f]")
 _MIN_CHUNK = 2000  # sentences per worker task
+_MEMO_SIZE = 500_000  # whitespace-free pieces whose tokens are remembered
 
 
 class Tokenizer(Protocol):
@@ -45,16 +47,22 @@ class Tokenizer(Protocol):
 
 # ---------------------------------------------------------------------------------------------------------- spaCy
 class SpacyTokenizer:
-    """spaCy's rule-based tokenizer for `lang` (no model download); whitespace tokens are dropped."""
+    """spaCy's rule-based tokenizer for `lang` (no model download); whitespace tokens are dropped.
+
+    spaCy splits text on whitespace and tokenises each piece on its own, so each distinct piece is tokenised once,
+    in bulk, and remembered (a bounded memo): on a corpus most pieces repeat, which makes this several times faster
+    than running spaCy on every sentence, with the same tokens (checked on the default corpus).
+    """
 
     kind = "spacy"
 
     def __init__(self, lang: str = "en", lowercase: bool = False):
         self.lang, self.lowercase = lang, lowercase
         self._tok = None
+        self._memo: dict[str, list[str]] = {}
 
     def __getstate__(self) -> dict:
-        return {"lang": self.lang, "lowercase": self.lowercase, "_tok": None}
+        return {"lang": self.lang, "lowercase": self.lowercase, "_tok": None, "_memo": {}}
 
     @property
     def spacy_tokenizer(self):
@@ -68,15 +76,30 @@ class SpacyTokenizer:
         return self._tok
 
     def _prep(self, text: str) -> str:
-        text = _CONTROL.sub(" ", text.strip())
-        return text.lower() if self.lowercase else text
+        return text.lower() if self.lowercase else text  # str.split() then drops all whitespace, \x1e \x1f too
 
     def tokenize(self, text: str) -> list[str]:
-        return [t.text for t in self.spacy_tokenizer(self._prep(text)) if not t.is_space]
+        return self._tokenize_chunk([text])[0]
+
+    def _learn(self, words: Iterable[str]) -> None:
+        """Tokenise unseen whitespace-free pieces in bulk (one spaCy call per 10k pieces) into the memo."""
+        new = [w for w in dict.fromkeys(words) if w not in self._memo]
+        if len(self._memo) + len(new) > _MEMO_SIZE:
+            self._memo.clear()
+        for b in range(0, len(new), 10_000):
+            batch = new[b : b + 10_000]
+            starts = list(itertools.accumulate((len(w) + 1 for w in batch[:-1]), initial=0))
+            pieces: list[list[str]] = [[] for _ in batch]
+            for t in self.spacy_tokenizer(" ".join(batch)):
+                if not t.is_space:
+                    pieces[bisect.bisect_right(starts, t.idx) - 1].append(t.text)
+            self._memo.update(zip(batch, pieces))
 
     def _tokenize_chunk(self, texts: Sequence[str]) -> list[list[str]]:
-        pipe = self.spacy_tokenizer.pipe((self._prep(t) for t in texts), batch_size=1000)
-        return [[t.text for t in doc if not t.is_space] for doc in pipe]
+        split = [self._prep(text).split() for text in texts]
+        self._learn(w for words in split for w in words)
+        memo = self._memo
+        return [[tok for w in words for tok in memo[w]] for words in split]
 
     def tokenize_many(self, texts: Sequence[str], processes: int = 1) -> list[list[str]]:
         """Tokenise many texts, in `processes` worker processes when there are enough of them."""
