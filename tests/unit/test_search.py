@@ -103,3 +103,12 @@ def test_unknown_word_names_closest_words(searcher):
 
 def test_closest_words():
     assert closest_words("colur", ["colour", "color", "cooler", "red"])[:2] == ["colour", "color"]
+
+
+def test_demo_report(searcher):
+    pytest.importorskip("skimage")
+    from wordbridge.devise.search import demo_report
+
+    text = demo_report(searcher, photos=("coffee",), queries=("red",), k=2)
+    assert text.startswith("coffee: ImageNet classes: ") and "WordNet nouns:" in text
+    assert "'red' -> red/red.png" in text

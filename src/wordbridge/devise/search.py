@@ -165,3 +165,28 @@ class Searcher:
         if self.gallery is None:
             raise DataError("No image index loaded; build one with `wordbridge devise index RUN_DIR FOLDER`.")
         return self.gallery
+
+
+def skimage_photo(name: str) -> Image.Image:
+    """One of scikit-image's bundled photos ("chelsea" the cat, "coffee", "rocket", "astronaut", ...) as RGB."""
+    from skimage import data as skdata
+
+    loader = getattr(skdata, name, None)
+    if loader is None:
+        raise DataError(f"scikit-image has no photo '{name}' (try chelsea, coffee, rocket, astronaut).")
+    return Image.fromarray(loader()).convert("RGB")
+
+
+def demo_report(searcher: Searcher, photos=("chelsea", "coffee", "rocket"), queries=("cat", "boat"),
+                k: int = 5) -> str:
+    """Text block for the README demo: labels of a few real photos, then the top images for word queries."""
+    lines = []
+    for name in photos:
+        result = searcher.search_image(skimage_photo(name), k)
+        lines.append(f"{name}: ImageNet classes: " + ", ".join(f"{h.name} ({h.score:.2f})" for h in result.labels))
+        lines.append(f"{' ' * len(name)}  WordNet nouns:    " +
+                     ", ".join(f"{h.name} ({h.score:.2f})" for h in result.zero_shot))
+    for query in queries if searcher.gallery is not None else ():
+        hits = searcher.search_text(query, k)
+        lines.append(f"'{query}' -> " + ", ".join(f"{h.path} ({h.score:.2f})" for h in hits))
+    return "\n".join(lines)
