@@ -94,14 +94,21 @@ class Backbone(nn.Module):
         """A copy for fast CPU inference: BatchNorm folded into the convs, channels_last memory, eval mode.
 
         Measured on 2 cores (benchmarks/devise_embed.py): ~2x the images/s of the plain model; outputs equal to
-        ~1e-5. Feed it channels_last inputs (features.py does). Not for training."""
+        ~1e-5. Feed it channels_last inputs (features.py does). Not for training. Cached until a weight changes."""
+        version = tuple(t._version for t in self.state_dict(keep_vars=True).values())
+        cached = self.__dict__.get("_fast")
+        if cached is not None and cached[0] == version:  # weights unchanged since the last call: reuse
+            return cached[1]
         fast = copy.deepcopy(self).eval()
+        fast.__dict__.pop("_fast", None)
         with torch.no_grad():
             for parent, conv_name, bn_name in fast.net.conv_bn_pairs():
                 conv, bn = getattr(parent, conv_name), getattr(parent, bn_name)
                 setattr(parent, conv_name, fuse_conv_bn_eval(conv, bn))
                 setattr(parent, bn_name, nn.Identity())
-        return fast.to(memory_format=torch.channels_last)
+        fast = fast.to(memory_format=torch.channels_last)
+        self.__dict__["_fast"] = (version, fast)  # plain attribute: not a submodule, not in state_dict
+        return fast
 
 
 LITE0_SPLIT = [["_conv_stem", "_bn0", "_blocks:0:8"], ["_blocks:8:16", "_conv_head", "_bn1"]]
