@@ -25,6 +25,7 @@ WORKER = textwrap.dedent('''
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     run_dir, steps, resume, dump_at = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", int(sys.argv[4])
     info = distributed.init_from_env("cpu")
+    assert distributed.main_first(lambda: info.rank, info) == 0  # rank 0's result on every rank
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(256, 6, generator=gen)
     y = torch.sin(x @ torch.randn(6, 1, generator=gen)).squeeze(-1)

@@ -136,9 +136,11 @@ def test_time_budget_stops_validates_and_saves(tmp_path):
         return batch_loss(model, batch)
 
     train, valid = _loaders()
-    result = fit(_model(), slow_loss, train, valid, _cfg(epochs=100, max_minutes=0.3 / 60), run_dir=tmp_path,
-                 kind="toy")
+    trainer = Trainer(_model(), slow_loss, train, valid, _cfg(epochs=100, max_minutes=0.3 / 60), run_dir=tmp_path,
+                      kind="toy")
+    result = trainer.fit()
     assert result.stop_reason == "time" and 3 <= result.step < 100
+    assert trainer.scheduler.pos > 0.5  # schedule_time: the one-cycle follows the budget, not the 600 planned steps
     assert "loss" in result.metrics  # validated at the stop
     assert load_checkpoint(tmp_path / "latest.pt")["step"] == result.step
 
@@ -173,3 +175,18 @@ def test_bf16_on_cpu_trains_and_fp16_is_refused():
     assert result.metrics["loss"] < 5.0
     with pytest.raises(ConfigError, match="fp16"):
         Trainer(_model(), batch_loss, train, valid, _cfg(precision="fp16"))
+
+
+def test_unknown_metric_is_a_config_error_after_saving(tmp_path):
+    train, valid = _loaders()
+    with pytest.raises(ConfigError, match="Invalid train.metric 'bleu': validation reports .*loss"):
+        fit(_model(), batch_loss, train, valid, _cfg(metric="bleu"), run_dir=tmp_path, kind="toy")
+    assert load_checkpoint(tmp_path / "latest.pt")["step"] == 6
+
+
+def test_main_first_single_process():
+    from wordbridge.train.distributed import DistInfo, main_first
+
+    assert main_first(lambda: 41 + 1, DistInfo()) == 42
+    with pytest.raises(CheckpointError, match="boom"):
+        main_first(lambda: (_ for _ in ()).throw(CheckpointError("boom")), DistInfo())

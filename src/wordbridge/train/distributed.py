@@ -10,7 +10,7 @@ import dataclasses
 import datetime
 import logging
 import os
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import torch
 import torch.distributed as dist
@@ -161,3 +161,22 @@ def sync_stop_and_time(stop: bool, elapsed: float, info: DistInfo) -> tuple[bool
     t = torch.tensor([1.0 if stop else 0.0, elapsed], dtype=torch.float64, device=_comm_device())
     dist.all_reduce(t, op=dist.ReduceOp.MAX)
     return bool(t[0].item() > 0), float(t[1].item())
+
+
+def main_first(fn: Callable[[], Any], info: DistInfo) -> Any:
+    """Run `fn` on rank 0 only (e.g. create the run folder, write config.yaml) and give its result to every rank.
+
+    Its exception, if any, is raised on every rank, so all processes stop with the same one-line error.
+    """
+    if not info.enabled:
+        return fn()
+    outcome: tuple[str, Any] = ("ok", None)
+    if info.is_main:
+        try:
+            outcome = ("ok", fn())
+        except Exception as exc:  # re-raised below on every rank
+            outcome = ("error", exc)
+    outcome = broadcast_object(outcome, info)
+    if outcome[0] == "error":
+        raise outcome[1]
+    return outcome[1]

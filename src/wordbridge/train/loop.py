@@ -78,16 +78,16 @@ def evaluate_loss(model: torch.nn.Module, batch_loss: BatchLoss, data: Iterable,
     was_training = model.training
     model.eval()
     total = torch.zeros((), dtype=torch.float64, device=device)
-    count = 0.0
+    count: Any = 0.0
     for batch in data:
         batch = to_device(batch, device) if device.type != "cpu" else batch
         with autocast() if autocast else contextlib.nullcontext():
             loss, n = batch_loss(model, batch)
-        n = float(n)
-        total += loss.detach().double() * n
-        count += n
+        total += loss.detach().double() * n  # n may be a device tensor: no host sync inside the loop
+        count = count + n
     model.train(was_training)
-    return {"loss": float(total.item() / max(count, 1e-12)), "n_items": count}
+    count = float(count)
+    return {"loss": float(total.item()) / max(count, 1e-12), "n_items": count}
 
 
 class Trainer:
@@ -322,6 +322,10 @@ class Trainer:
     def _update_best(self) -> None:
         value = self.metrics.get(self.cfg.metric)
         if value is None:
+            if self.metrics.keys() - {"valid_s", "n_items"}:
+                self._save("latest.pt")
+                raise ConfigError(f"Invalid train.metric '{self.cfg.metric}': validation reports "
+                                  f"{', '.join(sorted(self.metrics))}. latest.pt is saved: fix it and --resume.")
             return
         value = float(value)
         if self.best is None or (value < self.best["value"] if self.cfg.metric_mode == "min" else value > self.best["value"]):
