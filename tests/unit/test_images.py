@@ -83,7 +83,7 @@ def test_decompression_bomb_refused(tmp_path, monkeypatch):
     with pytest.raises(DataError, match="too large"):
         load_image(path)
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 7000)  # between 1x and 2x: Pillow only warns; we refuse too
-    with pytest.raises(DataError, match="too large"):
+    with pytest.warns(Image.DecompressionBombWarning), pytest.raises(DataError, match="too large"):
         load_image(path)
 
 

@@ -9,7 +9,6 @@ truncated files and decompression bombs. `EvalTransform` / `TrainTransform` map 
 import dataclasses
 import io
 import random
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -47,17 +46,18 @@ def load_image(source: ImageSource, max_side: int = MAX_SIDE) -> Image.Image:
         return to_rgb(source, max_side)
     where = _describe(source)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            fp = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")
-            with fp:
-                im = Image.open(fp)
-                if im.format == "JPEG":  # decode at 1/2, 1/4 or 1/8 scale: memory stays small for huge photos
-                    im.draft("RGB", (max_side, max_side))
-                im.load()  # pixels now in memory: the file can close
-            return to_rgb(im, max_side)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise DataError(f"{where}: image too large (over {Image.MAX_IMAGE_PIXELS:,} pixels); refused.") from None
+        fp = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")
+        with fp:
+            im = Image.open(fp)  # reads the header only; Pillow raises above 2x MAX_IMAGE_PIXELS
+            limit = Image.MAX_IMAGE_PIXELS
+            if limit and im.size[0] * im.size[1] > limit:  # Pillow only warns between 1x and 2x: refuse too
+                raise Image.DecompressionBombError(im.size)
+            if im.format == "JPEG":  # decode at 1/2, 1/4 or 1/8 scale: memory stays small for huge photos
+                im.draft("RGB", (max_side, max_side))
+            im.load()  # pixels now in memory: the file can close
+        return to_rgb(im, max_side)
+    except Image.DecompressionBombError:
+        raise DataError(f"{where}: image too large (over {Image.MAX_IMAGE_PIXELS or 0:,} pixels); refused.") from None
     except FileNotFoundError:
         raise DataError(f"{where}: no such file.") from None
     except IsADirectoryError:
