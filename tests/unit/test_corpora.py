@@ -7,6 +7,7 @@ import sqlite3
 import polib
 import pytest
 
+from wordbridge.assets.text import help_text
 from wordbridge.errors import AssetError, ConfigError, DataError
 from wordbridge.text import corpora
 from wordbridge.text.corpora import open_corpus, read_bible, read_gettext, read_help, read_pairs, read_tsv
@@ -236,7 +237,7 @@ def test_read_help_missing_folder(tmp_path):
 
 def test_help_text_reads_every_english_paragraph(tmp_path):
     root = make_help(tmp_path / "help")
-    text = list(corpora.help_text(root, "en-US"))
+    text = list(help_text(root, "en-US"))
     assert text.count("Find Bar") == 2 and "Alone" in text and "Command" not in " ".join(text)
 
 

@@ -133,6 +133,23 @@ def build_fr_vectors(out: Path) -> None:
 
 # ---------------------------------------------------------------- English vectors, trained here
 
+def bible_text(db: Path, version: str) -> Iterator[str]:
+    """All verses of one Bible version, in order."""
+    conn = corpora.connect_bible(db)
+    try:
+        for (verse,) in conn.execute("SELECT vText FROM bible WHERE bbName = ? ORDER BY id", (version,)):
+            yield corpora.clean_verse(verse)
+    finally:
+        conn.close()
+
+
+def help_text(root: Path, lang: str = "en-US") -> Iterator[str]:
+    """Every paragraph of one language's help tree, paired or not."""
+    for page in sorted(Path(root, lang).rglob("*.html")):
+        for _, paragraph in corpora.help_paragraphs(page):
+            yield paragraph
+
+
 def _wordnet_text(dict_dir: Path) -> Iterator[str]:
     for pos in wordnet.POS_FILES:
         if not (dict_dir / f"data.{pos}").is_file():
@@ -151,8 +168,8 @@ def english_text() -> Iterator[tuple[str, Iterable[str]]]:
     yield "wordnet glosses", _wordnet_text(assets.path("wordnet") / "dict")
     db = assets.path("bible") / "bible.db"
     for code in corpora.ENGLISH_BIBLES:
-        yield f"bible {code} ({corpora.BIBLE_VERSIONS[code]})", corpora.bible_text(db, code)
-    for name, lines in (("libreoffice-help", lambda p: corpora.help_text(p, "en-US")),
+        yield f"bible {code} ({corpora.BIBLE_VERSIONS[code]})", bible_text(db, code)
+    for name, lines in (("libreoffice-help", lambda p: help_text(p, "en-US")),
                         ("libreoffice-ui", lambda p: _ui_text(p / "fr"))):
         if assets.is_cached(name):
             yield f"{name} (English)", lines(assets.path(name))

