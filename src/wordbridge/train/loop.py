@@ -34,8 +34,6 @@ import dataclasses
 import itertools
 import logging
 import math
-import signal
-import threading
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -51,7 +49,7 @@ from wordbridge.train.checkpoint import load_checkpoint, load_model_state, resto
 from wordbridge.train.config import TrainConfig
 from wordbridge.train.hooks import bind
 from wordbridge.train.runtime import (OptimizerFactory, ParamsLike, adam, clip_grad_norm, configure_threads,
-                                      param_groups, resolve_precision, set_seed, to_device)
+                                      graceful_stop, param_groups, resolve_precision, set_seed, to_device)
 from wordbridge.train.runstate import RunFiles
 from wordbridge.train.schedule import StepScheduler, from_config
 
@@ -156,21 +154,24 @@ class Trainer:
             set_seed(self.cfg.seed + self.dist.rank)
         self._start = time.monotonic()
         self._interrupts = 0
-        previous = self._install_signals()
-        try:
-            with logging_redirect_tqdm():
-                self._call("before_fit")
-                self._log_start()
-                while self.stop_reason is None:
-                    if self.step >= self.total_steps or (self.cfg.max_steps is None and self.epoch >= self.cfg.epochs):
-                        self.stop_reason = "max_steps" if self.cfg.max_steps else "epochs"
-                        break
-                    self._run_epoch()
-                self._finish()
-        finally:
-            self._restore_signals(previous)
+        with graceful_stop(self._on_signal), logging_redirect_tqdm():
+            self._call("before_fit")
+            self._log_start()
+            while self.stop_reason is None:
+                if self.step >= self.total_steps or (self.cfg.max_steps is None and self.epoch >= self.cfg.epochs):
+                    self.stop_reason = "max_steps" if self.cfg.max_steps else "epochs"
+                    break
+                self._run_epoch()
+            self._finish()
         return FitResult(self.step, self.epoch, self.stop_reason or "epochs", self.best, self.metrics,
                          self.history, self.run_dir)
+
+    def _on_signal(self) -> None:
+        self._interrupts += 1
+        if self._interrupts > 1:
+            raise KeyboardInterrupt
+        if self.is_main:
+            log.warning("stopping after this step and saving latest.pt (Ctrl-C again to abort)")
 
     def _log_start(self) -> None:
         if self.is_main:
@@ -314,7 +315,8 @@ class Trainer:
         self._update_best()
         self._call("after_validate")
         if self.is_main:
-            shown = ", ".join(f"{k} {v:.4g}" for k, v in self.metrics.items() if isinstance(v, float) and k not in ("valid_s", "n_items"))
+            shown = ", ".join(f"{k} {v:.4g}" for k, v in self.metrics.items()
+                              if isinstance(v, float) and k not in ("valid_s", "n_items"))
             log.info("step %d (epoch %d): train loss %s, valid %s", self.step, self.epoch,
                      f"{train:.4f}" if train is not None else "-", shown or "-")
         self._save("latest.pt")
@@ -328,7 +330,8 @@ class Trainer:
                                   f"{', '.join(sorted(self.metrics))}. latest.pt is saved: fix it and --resume.")
             return
         value = float(value)
-        if self.best is None or (value < self.best["value"] if self.cfg.metric_mode == "min" else value > self.best["value"]):
+        best = self.best["value"] if self.best else None
+        if best is None or (value < best if self.cfg.metric_mode == "min" else value > best):
             self.best = {"metric": self.cfg.metric, "value": value, "step": self.step, "epoch": self.epoch}
             self.bad_validations = 0
             self._save("best.pt")
@@ -391,32 +394,9 @@ class Trainer:
             self._save("latest.pt")
         self._call("after_fit")
         if self.is_main:
-            best = f", best {self.best['metric']} {self.best['value']:.4g} at step {self.best['step']}" if self.best else ""
+            best = self.best and f", best {self.best['metric']} {self.best['value']:.4g} at step {self.best['step']}"
             where = f"; checkpoints in {self.run_dir}" if self.files is not None else ""
-            log.info("stopped (%s) at step %d, epoch %d%s%s", self.stop_reason, self.step, self.epoch, best, where)
-
-    # -------------------------------------------------------------- signals
-    def _install_signals(self) -> dict | None:
-        """First SIGINT/SIGTERM: stop after this step and save; second SIGINT: KeyboardInterrupt at once."""
-        if threading.current_thread() is not threading.main_thread():
-            return None
-
-        def handler(signum, frame):
-            self._interrupts += 1
-            if self._interrupts > 1 and signum == signal.SIGINT:
-                raise KeyboardInterrupt
-            if self.is_main:
-                log.warning("stopping after this step and saving latest.pt (Ctrl-C again to abort)")
-
-        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-        for sig in previous:
-            signal.signal(sig, handler)
-        return previous
-
-    @staticmethod
-    def _restore_signals(previous: dict | None) -> None:
-        for sig, handler in (previous or {}).items():
-            signal.signal(sig, handler)
+            log.info("stopped (%s) at step %d, epoch %d%s%s", self.stop_reason, self.step, self.epoch, best or "", where)
 
 
 def fit(model: torch.nn.Module, batch_loss: BatchLoss, train_data: Iterable, valid_data: Iterable | None = None,

@@ -4,7 +4,9 @@ import contextlib
 import dataclasses
 import logging
 import random
-from typing import Any, Callable, Iterable
+import signal
+import threading
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 import torch
@@ -124,3 +126,23 @@ def configure_threads(threads: int | None) -> None:
     if threads:
         torch.set_num_threads(threads)
         log.debug("torch threads: %d", threads)
+
+
+@contextlib.contextmanager
+def graceful_stop(on_signal: Callable[[], None]) -> Iterator[None]:
+    """Route SIGINT (Ctrl-C) and SIGTERM (sent by torchrun/schedulers) to `on_signal` while inside; restore after.
+
+    `on_signal` typically sets a flag the loop checks after each step, and raises KeyboardInterrupt on the second
+    signal. Outside the main thread (where handlers cannot be set) it does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, lambda signum, frame: on_signal())
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
