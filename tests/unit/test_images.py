@@ -85,6 +85,9 @@ def test_decompression_bomb_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 7000)  # between 1x and 2x: Pillow only warns; we refuse too
     with pytest.warns(Image.DecompressionBombWarning), pytest.raises(DataError, match="too large"):
         load_image(path)
+    jpeg = _save(Image.new("RGB", (100, 100)), tmp_path / "big.jpg")
+    with pytest.warns(Image.DecompressionBombWarning):  # a JPEG in that range is drafted down instead
+        assert load_image(jpeg, max_side=40).size == (40, 40)
 
 
 def test_bad_files_raise_one_line(tmp_path):

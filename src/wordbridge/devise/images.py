@@ -50,7 +50,8 @@ def load_image(source: ImageSource, max_side: int = MAX_SIDE) -> Image.Image:
         with fp:
             im = Image.open(fp)  # reads the header only; Pillow raises above 2x MAX_IMAGE_PIXELS
             limit = Image.MAX_IMAGE_PIXELS
-            if limit and im.size[0] * im.size[1] > limit:  # Pillow only warns between 1x and 2x: refuse too
+            if limit and im.size[0] * im.size[1] > limit and im.format != "JPEG":  # Pillow only warns in 1x-2x:
+                # refuse too, except JPEGs: draft() below decodes them at 1/8 scale at most, in little memory
                 raise Image.DecompressionBombError(im.size)
             if im.format == "JPEG":  # decode at 1/2, 1/4 or 1/8 scale: memory stays small for huge photos
                 im.draft("RGB", (max_side, max_side))
