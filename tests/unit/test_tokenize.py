@@ -43,14 +43,28 @@ def test_capitalize():
     assert capitalize("what do i know?") == "What do I know?"
 
 
-def test_tokenize_many_matches_single_and_uses_processes():
-    en = SpacyTokenizer("en")
-    texts = [f"Where is item {i}? It's here." for i in range(4500)]
-    one = en.tokenize_many(texts, processes=1)
-    two = en.tokenize_many(texts, processes=2)
+def test_tokenize_many_in_two_processes_matches_one(monkeypatch):
+    from wordbridge.text import tokenize
+
+    calls = []
+    real = tokenize._pool_pieces
+    monkeypatch.setattr(tokenize, "_MIN_PARALLEL", 10)
+    monkeypatch.setattr(tokenize, "_pool_pieces", lambda *a: calls.append(1) or real(*a))
+    texts = [f"Where is item {i}? It's here, (isn't it) {i * 7}." for i in range(300)] + ["", "  "]
+    one = SpacyTokenizer("en").tokenize_many(texts, processes=1)
+    two = SpacyTokenizer("en").tokenize_many(texts, processes=2)
+    assert calls, "the process pool was not used"
     assert one == two
-    assert one[7] == en.tokenize(texts[7])
-    assert en.tokenize_many([""], processes=1) == [[]]
+    assert one[7] == ["Where", "is", "item", "7", "?", "It", "'s", "here", ",", "(", "is", "n't", "it", ")", "49", "."]
+    assert one[-2:] == [[], []]
+
+
+def test_memo_gives_the_same_tokens_as_plain_spacy():
+    en = SpacyTokenizer("en")
+    texts = ["Hello  world\tfoo", "U.S. and e.g. (really)!", "Go!\n", "e-mail: foo@bar.com"]
+    plain = [[t.text for t in en.spacy_tokenizer(x) if not t.is_space] for x in texts]
+    assert en.tokenize_many(texts) == plain
+    assert en.tokenize_many(texts) == plain  # second time from the memo
 
 
 def test_sentencepiece_round_trip(tmp_path):

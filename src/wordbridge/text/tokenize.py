@@ -30,8 +30,9 @@ log = logging.getLogger(__name__)
 
 KINDS = ("spacy", "sentencepiece")
 _TOK_SEP, _SENT_SEP = "\x1f", "\x1e"  # unit/record separators: used to ship chunks between processes
-_MIN_CHUNK = 2000  # sentences per worker task
-_MEMO_SIZE = 500_000  # whitespace-free pieces whose tokens are remembered
+_BLOCK = 200_000  # texts split and put together at a time
+_MIN_PARALLEL = 5000  # distinct new pieces worth a process pool
+_MEMO_SIZE = 1_000_000  # whitespace-free pieces whose tokens are remembered
 
 
 class Tokenizer(Protocol):
@@ -79,37 +80,42 @@ class SpacyTokenizer:
         return text.lower() if self.lowercase else text  # str.split() then drops all whitespace, \x1e \x1f too
 
     def tokenize(self, text: str) -> list[str]:
-        return self._tokenize_chunk([text])[0]
-
-    def _learn(self, words: Iterable[str]) -> None:
-        """Tokenise unseen whitespace-free pieces in bulk (one spaCy call per 10k pieces) into the memo."""
-        new = [w for w in dict.fromkeys(words) if w not in self._memo]
-        if len(self._memo) + len(new) > _MEMO_SIZE:
-            self._memo.clear()
-        for b in range(0, len(new), 10_000):
-            batch = new[b : b + 10_000]
-            starts = list(itertools.accumulate((len(w) + 1 for w in batch[:-1]), initial=0))
-            pieces: list[list[str]] = [[] for _ in batch]
-            for t in self.spacy_tokenizer(" ".join(batch)):
-                if not t.is_space:
-                    pieces[bisect.bisect_right(starts, t.idx) - 1].append(t.text)
-            self._memo.update(zip(batch, pieces))
-
-    def _tokenize_chunk(self, texts: Sequence[str]) -> list[list[str]]:
-        split = [self._prep(text).split() for text in texts]
-        self._learn(w for words in split for w in words)
-        memo = self._memo
-        return [[tok for w in words for tok in memo[w]] for words in split]
+        return self.tokenize_many([text])[0]
 
     def tokenize_many(self, texts: Sequence[str], processes: int = 1) -> list[list[str]]:
-        """Tokenise many texts, in `processes` worker processes when there are enough of them."""
+        """Tokenise many texts (the lesson's proc_all_mp): the distinct pieces of each block of texts are tokenised
+        by `processes` worker processes when there are enough of them, then the texts are put together here."""
         texts = list(texts)
-        if processes <= 1 or len(texts) < 2 * _MIN_CHUNK:
-            return self._tokenize_chunk(texts)
-        return _pool_tokenize(self, texts, processes)
+        out: list[list[str]] = []
+        for b in range(0, len(texts), _BLOCK):
+            split = [self._prep(t).split() for t in texts[b : b + _BLOCK]]
+            if len(self._memo) > _MEMO_SIZE:
+                self._memo.clear()
+            new = [w for w in dict.fromkeys(itertools.chain.from_iterable(split)) if w not in self._memo]
+            if processes > 1 and len(new) >= _MIN_PARALLEL:
+                self._memo.update(zip(new, _pool_pieces(self, new, processes)))
+            else:
+                self._memo.update(zip(new, _pieces(self.spacy_tokenizer, new)))
+            memo = self._memo
+            out.extend([tok for w in words for tok in memo[w]] for words in split)
+        return out
 
     def detokenize(self, tokens: Sequence[str]) -> str:
         return detokenize(tokens, self.lang)
+
+
+def _pieces(tokenizer, words: Sequence[str]) -> list[list[str]]:
+    """Tokens of each whitespace-free piece, with one spaCy call per 10k pieces (joined by spaces)."""
+    out: list[list[str]] = []
+    for b in range(0, len(words), 10_000):
+        batch = words[b : b + 10_000]
+        starts = list(itertools.accumulate((len(w) + 1 for w in batch[:-1]), initial=0))  # offset of each piece
+        pieces: list[list[str]] = [[] for _ in batch]
+        for t in tokenizer(" ".join(batch)):
+            if not t.is_space:
+                pieces[bisect.bisect_right(starts, t.idx) - 1].append(t.text)
+        out.extend(pieces)
+    return out
 
 
 _WORKER: SpacyTokenizer | None = None
@@ -120,24 +126,27 @@ def _init_worker(lang: str, lowercase: bool) -> None:
     _WORKER = SpacyTokenizer(lang, lowercase)
 
 
-def _work(chunk: list[str]) -> str:
+def _work(words: list[str]) -> str:
     assert _WORKER is not None
-    docs = _WORKER._tokenize_chunk(chunk)
-    return _SENT_SEP.join(_TOK_SEP.join(toks) for toks in docs)  # one string: far cheaper to send back
+    pieces = _pieces(_WORKER.spacy_tokenizer, words)
+    return _SENT_SEP.join(_TOK_SEP.join(p) for p in pieces)  # one string: far cheaper to send back than lists
 
 
-def _pool_tokenize(tok: SpacyTokenizer, texts: list[str], processes: int) -> list[list[str]]:
-    size = max(_MIN_CHUNK, -(-len(texts) // (processes * 4)))
-    chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
+def _pool_pieces(tok: SpacyTokenizer, words: list[str], processes: int) -> list[list[str]]:
+    global _WORKER
+    size = -(-len(words) // (processes * 2))
+    parts = [words[i : i + size] for i in range(0, len(words), size)]
     fork = "fork" in multiprocessing.get_all_start_methods()
-    if fork:
-        _ = tok.spacy_tokenizer  # import the language data once here: forked workers inherit it (fr takes ~5 s)
     ctx = multiprocessing.get_context("fork" if fork else "spawn")
+    if fork:  # workers inherit this tokenizer, language data loaded (spaCy's French takes ~5 s to import)
+        _ = tok.spacy_tokenizer
+        _WORKER, init = tok, None
+    else:
+        init = _init_worker
     out: list[list[str]] = []
-    with ctx.Pool(processes, initializer=_init_worker, initargs=(tok.lang, tok.lowercase)) as pool:
-        for packed, chunk in zip(pool.imap(_work, chunks), chunks):
-            sents = packed.split(_SENT_SEP) if chunk else []
-            out.extend(s.split(_TOK_SEP) if s else [] for s in sents)
+    with ctx.Pool(processes, initializer=init, initargs=(tok.lang, tok.lowercase) if init else ()) as pool:
+        for packed in pool.imap(_work, parts):
+            out.extend(p.split(_TOK_SEP) if p else [] for p in packed.split(_SENT_SEP))
     return out
 
 
