@@ -138,3 +138,23 @@ def test_normalize_roundtrip():
 
 def test_is_image_file():
     assert images.is_image_file("a/B.JPEG") and not images.is_image_file("notes.txt")
+
+
+class _Repeat(torch.utils.data.Dataset):
+    def __init__(self, tf, im):
+        self.tf, self.im = tf, im
+
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, i):
+        return self.tf(self.im)
+
+
+def test_train_transform_differs_across_workers():
+    im = Image.fromarray(np.random.default_rng(1).integers(0, 255, (80, 80, 3), dtype=np.uint8))
+    tf = TrainTransform(size=16, seed=0)
+    loader = torch.utils.data.DataLoader(_Repeat(tf, im), batch_size=1, num_workers=2,
+                                         generator=torch.Generator().manual_seed(0))
+    crops = [b[0] for b in loader]  # items 0, 1 come from different workers
+    assert not torch.equal(crops[0], crops[1])

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.utils.data
 from PIL import Image, ImageOps
 
 from wordbridge.errors import DataError
@@ -184,7 +185,15 @@ class TrainTransform:
         left, top = (width - side) // 2, (height - side) // 2
         return left, top, left + side, top + side
 
+    def _reseed_in_worker(self) -> None:
+        """DataLoader workers get copies of this object: give each its own stream (from the loader's seed)."""
+        info = torch.utils.data.get_worker_info()
+        if info is not None and getattr(self, "_worker_seed", None) != info.seed:
+            self._worker_seed = info.seed
+            self.rng = random.Random(info.seed)
+
     def __call__(self, im: Image.Image) -> torch.Tensor:
+        self._reseed_in_worker()
         box = self.crop_box(*im.size)
         im = im.resize((self.size, self.size), Image.Resampling.BILINEAR, box=box)
         if self.flip and self.rng.random() < 0.5:
