@@ -248,12 +248,24 @@ def machine_info() -> dict:
         "ram_gib": round(psutil.virtual_memory().total / 1024**3, 1),
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
+        "load_avg_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
     }
 
 
+def busy_warning(info: dict, threads: int) -> str | None:
+    """A warning when other work already loads the CPU: with OpenMP threads competing for cores, small-matrix
+    training can run tens of times slower, so figures from a busy machine are not comparable."""
+    load = info.get("load_avg_1m")
+    if load is not None and load + threads > info["cores"] + 0.5:
+        return (f"the 1-minute load average is {load} on {info['cores']} cores before starting: other processes "
+                f"compete with the {threads} benchmark threads, so the figures will be noisy and low")
+    return None
+
+
 def describe_machine(info: dict) -> str:
+    load = "" if info.get("load_avg_1m") is None else f" · load average {info['load_avg_1m']} at start"
     return (f"{info['date']} · {info['cpu']} · {info['cores']} cores usable ({info['physical_cores']} physical) · "
-            f"{info['ram_gib']} GiB RAM · {info['os']} · Python {info['python']}")
+            f"{info['ram_gib']} GiB RAM · {info['os']} · Python {info['python']}{load}")
 
 
 # ------------------------------------------------------------------------------------------------ tables

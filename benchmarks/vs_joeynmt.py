@@ -29,6 +29,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from common import (  # noqa: E402  (benchmarks/ is not a package)
+    busy_warning,
     describe_machine,
     fmt_diff,
     fmt_num,
@@ -165,8 +166,9 @@ def build_table(args, runs, dec, info: dict, n_test: int) -> str:
         f"{args.repeats} alternating round(s) (medians), {n_test} test sentences"
         + (" (--quick smoke run)" if args.quick else ""),
         f"Machine: {describe_machine(info)}",
-        "",
     ]
+    warning = busy_warning(info, args.threads)
+    head += ([f"Warning: {warning}."] if warning else []) + [""]
     notes = [
         "",
         "Same prepared data, vocabularies and architecture; BLEU/chrF: sacrebleu on detokenised outputs vs raw "
@@ -181,6 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     info = machine_info()
+    warning = busy_warning(info, args.threads)
+    if warning:
+        log.warning("warning: %s", warning)
     try:
         joey_py = ensure_venv(args.venv, ROOT / "constraints.txt")
         prepared = ensure_prepared(args.prepared, args.config, args.work / "prepared", args.threads)

@@ -13,10 +13,11 @@ import dataclasses
 import json
 import logging
 import re
+import statistics
 import subprocess
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import yaml
@@ -44,9 +45,13 @@ class TrainStats:
     steps: int | None  # optimizer steps
     peak_rss_bytes: int
     log_path: Path | None = None
+    logged_rate: float | None = None  # median of the toolkit's own logged tokens/s windows (warm-up window left out)
 
     @property
     def tokens_per_s(self) -> float | None:
+        """The logged rate when there is one (the same measure for both toolkits), else tokens / seconds."""
+        if self.logged_rate is not None:
+            return self.logged_rate
         return None if not self.tokens or self.seconds <= 0 else self.tokens / self.seconds
 
     def summary(self) -> str:
@@ -274,7 +279,19 @@ def train_joeynmt(python: Path, cfg_path: Path, run_dir: Path, minutes: float, t
         raise RuntimeError(f"JoeyNMT never started training; see {log_path}:\n{res.tail()}")
     seconds = res.budget_used_s if res.stop_s is not None else res.wall_s - res.marker_s
     stats = checkpoint_stats(python, run_dir / "latest.ckpt")
-    return TrainStats("joeynmt", run_dir, seconds, stats["tokens"], stats["steps"], res.peak_rss_bytes, log_path)
+    rate = median_rate(float(r) for r in _TOKENS_PER_SEC.findall(log_path.read_text(encoding="utf-8", errors="replace")))
+    return TrainStats("joeynmt", run_dir, seconds, stats["tokens"], stats["steps"], res.peak_rss_bytes, log_path, rate)
+
+
+_TOKENS_PER_SEC = re.compile(r"Tokens per Sec:\s+([0-9.]+)")
+
+
+def median_rate(rates: Iterable[float]) -> float | None:
+    """Median of logged per-window rates, the first (warm-up) window left out when there are at least two."""
+    rates = list(rates)
+    if len(rates) >= 2:
+        rates = rates[1:]
+    return statistics.median(rates) if rates else None
 
 
 _GEN_TIME = re.compile(r"Generation took\s+([0-9.]+)\s*\[sec\]")

@@ -6,14 +6,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import statistics
 import sys
 from pathlib import Path
 
 import yaml
 
 from common import run_measured, thread_env
-from vs_joeynmt_peer import DecodeStats, TrainStats, _check, _read_lines
+from vs_joeynmt_peer import DecodeStats, TrainStats, _check, _read_lines, median_rate
 
 log = logging.getLogger("vs_joeynmt")
 
@@ -75,10 +74,8 @@ def _history_rate(run_dir: Path) -> tuple[float | None, int | None]:
     if not path.is_file():
         return None, None
     train = json.loads(path.read_text(encoding="utf-8")).get("train", [])
-    rates = [float(r["items_per_s"]) for r in train[1:] if r.get("items_per_s")] or \
-        [float(r["items_per_s"]) for r in train if r.get("items_per_s")]
     steps = max((int(r["step"]) for r in train), default=None)
-    return (statistics.median(rates) if rates else None), steps
+    return median_rate(float(r["items_per_s"]) for r in train if r.get("items_per_s")), steps
 
 
 def train_wordbridge(config: Path, prepared: Path, run_dir: Path, minutes: float, threads: int,

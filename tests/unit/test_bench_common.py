@@ -103,6 +103,9 @@ def test_machine_info_and_thread_env():
     info = common.machine_info()
     assert info["cores"] >= 1 and info["cpu"] and "UTC" in info["date"]
     assert info["cpu"] in common.describe_machine(info)
+    quiet = dict(info, cores=4, load_avg_1m=0.2)
+    assert common.busy_warning(quiet, 2) is None
+    assert "load average is 3.5" in common.busy_warning(dict(quiet, load_avg_1m=3.5), 2)
     env = common.thread_env(2, base={"PATH": "/bin"})
     assert env["OMP_NUM_THREADS"] == "2" and env["MKL_NUM_THREADS"] == "2" and env["PATH"] == "/bin"
 
