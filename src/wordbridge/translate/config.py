@@ -49,3 +49,34 @@ class TeacherForcing:
             return self.end
         frac = min(max(epoch / self.epochs, 0.0), 1.0)
         return self.start + (self.end - self.start) * frac
+
+
+def _train_base():
+    from wordbridge.train.config import TrainConfig  # the engine's optimiser / schedule / stopping settings
+
+    return TrainConfig
+
+
+@dataclasses.dataclass(frozen=True)
+class TranslateTrainConfig(_train_base()):
+    """The `train:` section for translation: the engine's TrainConfig plus the task's own keys."""
+
+    schedule: Literal["one_cycle", "clr", "constant"] = "clr"  # the lesson's use_clr=(20, 10) cycle
+    moms: tuple[float, float] | None = None  # keep the lesson's fixed betas (0.8, 0.99)
+    run_dir: str = "runs/translate/default"  # where `wordbridge train` writes its run folder (--run-dir overrides)
+    batch_size: int = 64  # sentence pairs per batch (sortish batches of similar length)
+    teacher_forcing: TeacherForcing = TeacherForcing()  # pr_force schedule (the lesson: 1.0 -> 0 by epoch 10)
+    force_per: Literal["batch", "step"] = "batch"  # one teacher-forcing draw per batch (fast path) or per step
+    valid_bleu_sentences: int = 200  # BLEU/chrF on this many validation sentences at each validation (0: off)
+    valid_examples: int = 3  # source / reference / hypothesis triples printed at each validation
+    valid_batch_size: int = 128  # sentences per batch when validating and decoding
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.batch_size < 1 or self.valid_batch_size < 1:
+            raise ConfigError("Invalid train.batch_size / train.valid_batch_size: must be >= 1.")
+        if self.force_per not in ("batch", "step"):
+            raise ConfigError(f"Invalid train.force_per {choices_hint(self.force_per, ('batch', 'step'))}")
+        tf = self.teacher_forcing
+        if not (0.0 <= tf.start <= 1.0 and 0.0 <= tf.end <= 1.0):
+            raise ConfigError("Invalid train.teacher_forcing: start and end must be in [0, 1].")

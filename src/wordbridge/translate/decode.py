@@ -37,8 +37,10 @@ def length_penalty(length: int, alpha: float) -> float:
 
 def _step_logp(model: Seq2Seq, tokens, h, enc):
     out, h, attn = model.decoder.step(tokens, h, enc)  # out: (rows, dim)
-    logp = F.log_softmax(model.decoder.project(out).float(), dim=-1)  # (rows, vocab)
-    return logp, h, attn
+    logits = model.decoder.project(out).float()  # (rows, vocab)
+    logits[:, BOS] = float("-inf")  # never generate _bos_ or _pad_
+    logits[:, PAD] = float("-inf")
+    return F.log_softmax(logits, dim=-1), h, attn
 
 
 @torch.no_grad()

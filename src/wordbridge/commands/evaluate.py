@@ -1,0 +1,35 @@
+"""`wordbridge evaluate RUN_DIR [--split test] [--src F --ref F] [--beam N] [--json]`."""
+
+import argparse
+import json
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "evaluate", help="BLEU, chrF, masked loss and perplexity of a trained run",
+        description="Translate a split of the run's prepared data (or any aligned --src/--ref files) and score the "
+                    "detokenised output against the raw references with sacrebleu.",
+    )
+    p.add_argument("run_dir", metavar="RUN_DIR", help="a `wordbridge train` run folder")
+    p.add_argument("--split", default="test", choices=("train", "valid", "test"), help="prepared split (default test)")
+    p.add_argument("--src", metavar="FILE", help="source sentences, one per line (with --ref)")
+    p.add_argument("--ref", metavar="FILE", help="reference translations, aligned with --src")
+    p.add_argument("--beam", type=int, default=1, metavar="N", help="beam size (1 = greedy)")
+    p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from wordbridge.errors import DataError
+    from wordbridge.translate.evaluation import evaluate
+
+    if args.beam < 1:
+        raise DataError(f"Invalid --beam {args.beam}: must be >= 1.")
+    result = evaluate(args.run_dir, split=args.split, src_file=args.src, ref_file=args.ref, beam=args.beam)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{result['source']}: {result['sentences']} sentences, beam {result['beam']}")
+        print(f"BLEU {result['bleu']:.2f}  chrF {result['chrf']:.2f}  loss {result['loss']:.4f}  "
+              f"ppl {result['ppl']:.2f}  ({result['seconds']:.1f} s decoding)")
+    return 0

@@ -1,0 +1,27 @@
+"""`wordbridge lr-find CONFIG [--png FILE] [--steps N] [--set k=v ...]`: exponential LR sweep, weights restored."""
+
+import argparse
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "lr-find", help="LR range test for the translation model: saves a plot and prints a suggestion",
+        description="Sweep the learning rate exponentially over a few batches (smoothed loss, stops on divergence); "
+                    "the model is left untouched.",
+    )
+    p.add_argument("config", metavar="CONFIG", help="YAML config (data:, model:, train: sections)")
+    p.add_argument("--png", metavar="FILE", default="lr_find.png", help="plot file (default: lr_find.png)")
+    p.add_argument("--steps", type=int, default=100, metavar="N", help="batches in the sweep (default 100)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config key (repeatable)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from wordbridge.commands.train import load
+    from wordbridge.translate.training import find_lr
+
+    result = find_lr(load(args), args.png, num_steps=args.steps)
+    print(f"suggested lr {result.suggestion:.2e} (steepest descent); min loss lr / 10 = {result.min_div10:.2e}")
+    print(f"plot: {args.png}")
+    return 0

@@ -1,0 +1,44 @@
+"""`wordbridge train CONFIG [--run-dir DIR] [--overwrite] [--resume] [--max-minutes M] [--set k=v ...]`."""
+
+import argparse
+import dataclasses
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "train", help="train a translation model on a prepared data folder (data.out of the config)",
+        description="Train the seq2seq model described by the config's model: and train: sections on the prepared "
+                    "folder named by data.out. Ctrl-C saves latest.pt and stops; --resume continues.",
+    )
+    p.add_argument("config", metavar="CONFIG", help="YAML config (data:, model:, train: sections)")
+    p.add_argument("--run-dir", metavar="DIR", help="run folder (default: train.run_dir)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
+    p.add_argument("--resume", action="store_true", help="continue from RUN_DIR/latest.pt")
+    p.add_argument("--max-minutes", type=float, metavar="M", help="wall-clock budget (overrides train.max_minutes)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config key, e.g. --set train.lr=0.003 (repeatable)")
+    p.set_defaults(func=run)
+
+
+def load(args: argparse.Namespace) -> dict:
+    from wordbridge.config import load_sections
+    from wordbridge.text.prepare import PrepareConfig
+    from wordbridge.translate.config import ModelConfig, TranslateTrainConfig
+
+    sections = load_sections(args.config, {"data": PrepareConfig, "model": ModelConfig,
+                                           "train": TranslateTrainConfig}, overrides=args.set)
+    if getattr(args, "max_minutes", None) is not None:
+        sections["train"] = dataclasses.replace(sections["train"], max_minutes=args.max_minutes)
+    return sections
+
+
+def run(args: argparse.Namespace) -> int:
+    from wordbridge.translate.training import train
+
+    sections = load(args)
+    run_dir = args.run_dir or sections["train"].run_dir
+    result = train(sections, run_dir, overwrite=args.overwrite, resume=args.resume)
+    metrics = ", ".join(f"{k} {v:.4g}" for k, v in result.metrics.items() if isinstance(v, float))
+    print(f"stopped ({result.stop_reason}) at step {result.step}, epoch {result.epoch}: {metrics}")
+    print(f"run folder: {run_dir}")
+    return 130 if result.stop_reason == "interrupted" else 0

@@ -1,0 +1,84 @@
+"""`wordbridge translate RUN_DIR ["TEXT"] [-i FILE] [-o FILE] [--beam N] [--plot-attention PNG]`.
+
+With no TEXT and no -i, reads stdin line by line (interactive: one translation per line as you type).
+"""
+
+import argparse
+import logging
+import sys
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "translate", help="translate French text with a trained run",
+        description="Translate TEXT, the lines of -i FILE, or stdin line by line. Empty lines give empty lines.",
+    )
+    p.add_argument("run_dir", metavar="RUN_DIR", help="a `wordbridge train` run folder")
+    p.add_argument("text", nargs="?", metavar="TEXT", help="sentence to translate")
+    p.add_argument("-i", "--input", metavar="FILE", help="file of sentences, one per line")
+    p.add_argument("-o", "--output", metavar="FILE", help="write translations here (default stdout)")
+    p.add_argument("--beam", type=int, default=1, metavar="N", help="beam size (1 = greedy)")
+    p.add_argument("--plot-attention", metavar="PNG", help="save the attention heatmap of the first sentence")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing -o file")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from wordbridge.atomic import write_text
+    from wordbridge.errors import DataError
+    from wordbridge.translate.evaluation import read_lines
+    from wordbridge.translate.translator import Translator
+
+    if args.beam < 1:
+        raise DataError(f"Invalid --beam {args.beam}: must be >= 1.")
+    if args.text is not None and args.input:
+        raise DataError("Give TEXT or -i FILE, not both.")
+    if args.output and Path(args.output).exists() and not args.overwrite:
+        raise DataError(f"Output file {args.output} already exists; pass --overwrite to replace it.")
+    tr = Translator.load(args.run_dir)
+    want_attention = bool(args.plot_attention)
+    if args.text is None and not args.input:
+        return _stream(tr, args)
+    lines = [args.text] if args.text is not None else read_lines(args.input)
+    results = tr.translate(lines, beam=args.beam, attention=want_attention)
+    text = "".join(r.text + "\n" for r in results)
+    if args.output:
+        write_text(args.output, text)
+    else:
+        sys.stdout.write(text)
+    if want_attention:
+        _plot(results, args.plot_attention)
+    return 0
+
+
+def _stream(tr, args) -> int:
+    """stdin line by line: each translation is printed (and flushed) as soon as its line is read."""
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    first = None
+    try:
+        for line in sys.stdin:
+            result = tr.translate([line.rstrip("\n")], beam=args.beam, attention=bool(args.plot_attention))[0]
+            first = first or (result if result.tokens else None)
+            out.write(result.text + "\n")
+            out.flush()
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    if args.plot_attention and first is not None:
+        _plot([first], args.plot_attention)
+    return 0
+
+
+def _plot(results, png: str) -> None:
+    from wordbridge.translate.plots import plot_attention
+
+    first = next((r for r in results if r.tokens), None)
+    if first is None or first.attention is None:
+        log.warning("no attention to plot (empty input or a model without attention)")
+        return
+    plot_attention(first.src_tokens, first.tokens, first.attention, png)
+    log.info("attention heatmap: %s", png)

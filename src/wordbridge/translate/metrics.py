@@ -1,0 +1,34 @@
+"""Corpus-level metrics with sacrebleu (BLEU, chrF) on detokenised text against raw references, and perplexity."""
+
+import math
+from typing import Sequence
+
+import sacrebleu
+
+
+def bleu(hypotheses: Sequence[str], references: Sequence[str], lowercase: bool = False) -> float:
+    """sacrebleu corpus BLEU (13a tokenisation), 0-100."""
+    _check(hypotheses, references)
+    return float(sacrebleu.corpus_bleu(list(hypotheses), [list(references)], lowercase=lowercase).score)
+
+
+def chrf(hypotheses: Sequence[str], references: Sequence[str], lowercase: bool = False) -> float:
+    """sacrebleu corpus chrF, 0-100 (case-insensitive by lowercasing both sides when asked)."""
+    _check(hypotheses, references)
+    hyps, refs = list(hypotheses), list(references)
+    if lowercase:
+        hyps, refs = [h.lower() for h in hyps], [r.lower() for r in refs]
+    return float(sacrebleu.corpus_chrf(hyps, [refs]).score)
+
+
+def perplexity(loss: float) -> float:
+    return math.exp(min(loss, 700.0))
+
+
+def scores(hypotheses: Sequence[str], references: Sequence[str], lowercase: bool = False) -> dict[str, float]:
+    return {"bleu": bleu(hypotheses, references, lowercase), "chrf": chrf(hypotheses, references, lowercase)}
+
+
+def _check(hypotheses: Sequence[str], references: Sequence[str]) -> None:
+    if len(hypotheses) != len(references):
+        raise ValueError(f"{len(hypotheses)} hypotheses for {len(references)} references")

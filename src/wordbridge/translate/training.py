@@ -1,0 +1,189 @@
+"""Translation on top of the model-agnostic training engine: run folder, data, model, teacher forcing, validation.
+
+`train(sections, ...)` is what `wordbridge train CONFIG` calls; `find_lr(sections, png)` is `wordbridge lr-find`.
+The run folder receives the resolved config, the prepared vocabularies and tokenizer files (so it translates on
+its own), log.txt, and from the engine best.pt / latest.pt / history.json / loss.png.
+"""
+
+import contextlib
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from wordbridge.atomic import write_text
+from wordbridge.config import dump_yaml
+from wordbridge.errors import DataError
+from wordbridge.text.batching import Seq2SeqDataset, make_loader
+from wordbridge.text.prepared import PreparedData
+from wordbridge.train import distributed as D
+from wordbridge.train.hooks import Hook
+from wordbridge.train.loop import FitResult, evaluate_loss, fit
+from wordbridge.train.runtime import set_seed
+from wordbridge.translate.config import ModelConfig, TranslateTrainConfig
+from wordbridge.translate.loss import masked_cross_entropy
+from wordbridge.translate.metrics import perplexity, scores
+from wordbridge.translate.model import Seq2Seq
+from wordbridge.translate.translator import KIND, decode_rows
+
+log = logging.getLogger(__name__)
+
+RUN_FILES = ("vocab.src.json", "vocab.tgt.json", "tokenizer.json", "spm.src.model", "spm.tgt.model", "stats.json")
+
+
+class TeacherForcingHook(Hook):
+    """Sets the probability of feeding reference tokens before each batch (linear in fractional epochs)."""
+
+    def __init__(self, cfg: TranslateTrainConfig) -> None:
+        self.schedule, self.per = cfg.teacher_forcing, cfg.force_per
+        self.pr_force = self.schedule.start
+
+    def before_batch(self, trainer: Any) -> None:
+        per_epoch = trainer.steps_per_epoch or 1
+        self.pr_force = self.schedule.pr_force(trainer.epoch + trainer.batch_in_epoch / per_epoch)
+
+    def after_validate(self, trainer: Any) -> None:
+        trainer.metrics.setdefault("pr_force", round(float(self.pr_force), 4))
+
+    def draw(self) -> float:
+        """pr_force for the model's forward: per batch, 1.0 (fast whole-target path) or 0.0; per step, as is."""
+        if self.per == "step" or self.pr_force in (0.0, 1.0):
+            return self.pr_force
+        return 1.0 if float(torch.rand(())) < self.pr_force else 0.0
+
+
+def make_batch_loss(forcing: TeacherForcingHook | None):
+    """fn(model, batch) -> (masked mean loss, target tokens); teacher-forced in eval mode (validation loss)."""
+
+    def batch_loss(model: torch.nn.Module, batch) -> tuple[torch.Tensor, int]:
+        pr = forcing.draw() if (model.training and forcing is not None) else 1.0
+        logits = model(batch.src, batch.src_len, batch.tgt, pr)  # (n_tokens, vocab)
+        return masked_cross_entropy(logits, batch.tgt), int(batch.tgt_len.sum())
+
+    return batch_loss
+
+
+def make_validate(data: PreparedData, valid_loader, cfg: TranslateTrainConfig, device: torch.device):
+    """fn(model) -> {"loss", "ppl", "bleu", "chrf"} and a few example translations in the log."""
+    src_ids, _ = data.split("valid")
+    src_raw, ref_raw = data.raw("valid")
+    n = min(cfg.valid_bleu_sentences, len(src_ids), len(ref_raw))
+    _, tgt_tok = data.tokenizers()
+    lowercase = is_lowercase(data.dir)
+    loss_fn = make_batch_loss(None)
+
+    def validate(model: Seq2Seq) -> dict:
+        metrics = evaluate_loss(model, loss_fn, valid_loader, device)
+        metrics["ppl"] = perplexity(metrics["loss"])
+        if n:
+            hyps = decode_rows(model, [src_ids[i] for i in range(n)], beam=1, batch_size=cfg.valid_batch_size)
+            texts = [tgt_tok.detokenize(data.tgt_vocab.decode(h.tokens)) for h in hyps]
+            metrics.update(scores(texts, ref_raw[:n], lowercase=lowercase))
+            for i in range(min(cfg.valid_examples, n)):
+                log.info("  src: %s\n  ref: %s\n  hyp: %s", src_raw[i], ref_raw[i], texts[i])
+        return metrics
+
+    return validate
+
+
+def is_lowercase(folder: Path) -> bool:
+    """Whether the tokenizers lowercase (then BLEU/chrF are computed case-insensitively)."""
+    import json
+
+    try:
+        return bool(json.loads((Path(folder) / "tokenizer.json").read_text(encoding="utf-8"))["lowercase"])
+    except (OSError, ValueError, KeyError):
+        return False
+
+
+def prepare_run_dir(run_dir: Path, data: PreparedData, sections: dict, overwrite: bool, resume: bool) -> None:
+    """Create the run folder (refusing to reuse a non-empty one without --overwrite/--resume) and fill it."""
+    if run_dir.exists() and any(run_dir.iterdir()) and not resume:
+        if not overwrite:
+            raise DataError(f"Run folder {run_dir} already exists; pass --overwrite to replace it or --resume.")
+        shutil.rmtree(run_dir)
+    if resume and not (run_dir / "latest.pt").is_file():
+        raise DataError(f"Nothing to resume: {run_dir / 'latest.pt'} does not exist.")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    for name in RUN_FILES:
+        if (data.dir / name).is_file():
+            shutil.copy2(data.dir / name, run_dir / name)
+    write_text(run_dir / "config.yaml", dump_yaml(sections))
+
+
+def load_data(sections: dict, cfg: TranslateTrainConfig, rank: int = 0, world: int = 1):
+    """(PreparedData, train loader, valid loader) from the prepared folder named by data.out."""
+    folder = Path(sections["data"].out)
+    data = PreparedData.load(folder)
+    train_ds = Seq2SeqDataset(*data.split("train"))
+    valid_ds = Seq2SeqDataset(*data.split("valid"))
+    if len(train_ds) == 0:
+        raise DataError(f"The prepared folder {folder} has no training pairs.")
+    train_dl = make_loader(train_ds, cfg.batch_size, train=True, seed=cfg.seed, num_replicas=world, rank=rank)
+    valid_dl = make_loader(valid_ds, cfg.valid_batch_size, train=False)
+    return data, train_dl, valid_dl
+
+
+def build_model(mcfg: ModelConfig, data: PreparedData) -> Seq2Seq:
+    model = Seq2Seq(mcfg, len(data.src_vocab), len(data.tgt_vocab))
+    model.load_embeddings(*data.embeddings())
+    return model
+
+
+@contextlib.contextmanager
+def _log_to(path: Path | None):
+    if path is None:
+        yield
+        return
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+
+
+def train(sections: dict, run_dir: str | Path, overwrite: bool = False, resume: bool = False) -> FitResult:
+    """sections: {"data": PrepareConfig, "model": ModelConfig, "train": TranslateTrainConfig}."""
+    cfg: TranslateTrainConfig = sections["train"]
+    run_dir = Path(run_dir)
+    info = D.init_from_env(cfg.device)
+    data, train_dl, valid_dl = load_data(sections, cfg, info.rank, info.world_size)
+    if info.is_main:
+        prepare_run_dir(run_dir, data, sections, overwrite, resume)
+    D.barrier(info)
+    set_seed(cfg.seed)  # same initial weights on every rank
+    model = build_model(sections["model"], data)
+    forcing = TeacherForcingHook(cfg)
+    device = D.device_for(info, cfg.device)
+    with _log_to(run_dir / "log.txt" if info.is_main else None):
+        log.info("data %s: %d training pairs, vocab %d -> %d", data.dir, len(train_dl.dataset),
+                 len(data.src_vocab), len(data.tgt_vocab))
+        return fit(model, make_batch_loss(forcing), train_dl, valid_dl, cfg, resume=resume, run_dir=run_dir,
+                   hooks=[forcing], validate=make_validate(data, valid_dl, cfg, device), kind=KIND,
+                   model_args=model.model_args(), config={k: _plain(v) for k, v in sections.items()})
+
+
+def find_lr(sections: dict, png: str | Path, num_steps: int = 100):
+    """Exponential LR sweep on the training data (weights restored); returns the engine's LRFindResult."""
+    from wordbridge.train.lr_find import lr_find
+    from wordbridge.train.runtime import configure_threads
+
+    cfg: TranslateTrainConfig = sections["train"]
+    configure_threads(cfg.threads)
+    data, train_dl, _ = load_data(sections, cfg)
+    set_seed(cfg.seed)
+    model = build_model(sections["model"], data)
+    model.train()
+    return lr_find(model, make_batch_loss(TeacherForcingHook(cfg)), train_dl, cfg, png=png, num_steps=num_steps)
+
+
+def _plain(section: Any) -> Any:
+    from wordbridge.config import to_dict
+
+    return to_dict(section)
