@@ -190,3 +190,16 @@ def test_main_first_single_process():
     assert main_first(lambda: 41 + 1, DistInfo()) == 42
     with pytest.raises(CheckpointError, match="boom"):
         main_first(lambda: (_ for _ in ()).throw(CheckpointError("boom")), DistInfo())
+
+
+def test_items_per_s_leaves_validation_time_out():
+    def slow_validate(model):
+        time.sleep(0.3)
+        return {"loss": 1.0}
+
+    train, _ = _loaders()
+    trainer = Trainer(_model(), batch_loss, train, None, _cfg(epochs=2, valid_every=2, log_every=4),
+                      validate=slow_validate)
+    trainer.fit()
+    rates = [r["items_per_s"] for r in trainer.history["train"]]
+    assert len(rates) >= 3 and min(rates) > 64 / 0.3 * 2  # a window of 4 steps x 16 items, plus a 0.3 s pause

@@ -134,6 +134,8 @@ class Trainer:
         self._interrupts = 0
         self._pending_rng: dict | None = None
         self._last_valid_step = -1
+        self._bar = None
+        self._window_start, self._window_loss, self._window_n = 0.0, None, 0.0
 
     @staticmethod
     def _len(data: Iterable) -> int | None:
@@ -193,14 +195,14 @@ class Trainer:
         if self._pending_rng is not None:
             restore_rng(self._pending_rng)
             self._pending_rng = None
-        bar = tqdm(total=self.steps_per_epoch, initial=self.batch_in_epoch, desc=f"epoch {self.epoch + 1}",
-                   disable=not self.is_main, leave=False, dynamic_ncols=True)
+        bar = self._bar = tqdm(total=self.steps_per_epoch, initial=self.batch_in_epoch, leave=False,
+                               desc=f"epoch {self.epoch + 1}", disable=not self.is_main, dynamic_ncols=True)
         self._window_start, self._window_loss, self._window_n = time.monotonic(), None, 0.0
         exhausted = True
         for batch in batches:
             self._train_step(batch)
             bar.update(1)
-            self._check_stop(bar)
+            self._check_stop()
             if self.cfg.valid_every and self.step % self.cfg.valid_every == 0 and self.stop_reason is None:
                 self._validate()
             if self.stop_reason is None and self.step >= self.total_steps:
@@ -253,14 +255,14 @@ class Trainer:
         frac = min(self._elapsed() / (self.cfg.max_minutes * 60.0), 1.0)
         return self._time_pos0 + (1.0 - self._time_pos0) * frac
 
-    def _check_stop(self, bar) -> None:
+    def _check_stop(self) -> None:
         """Log every log_every steps; agree on stopping (Ctrl-C, time budget, divergence) across ranks.
 
         Single process: checked every step (no sync). DDP: every 10 steps and at log points (one tiny all_reduce).
         """
         log_now = self.step % self.cfg.log_every == 0 or self.step >= self.total_steps
         if log_now:
-            self._log_window(bar)
+            self._log_window()
         if self.dist.enabled and not (log_now or self.step % 10 == 0):
             return
         elapsed = time.monotonic() - self._start
@@ -270,9 +272,9 @@ class Trainer:
         if stop and self.stop_reason is None:
             self.stop_reason = "interrupted" if self._interrupts else "time" if over_time else "diverged"
             if not log_now:
-                self._log_window(bar)
+                self._log_window()
 
-    def _log_window(self, bar) -> None:
+    def _log_window(self) -> None:
         if self._window_loss is None:
             return
         n = float(self._window_n)
@@ -288,13 +290,14 @@ class Trainer:
         if self.grad_norm is not None:
             record["grad_norm"] = float(self.grad_norm)
         self.history["train"].append(record)
-        bar.set_postfix(loss=f"{loss:.3f}", lr=f"{self.scheduler.lr:.1e}", tok_s=f"{rate:,.0f}", refresh=False)
+        self._bar.set_postfix(loss=f"{loss:.3f}", lr=f"{self.scheduler.lr:.1e}", tok_s=f"{rate:,.0f}", refresh=False)
 
     # ------------------------------------------------------------ validation
     def _validate(self) -> None:
         metrics = None
+        started = time.monotonic()
+        self._log_window()  # the train loss of the record below covers the steps up to now
         if self.is_main:
-            started = time.monotonic()
             if self.validate_fn is not None:
                 self.model.eval()
                 with torch.no_grad():
@@ -320,6 +323,7 @@ class Trainer:
             log.info("step %d (epoch %d): train loss %s, valid %s", self.step, self.epoch,
                      f"{train:.4f}" if train is not None else "-", shown or "-")
         self._save("latest.pt")
+        self._window_start += time.monotonic() - started  # items/s counts training time only
 
     def _update_best(self) -> None:
         value = self.metrics.get(self.cfg.metric)
@@ -344,7 +348,7 @@ class Trainer:
 
     # ---------------------------------------------------------- checkpoints
     def _save(self, name: str) -> None:
-        if self.files is None:
+        if self.files is None or self.stop_reason == "diverged":  # never overwrite good weights with NaNs
             return
         extra = {"bad_validations": self.bad_validations, "time_pos": self.scheduler.pos}
         save_checkpoint(self.files.dir / name, kind=self.kind, model=self.model, optimizer=self.optimizer,
