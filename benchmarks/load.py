@@ -3,7 +3,7 @@ once against a server with micro-batching and once without, on loopback only. Pr
 errors for both, and the ratio.
 
     python benchmarks/load.py --run RUN_DIR              # a trained translation run (wordbridge train)
-    python benchmarks/load.py                            # the real Seq2Seq model (default config), random weights
+    python benchmarks/load.py                            # the real Translator on a random-weight default-config run
     python benchmarks/load.py --clients 32 --duration 60 --json bench-load.json
 
 Each server is its own process (`load.py _server ...`) so that the clients' Python does not share its GIL; both
@@ -25,11 +25,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import describe_machine, fmt_num, fmt_ratio, machine_info, markdown_table, stop_tree  # noqa: E402
+from common import busy_warning, describe_machine, fmt_num, fmt_ratio, machine_info, markdown_table, stop_tree  # noqa: E402
 
 log = logging.getLogger("bench.load")
 
@@ -50,43 +49,27 @@ SENTENCES = [
 
 
 # ------------------------------------------------------------------------------------------------ server side
-class RandomSeq2SeqTranslator:
-    """The project's Seq2Seq (default ModelConfig: 2-layer bidirectional GRU + Bahdanau attention) with random
-    weights and a hashed whitespace tokenizer; decodes with translate.decode exactly as a trained run would."""
+def build_random_run(folder: Path, vocab_size: int, seed: int = 0) -> Path:
+    """A run folder as `wordbridge train` writes it (vocabularies, spaCy tokenizer description, best.pt) holding the
+    default-config Seq2Seq with random weights: the real Translator then loads and decodes it like a trained run."""
+    import torch
 
-    def __init__(self, src_vocab: int = 20000, tgt_vocab: int = 20000, seed: int = 0):
-        import torch
+    from wordbridge.text.tokenize import save_tokenizer_config
+    from wordbridge.text.vocab import Vocab
+    from wordbridge.train.checkpoint import save_checkpoint
+    from wordbridge.translate.config import ModelConfig
+    from wordbridge.translate.model import Seq2Seq
 
-        from wordbridge.translate.config import ModelConfig
-        from wordbridge.translate.model import Seq2Seq
-
-        torch.manual_seed(seed)
-        self.model = Seq2Seq(ModelConfig(), src_vocab, tgt_vocab).eval()
-        self.src_vocab = src_vocab
-
-    def _ids(self, text: str) -> list[int]:
-        return [4 + zlib.crc32(tok.encode()) % (self.src_vocab - 4) for tok in text.split()] + [2]
-
-    def translate(self, texts: list[str], beam: int = 1, attention: bool = False) -> list:
-        import torch
-
-        from wordbridge.serve.fakes import Translation
-        from wordbridge.translate.decode import beam_search, greedy
-
-        if not texts:
-            return []
-        ids = [self._ids(t) for t in texts]
-        src_len = torch.tensor([len(x) for x in ids])  # (batch,)
-        src = torch.full((len(ids), int(src_len.max())), 1, dtype=torch.long)  # (batch, src_len), pad = 1
-        for i, x in enumerate(ids):
-            src[i, : len(x)] = torch.tensor(x)
-        hyps = greedy(self.model, src, src_len) if beam == 1 else [h[0] for h in beam_search(self.model, src, src_len, beam)]
-        out = []
-        for text, hyp in zip(texts, hyps):
-            tokens = [f"w{t}" for t in hyp.tokens]
-            att = hyp.attention.tolist() if attention and hyp.attention is not None else None
-            out.append(Translation(" ".join(tokens), text.split() + ["_eos_"], tokens, att))
-        return out
+    folder.mkdir(parents=True, exist_ok=True)
+    words = [s.split() for s in SENTENCES] + [[f"w{i}" for i in range(vocab_size)]]
+    src = tgt = Vocab.build(words, max_size=vocab_size)
+    src.save(folder / "vocab.src.json")
+    tgt.save(folder / "vocab.tgt.json")
+    save_tokenizer_config(folder, "spacy", True, "fr", "en")
+    torch.manual_seed(seed)
+    model = Seq2Seq(ModelConfig(), len(src), len(tgt))
+    save_checkpoint(folder / "best.pt", kind="translate", model=model, model_args=model.model_args(), rng=False)
+    return folder
 
 
 def serve_child(args: argparse.Namespace) -> None:
@@ -100,12 +83,9 @@ def serve_child(args: argparse.Namespace) -> None:
         import torch
 
         torch.set_num_threads(args.threads)
-    if args.run:
-        from wordbridge.translate.translator import Translator
+    from wordbridge.translate.translator import Translator
 
-        translator = Translator.load(args.run)
-    else:
-        translator = RandomSeq2SeqTranslator()
+    translator = Translator.load(args.run, device="cpu")
     settings = ServeSettings(batching=args.mode == "batched", max_batch=args.max_batch, batch_wait_ms=args.wait_ms)
     app = create_app(translator, None, settings)
     stats = app.state.wordbridge.batcher.stats
@@ -218,7 +198,7 @@ def report(results: list[dict], args: argparse.Namespace) -> str:
                             "mean batch"], rows)
     by_mode = {r["mode"]: r for r in results}
     speedup = fmt_ratio(by_mode["batched"]["rps"], by_mode["unbatched"]["rps"])
-    model = f"run {args.run}" if args.run else "Seq2Seq default config, random weights (20k/20k vocab)"
+    model = args.model or f"run {args.run}"
     return f"{table}\n\nbatched / unbatched requests/s: {speedup} · model: {model} · beam {args.beam}"
 
 
@@ -232,7 +212,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     child.add_argument("--max-batch", type=int, default=32)
     child.add_argument("--wait-ms", type=float, default=5.0)
     child.add_argument("--threads", type=int, default=0)
-    p.add_argument("--run", default=None, help="translation run folder (default: random-weight Seq2Seq)")
+    p.add_argument("--run", default=None, help="translation run folder (default: a random-weight default model)")
+    p.add_argument("--vocab", type=int, default=30000, help="vocabulary size of the random-weight run (30000)")
     p.add_argument("--clients", type=int, default=32, help="concurrent clients (default 32)")
     p.add_argument("--duration", type=float, default=60.0, help="measured seconds per server (default 60)")
     p.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds before (default 3)")
@@ -244,6 +225,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--modes", default="unbatched,batched", help="comma list (default unbatched,batched)")
     p.add_argument("--json", default=None, help="also write the results here")
     args = p.parse_args(argv)
+    args.model = None
     if args.cmd is None and (args.clients < 1 or args.duration <= 0 or args.warmup < 0):
         p.error("--clients must be >= 1, --duration > 0 and --warmup >= 0")
     return args
@@ -258,12 +240,20 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     info = machine_info()
     with tempfile.TemporaryDirectory(prefix="wordbridge-load-") as tmp:
+        if args.run is None:
+            log.info("building a random-weight run (default model config, %d-word vocabularies)", args.vocab)
+            args.run = build_random_run(Path(tmp) / "random-run", args.vocab)
+            args.model = f"default-config Seq2Seq, random weights, {args.vocab}-word vocabularies"
         results = [run_mode(mode, args, Path(tmp)) for mode in args.modes.split(",")]
     if {r["mode"] for r in results} >= {"batched", "unbatched"}:
         print(report(results, args))
-    print(describe_machine(info) + f" · load average {os.getloadavg()[0]:.1f}")
+    print(describe_machine(info) + f" · load average {os.getloadavg()[0]:.1f} at the end")
+    warning = busy_warning(info, 1)
+    if warning:
+        print("warning: " + warning)
     if args.json:
-        Path(args.json).write_text(json.dumps({"machine": info, "args": vars(args), "results": results}, indent=2))
+        Path(args.json).write_text(json.dumps({"machine": info, "args": vars(args), "results": results}, indent=2,
+                                              default=str))
     return 0
 
 
