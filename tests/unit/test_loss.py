@@ -1,0 +1,25 @@
+import pytest
+import torch
+from torch.nn import functional as F
+
+from wordbridge.translate.loss import masked_cross_entropy, target_tokens
+
+
+def test_padding_is_masked_out():
+    tgt = torch.tensor([[5, 6, 2], [7, 2, 1]])  # second row padded with _pad_ = 1
+    logits = torch.randn(5, 10)  # one row per non-pad token, row-major
+    want = F.cross_entropy(logits, torch.tensor([5, 6, 2, 7, 2]))
+    assert torch.allclose(masked_cross_entropy(logits, tgt), want)
+    assert target_tokens(tgt).tolist() == [5, 6, 2, 7, 2]
+
+
+def test_padding_never_changes_the_loss():
+    logits = torch.randn(3, 10)
+    short = torch.tensor([[4, 5, 2]])
+    padded = torch.tensor([[4, 5, 2, 1, 1, 1]])
+    assert torch.allclose(masked_cross_entropy(logits, short), masked_cross_entropy(logits, padded))
+
+
+def test_count_mismatch_raises():
+    with pytest.raises(ValueError):
+        masked_cross_entropy(torch.randn(4, 10), torch.tensor([[4, 2, 1]]))

@@ -1,0 +1,32 @@
+import math
+
+import pytest
+
+from wordbridge.translate.metrics import bleu, chrf, perplexity, scores
+
+
+def test_identical_text_scores_100():
+    refs = ["the cat is on the mat .", "what is light ?"]
+    assert bleu(refs, refs) == pytest.approx(100.0)
+    assert chrf(refs, refs) == pytest.approx(100.0)
+
+
+def test_lowercase_option_ignores_case():
+    hyps, refs = ["The Cat is on the mat ."], ["the cat is on the mat ."]
+    assert bleu(hyps, refs) < 100
+    assert bleu(hyps, refs, lowercase=True) == pytest.approx(100.0)
+    assert chrf(hyps, refs, lowercase=True) == pytest.approx(100.0)
+
+
+def test_wrong_output_scores_low_and_keys():
+    s = scores(["a b c d"], ["the cat is on the mat ."])
+    assert set(s) == {"bleu", "chrf"} and s["bleu"] < 5
+
+
+def test_mismatched_counts_raise():
+    with pytest.raises(ValueError):
+        bleu(["a"], ["a", "b"])
+
+
+def test_perplexity():
+    assert perplexity(math.log(7.0)) == pytest.approx(7.0)
