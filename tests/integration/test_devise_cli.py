@@ -131,11 +131,18 @@ def test_bad_queries_and_foreign_index(env, capsys, tmp_path):
     assert code == 2 and "No word vector for 'bote'" in err and "boat" in err and err.count("\n") == 1
     code, _, err = run_cli(capsys, "devise", "search", str(run), "--text", "boat")
     assert code == 2 and "--index" in err
-    # a second run (other seed) is another model: its index is refused
+    # a second run (other seed, backbone fine-tuned for an epoch) is another model: its index is refused
     other = tmp_path / "other"
     code, _, err = run_cli(capsys, "devise", "train", str(env["config"]), "--out", str(other),
-                           "--set", "devise.train.seed=7", "--set", "devise.lr_find=false")
+                           "--set", "devise.train.seed=7", "--set", "devise.lr_find=false",
+                           "--set", "devise.fine_tune.epochs=1")
     assert code == 0, err
+    assert (other / "fine_tune" / "latest.pt").is_file()
+    from wordbridge.devise.model import RunModel
+
+    tuned = RunModel.load(other)
+    assert tuned.extra["backbone_state"] and tuned.fingerprint != RunModel.load(run).fingerprint
+    assert "+ft-" in tuned.backbone.weights_id  # features of the tuned backbone are cached apart
     code, _, err = run_cli(capsys, "devise", "search", str(other), "--index", str(index), "--text", "boat")
     assert code == 2 and "another model" in err
     code, _, err = run_cli(capsys, "devise", "index", str(other), str(gallery), "--out", str(index))
