@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# README command (1): on a fresh machine, install everything, fetch the offline assets, and run the main job on
+# the default data: prepare the default corpus, train the default model (bidirectional GRU + attention + teacher
+# forcing) within a budget, report its test BLEU, translate a few French sentences, save an attention heatmap,
+# then train the DeViSE head, index a gallery and answer image -> labels and words -> images queries.
+# DEMO_MINUTES (default 25) bounds the translation training; RUNS (default runs) is where run folders go.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+MINUTES=${DEMO_MINUTES:-25}
+RUNS=${RUNS:-runs}
+step() { printf '\n=== %s\n' "$*"; }
+
+step "install (pinned CPU torch via constraints.txt)"
+"$PY" -m pip install -q -c constraints.txt -e '.[assets]'
+WB=("$PY" -m wordbridge)
+
+step "fetch offline assets (idempotent: a second run does no work)"
+"${WB[@]}" fetch
+"${WB[@]}" fetch --list
+
+step "prepare the default corpus"
+if [ -f "$RUNS/prepared/default/stats.json" ]; then
+  echo "already prepared: $RUNS/prepared/default (delete it to redo)"
+else
+  "${WB[@]}" prepare configs/default.yaml --out "$RUNS/prepared/default"
+fi
+
+step "train the default model for at most $MINUTES minutes"
+"${WB[@]}" train configs/default.yaml --set data.out="$RUNS/prepared/default" \
+  --run-dir "$RUNS/demo" --max-minutes "$MINUTES" --overwrite
+
+step "test BLEU / chrF of the demo model (greedy and beam 5)"
+"${WB[@]}" evaluate "$RUNS/demo" --json
+"${WB[@]}" evaluate "$RUNS/demo" --beam 5 --json
+
+step "translate a few French sentences (beam 5)"
+"${WB[@]}" translate "$RUNS/demo" -i examples/demo_fr.txt --beam 5
+"${WB[@]}" translate "$RUNS/demo" "Qu'est-ce que la lumière ?" --plot-attention "$RUNS/demo/attention.png"
+
+step "DeViSE: train the head on cached EfficientNet-Lite0 features"
+"${WB[@]}" devise train configs/devise.yaml --out "$RUNS/devise" --overwrite
+"${WB[@]}" devise evaluate "$RUNS/devise"
+
+step "DeViSE: index the Tux Paint stamps gallery"
+GALLERY=$("$PY" -c "import wordbridge.assets as a; print(a.path('tuxpaint-stamps'))")
+"${WB[@]}" devise index "$RUNS/devise" "$GALLERY" --out "$RUNS/devise/indexes/stamps" --overwrite
+
+step "DeViSE: labels for real photos (scikit-image's cat, coffee, rocket)"
+mkdir -p "$RUNS/photos"
+"$PY" - "$RUNS/photos" <<'PYEOF'
+import sys
+from pathlib import Path
+from PIL import Image
+from skimage import data
+for name in ("chelsea", "coffee", "rocket"):
+    Image.fromarray(getattr(data, name)()).save(Path(sys.argv[1]) / f"{name}.png")
+PYEOF
+for photo in chelsea coffee rocket; do
+  echo "--- $photo.png"
+  "${WB[@]}" devise search "$RUNS/devise" --image "$RUNS/photos/$photo.png" -k 5
+done
+
+step "DeViSE: words -> images"
+for words in "boat" "engine boat" "cat"; do
+  echo "--- \"$words\""
+  "${WB[@]}" devise search "$RUNS/devise" --index "$RUNS/devise/indexes/stamps" --text "$words" -k 5
+done
+
+step "done"
+echo "translation run folder: $RUNS/demo (attention heatmap: $RUNS/demo/attention.png)"
+echo "DeViSE run folder:      $RUNS/devise (index: $RUNS/devise/indexes/stamps)"
+echo "web app: wordbridge serve --run $RUNS/demo --devise $RUNS/devise --index $RUNS/devise/indexes/stamps"
