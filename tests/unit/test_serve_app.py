@@ -134,6 +134,12 @@ def test_french_search_translates_then_searches(client):
     assert [h["label"] for h in body["results"]] == ["bird", "bird"]
 
 
+def test_french_search_with_an_unknown_english_word_names_the_query(client):
+    r = client.post("/api/search/french", json={"text": "un zèbre"})
+    assert r.status_code == 400
+    assert "English query: 'a zèbre'" in r.json()["detail"]
+
+
 def test_gallery_image_served_by_id(client, gallery):
     r = client.get("/api/images/3")
     assert r.status_code == 200

@@ -197,7 +197,10 @@ def _add_translate_routes(app: FastAPI, state: _State) -> None:
         english = translation.text.strip()
         if not english:
             raise HTTPException(400, "the translation is empty; try other words")
-        hits = await state.search(lambda s: s.search_text(english, k=req.k))
+        try:
+            hits = await state.search(lambda s: s.search_text(english, k=req.k))
+        except WordbridgeError as exc:  # e.g. an English word without a vector: say which query was used
+            raise HTTPException(400, f"{str(exc).splitlines()[0]} (English query: '{english}')") from None
         return schemas.FrenchSearchResponse(french=req.text, english=english, results=[_hit_out(h) for h in hits])
 
 
