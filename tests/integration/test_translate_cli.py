@@ -1,0 +1,111 @@
+"""Every translation subcommand end to end on tiny generated data: prepare -> train -> resume -> lr-find ->
+evaluate -> translate, plus the bad-input paths (existing run folder, corrupt checkpoint)."""
+
+import io
+import json
+
+import pytest
+import torch
+
+from wordbridge.cli import main
+
+FR = ["le chat est noir .", "le chien est blanc .", "qu' est-ce que la lumière ?", "la maison est grande .",
+      "je mange une pomme .", "où est la gare ?", "nous aimons la musique .", "elle lit un livre .",
+      "le ciel est bleu .", "quelle heure est-il ?"]
+EN = ["the cat is black .", "the dog is white .", "what is light ?", "the house is big .", "i eat an apple .",
+      "where is the station ?", "we love music .", "she reads a book .", "the sky is blue .", "what time is it ?"]
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory):
+    root = tmp_path_factory.mktemp("translate_cli")
+    (root / "fr.txt").write_text("\n".join(FR * 4) + "\n", encoding="utf-8")
+    (root / "en.txt").write_text("\n".join(EN * 4) + "\n", encoding="utf-8")
+    config = root / "tiny.yaml"
+    config.write_text(
+        f"data:\n  out: {root / 'prep'}\n  src_vectors: null\n  tgt_vectors: null\n  filters: []\n  processes: 1\n"
+        "model:\n  emb_size_src: 16\n  emb_size_tgt: 16\n  hidden: 16\n"
+        "train:\n  epochs: 2\n  batch_size: 8\n  lr: 0.01\n  threads: 1\n  log_every: 1\n"
+        "  valid_bleu_sentences: 4\n  teacher_forcing: {start: 1.0, end: 0.0, epochs: 2}\n",
+        encoding="utf-8")
+    assert main(["prepare", str(config), "--src", str(root / "fr.txt"), "--tgt", str(root / "en.txt")]) == 0
+    run = root / "run"
+    assert main(["train", str(config), "--run-dir", str(run)]) == 0
+    return root, config, run
+
+
+def test_train_writes_a_complete_run_folder(work):
+    _, _, run = work
+    for name in ("best.pt", "latest.pt", "config.yaml", "vocab.src.json", "vocab.tgt.json", "tokenizer.json",
+                 "history.json", "log.txt", "loss.png"):
+        assert (run / name).is_file(), name
+    history = json.loads((run / "history.json").read_text())
+    assert {"loss", "bleu", "chrf"} <= set(history["valid"][-1])
+
+
+def test_existing_run_folder_is_not_overwritten(work, capsys):
+    _, config, run = work
+    before = (run / "latest.pt").stat().st_mtime_ns
+    assert main(["train", str(config), "--run-dir", str(run)]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert (run / "latest.pt").stat().st_mtime_ns == before
+
+
+def test_resume_continues_from_the_saved_step(work, tmp_path):
+    root, config, run = work
+    resumed = tmp_path / "resumed"
+    assert main(["train", str(config), "--run-dir", str(resumed), "--set", "train.epochs=1"]) == 0
+    step1 = torch.load(resumed / "latest.pt", weights_only=True)["step"]
+    assert main(["train", str(config), "--run-dir", str(resumed), "--resume", "--set", "train.epochs=2"]) == 0
+    ckpt = torch.load(resumed / "latest.pt", weights_only=True)
+    assert ckpt["step"] == 2 * step1 and ckpt["epoch"] == 2
+    assert "resumed from" in (resumed / "log.txt").read_text()
+
+
+def test_lr_find_writes_plot_and_suggestion(work, tmp_path, capsys):
+    _, config, _ = work
+    png = tmp_path / "lr.png"
+    assert main(["lr-find", str(config), "--png", str(png), "--steps", "6"]) == 0
+    assert png.is_file() and "suggested lr" in capsys.readouterr().out
+
+
+def test_evaluate_json_on_split_and_on_files(work, capsys):
+    root, _, run = work
+    assert main(["evaluate", str(run), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {"bleu", "chrf", "loss", "ppl"} <= set(out) and out["loss"] > 0
+    assert main(["evaluate", str(run), "--src", str(root / "fr.txt"), "--ref", str(root / "en.txt"), "--json",
+                 "--beam", "2"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["sentences"] == 40 and 0 <= out["bleu"] <= 100
+    (root / "short.txt").write_text("le chat\n", encoding="utf-8")
+    assert main(["evaluate", str(run), "--src", str(root / "fr.txt"), "--ref", str(root / "short.txt")]) == 2
+
+
+def test_translate_text_file_stdin_and_heatmap(work, tmp_path, capsys, monkeypatch):
+    root, _, run = work
+    png = tmp_path / "att.png"
+    assert main(["translate", str(run), "Qu'est-ce que la lumière ?", "--plot-attention", str(png)]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 1 and png.stat().st_size > 1000
+    src = tmp_path / "in.txt"
+    src.write_text("le chat est noir .\n\nle zorglub est bleu .\n", encoding="utf-8")
+    out = tmp_path / "out.txt"
+    assert main(["translate", str(run), "-i", str(src), "-o", str(out), "--beam", "3"]) == 0
+    lines = out.read_text(encoding="utf-8").split("\n")
+    assert len(lines) == 4 and lines[1] == "" and lines[3] == ""
+    assert main(["translate", str(run), "-i", str(src), "-o", str(out)]) == 2  # exists, no --overwrite
+    monkeypatch.setattr("sys.stdin", io.StringIO("le chien est blanc .\n\n"))
+    assert main(["translate", str(run)]) == 0
+    assert capsys.readouterr().out.split("\n")[1] == ""
+
+
+def test_corrupt_checkpoint_is_a_one_line_error(work, tmp_path, capsys):
+    _, _, run = work
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for name in ("vocab.src.json", "vocab.tgt.json", "tokenizer.json"):
+        (bad / name).write_bytes((run / name).read_bytes())
+    (bad / "best.pt").write_bytes((run / "best.pt").read_bytes()[:200])
+    assert main(["translate", str(bad), "le chat"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and "\n" not in err
