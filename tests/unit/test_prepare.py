@@ -1,0 +1,148 @@
+import json
+import logging
+
+import numpy as np
+import pytest
+
+from wordbridge.errors import ConfigError, DataError
+from wordbridge.text.prepare import PrepareConfig, format_stats, prepare, split_indices, truncate
+from wordbridge.text.prepared import PreparedData
+from wordbridge.text.vocab import EOS
+
+EN = ["What is light?", "Who are we?", "Where did we come from?", "The cat sat on the mat.", "I don't know.",
+      "Which one is yours?", "It's a very long sentence with many many words in it to be truncated later on."]
+FR = ["Qu'est-ce que la lumière ?", "Qui sommes-nous ?", "D'où venons-nous ?", "Le chat était assis sur le tapis.",
+      "Je ne sais pas.", "Lequel est le vôtre ?",
+      "C'est une très longue phrase avec beaucoup beaucoup de mots dedans à couper plus tard."]
+
+
+def _files(tmp_path, n=200):
+    fr = [f"{FR[i % len(FR)]} {i}" for i in range(n)]
+    en = [f"{EN[i % len(EN)]} {i}" for i in range(n)]
+    (tmp_path / "x.fr").write_text("\n".join(fr) + "\n", encoding="utf-8")
+    (tmp_path / "x.en").write_text("\n".join(en) + "\n", encoding="utf-8")
+    return fr, en
+
+
+def _cfg(tmp_path, **kw):
+    base = dict(src=str(tmp_path / "x.fr"), tgt=str(tmp_path / "x.en"), processes=1, src_vectors=None,
+                tgt_vectors=None, filters=("dedup",))
+    base.update(kw)
+    return PrepareConfig(**base)
+
+
+def test_prepare_writes_the_interface_layout(tmp_path):
+    fr, en = _files(tmp_path)
+    stats = prepare(_cfg(tmp_path), tmp_path / "out")
+    out = tmp_path / "out"
+    names = {p.name for p in out.iterdir()}
+    for split in ("train", "valid", "test"):
+        for side in ("src", "tgt"):
+            assert {f"{split}.{side}.ids.npy", f"{split}.{side}.offsets.npy", f"{split}.{side}.txt"} <= names
+    assert {"config.yaml", "stats.json", "vocab.src.json", "vocab.tgt.json", "tokenizer.json"} <= names
+    assert "emb.src.npy" not in names  # no vectors asked for
+    on_disk = json.loads((out / "stats.json").read_text())
+    assert on_disk == stats
+    for key in ("pairs_read", "pairs_kept", "src_vocab", "tgt_vocab", "src_coverage", "tgt_coverage"):
+        assert key in stats
+    assert stats["pairs_read"] == stats["pairs_kept"] == 200
+    assert sum(stats["splits"].values()) == 200 and stats["splits"]["test"] == 10 and stats["splits"]["valid"] == 20
+    assert json.loads((out / "tokenizer.json").read_text()) == {
+        "kind": "spacy", "lowercase": True, "src_lang": "fr", "tgt_lang": "en"}
+    assert "pairs kept" in format_stats(stats)
+
+
+def test_prepared_data_api(tmp_path):
+    fr, en = _files(tmp_path)
+    prepare(_cfg(tmp_path), tmp_path / "out")
+    data = PreparedData.load(tmp_path / "out")
+    src, tgt = data.split("train")
+    raw_src, raw_tgt = data.raw("train")
+    assert len(src) == len(tgt) == len(raw_src) == len(raw_tgt) == data.stats["splits"]["train"]
+    assert all(row[-1] == EOS for row in src)
+    i = raw_tgt.index("What is light? 0") if "What is light? 0" in raw_tgt else 0
+    src_tok, tgt_tok = data.tokenizers()
+    assert data.tgt_vocab.decode(tgt[i]) == tgt_tok.tokenize(raw_tgt[i])
+    assert data.src_vocab.decode(src[i]) == src_tok.tokenize(raw_src[i])[: len(src[i]) - 1]
+    assert data.embeddings() == (None, None)
+    all_en = [line for s in ("train", "valid", "test") for line in data.raw(s)[1]]
+    assert sorted(all_en) == sorted(en)  # every pair in exactly one split
+    with pytest.raises(DataError, match="Valid: test, train, valid"):
+        data.split("dev")
+
+
+def test_split_is_deterministic_and_disjoint():
+    a = split_indices(1000, 0.1, 0.05, 42)
+    b = split_indices(1000, 0.1, 0.05, 42)
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    assert sorted(np.concatenate(list(a.values())).tolist()) == list(range(1000))
+    assert not np.array_equal(a["test"], split_indices(1000, 0.1, 0.05, 7)["test"])
+    with pytest.raises(DataError, match="too few"):
+        split_indices(2, 0.5, 0.4, 42)
+
+
+def test_truncate_to_percentile_keeps_room_for_eos():
+    tokens = [["w"] * n for n in range(1, 101)]  # lengths with eos: 2..101
+    cut, info = truncate(tokens, 90)
+    assert info["max_len"] == int(np.percentile(np.arange(2, 102), 90))
+    assert max(len(t) + 1 for t in cut) == info["max_len"]
+    assert info["truncated"] == sum(1 for n in range(2, 102) if n > info["max_len"])
+
+
+def test_vocab_built_from_train_only_and_limits(tmp_path):
+    _files(tmp_path)
+    stats = prepare(_cfg(tmp_path, max_vocab=10, test_fraction=0.0, valid_fraction=0.0), tmp_path / "out")
+    assert stats["src_vocab"] == stats["tgt_vocab"] == 14  # 10 + 4 specials
+
+
+def test_vectors_from_a_vec_file(tmp_path):
+    _files(tmp_path)
+    (tmp_path / "en.vec").write_text("3 4\nwhat 1 0 0 0\nlight 0 1 0 0\ncat 0 0 1 0\n", encoding="utf-8")
+    stats = prepare(_cfg(tmp_path, tgt_vectors=str(tmp_path / "en.vec")), tmp_path / "out")
+    src_emb, tgt_emb = PreparedData.load(tmp_path / "out").embeddings()
+    assert src_emb is None and tgt_emb.shape == (stats["tgt_vocab"], 4) and tgt_emb.dtype == np.float32
+    assert stats["vectors"]["tgt"]["found"] == 3 and 0 < stats["tgt_coverage"] < 1
+
+
+def test_missing_vectors_give_one_warning_and_zero_coverage(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("WORDBRIDGE_HOME", str(tmp_path / "home"))  # nothing fetched there
+    _files(tmp_path)
+    with caplog.at_level(logging.WARNING):
+        stats = prepare(_cfg(tmp_path, tgt_vectors="en"), tmp_path / "out")
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "wordbridge fetch en-vectors" in warnings[0].getMessage()
+    assert stats["tgt_coverage"] == 0.0
+
+
+def test_refuses_to_overwrite_and_leaves_nothing_on_failure(tmp_path):
+    _files(tmp_path)
+    prepare(_cfg(tmp_path), tmp_path / "out")
+    with pytest.raises(DataError, match="--overwrite"):
+        prepare(_cfg(tmp_path), tmp_path / "out")
+    prepare(_cfg(tmp_path, lowercase=False), tmp_path / "out", overwrite=True)
+    assert json.loads((tmp_path / "out" / "tokenizer.json").read_text())["lowercase"] is False
+    (tmp_path / "x.en").write_text("only one line\n", encoding="utf-8")
+    with pytest.raises(DataError, match="differ in length"):
+        prepare(_cfg(tmp_path), tmp_path / "new")
+    assert not (tmp_path / "new").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_config_checks(tmp_path):
+    with pytest.raises(ConfigError, match="src and data.tgt go together"):
+        prepare(PrepareConfig(src="a.fr"), tmp_path / "o")
+    with pytest.raises(ConfigError, match="Unknown filter 'nope'"):
+        prepare(PrepareConfig(filters=("nope",)), tmp_path / "o")
+    with pytest.raises(ConfigError, match="valid_fraction"):
+        prepare(PrepareConfig(valid_fraction=0.7, test_fraction=0.5), tmp_path / "o")
+
+
+def test_sentencepiece_option(tmp_path):
+    _files(tmp_path)
+    stats = prepare(_cfg(tmp_path, tokenizer="sentencepiece", spm_vocab_size=60), tmp_path / "out")
+    assert (tmp_path / "out" / "spm.src.model").is_file() and (tmp_path / "out" / "spm.tgt.model").is_file()
+    data = PreparedData.load(tmp_path / "out")
+    src_tok, tgt_tok = data.tokenizers()
+    raw = data.raw("test")[1][0]
+    assert tgt_tok.detokenize(tgt_tok.tokenize(raw)) == raw.lower()
+    assert stats["tokenizer"] == "sentencepiece"
