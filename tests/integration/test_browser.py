@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from wordbridge.serve import screenshot
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 TIMEOUT = 30
 
 
@@ -53,37 +53,16 @@ def server_url(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory):
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium missing: run scripts/install_browser.sh")
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+    pytest.importorskip("selenium.webdriver", reason="selenium missing: run scripts/install_browser.sh")
+    if not (screenshot.CHROMIUM.exists() and screenshot.CHROMEDRIVER.exists()):
         pytest.skip("Debian chromium/chromium-driver missing: run scripts/install_browser.sh")
-    os.environ.setdefault("SE_OFFLINE", "true")  # never let selenium fetch a driver or browser
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-extensions",
-        "--no-first-run",
-        "--window-size=1400,1000",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-    ):
-        options.add_argument(flag)
-    service = webdriver.ChromeService(executable_path=str(CHROMEDRIVER))
-    drv = webdriver.Chrome(options=options, service=service)
-    drv.set_page_load_timeout(TIMEOUT)
+    drv = screenshot.chromium_driver(tmp_path_factory.mktemp("chromium-profile"))
     yield drv
     drv.quit()
 
 
 def _wait(drv, condition, message: str):
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(drv, TIMEOUT).until(lambda d: condition(d), message=message)
+    return screenshot.wait_for(drv, condition, message, timeout=TIMEOUT)
 
 
 def _cards(drv, grid_id: str):
@@ -93,11 +72,7 @@ def _cards(drv, grid_id: str):
 
 
 def _images_loaded(drv, grid_id: str) -> bool:
-    script = (
-        f"const imgs = [...document.querySelectorAll('#{grid_id} .card img')];"
-        "return imgs.length > 0 && imgs.every(i => i.complete && i.naturalWidth > 0);"
-    )
-    return drv.execute_script(script)
+    return screenshot.images_loaded(drv, grid_id)
 
 
 def test_page_end_to_end(server_url, driver, tmp_path):
@@ -170,22 +145,20 @@ def test_image_upload_shows_labels(server_url, driver, tmp_path):
     assert _cards(drv, "grid")[0].find_element(By.CLASS_NAME, "caption").text == "tree"
 
 
-def _screenshot(drv, tmp_path: Path) -> None:
-    """The whole page (not just the viewport), via the DevTools protocol."""
-    import base64
+def test_screenshot_tool(server_url, driver, tmp_path):
+    """python -m wordbridge.serve.screenshot: the tool that makes the README's picture on real models."""
+    out = tmp_path / "page.png"
+    args = [server_url, str(out), "--french", "le chien noir", "--words", "tree", "--french-words", "un bateau"]
+    assert screenshot.main(args) == 0
+    from PIL import Image
 
-    drv.execute_script("window.scrollTo(0, 0)")
-    width = int(drv.execute_script("return document.documentElement.clientWidth"))
-    height = min(int(drv.execute_script("return document.documentElement.scrollHeight")), 4000)
-    drv.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}
-    )
-    try:
-        png = drv.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})["data"]
-    finally:
-        drv.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    with Image.open(out) as image:
+        assert image.format == "PNG" and image.size[0] >= 1000 and image.size[1] >= 800
+
+
+def _screenshot(drv, tmp_path: Path) -> None:
     shot = tmp_path / "screenshot.png"
-    shot.write_bytes(base64.b64decode(png))
+    shot.write_bytes(screenshot.full_page_png(drv))
     assert shot.stat().st_size > 10_000
     keep = os.environ.get("WORDBRIDGE_SCREENSHOT")
     if keep:
