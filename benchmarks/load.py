@@ -77,6 +77,7 @@ def serve_child(args: argparse.Namespace) -> None:
     import uvicorn
 
     from wordbridge.serve.app import ServeSettings, create_app
+    from wordbridge.serve.server import warm_up
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.threads:
@@ -86,6 +87,7 @@ def serve_child(args: argparse.Namespace) -> None:
     from wordbridge.translate.translator import Translator
 
     translator = Translator.load(args.run, device="cpu")
+    warm_up(translator, None)  # as `wordbridge serve` does: lazy loading is not measured
     settings = ServeSettings(batching=args.mode == "batched", max_batch=args.max_batch, batch_wait_ms=args.wait_ms)
     app = create_app(translator, None, settings)
     stats = app.state.wordbridge.batcher.stats

@@ -63,6 +63,7 @@ def test_serve_builds_the_app_from_flags(tmp_path, monkeypatch):
     args = ["serve", "--run", str(tmp_path), "--port", str(port), "--max-upload-mb", "2", "--no-batching"]
     assert cli.main(args + ["--cors-origin", "https://a.example"]) == 0
     assert loads == [(str(tmp_path), None, None, None)]
+    assert seen["app"].state.wordbridge.translator.calls == [1]  # warmed up once before serving
     assert seen["host"] == "127.0.0.1" and seen["port"] == port
     settings = seen["app"].state.wordbridge.settings
     assert settings.max_upload_bytes == 2 * 1024 * 1024

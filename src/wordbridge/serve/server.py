@@ -38,6 +38,19 @@ def load_models(
     return translator, searcher
 
 
+def warm_up(translator: Any, searcher: Any) -> None:
+    """One tiny request per model at start-up, so that lazy loading (tokenizers, backbone, label index) is not paid
+    by the first user."""
+    if translator is not None:
+        log.info("warming up the translator")
+        translator.translate(["bonjour ."], beam=1, attention=True)
+    if searcher is not None:
+        from PIL import Image
+
+        log.info("warming up the image search")
+        searcher.search_image(Image.new("RGB", (64, 64), (128, 128, 128)), k=1)
+
+
 def check_address(host: str, port: int) -> None:
     """ConfigError (one line) when the port is out of range or already taken; a warning when not loopback."""
     if not 0 < port < 65536:
@@ -76,6 +89,7 @@ def serve(
 
     check_address(host, port)
     translator, searcher = load_models(run_dir, devise_run, index_dir, device)
+    warm_up(translator, searcher)
     app = create_app(translator, searcher, settings)
     log.info("serving on http://%s:%d/ (API docs at /docs)", host if ":" not in host else f"[{host}]", port)
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
