@@ -51,6 +51,7 @@ from vs_joeynmt_peer import (  # noqa: E402
 from vs_joeynmt_wordbridge import (  # noqa: E402
     decode_wordbridge,
     ensure_prepared,
+    load_resolved,
     peer_settings,
     score,
     train_wordbridge,
@@ -100,6 +101,9 @@ def run_training(args, prepared: Path, joey_py: Path, joey_data, settings: dict)
         wb_dir = args.work / f"wordbridge-run{r}"
         runs["wordbridge"].append(train_wordbridge(args.config, prepared, wb_dir, args.minutes, args.threads, args.set))
         log.info("   wordbridge: %s", runs["wordbridge"][-1].summary())
+        resolved = load_resolved(wb_dir)
+        if resolved is not None:  # mirror exactly what wordbridge trained (defaults resolved)
+            settings.update(peer_settings(args.config, prepared, args.set, resolved=resolved))
         log.info("== round %d/%d: JoeyNMT %s, %.1f min", r + 1, args.repeats, JOEY_VERSION, args.minutes)
         jy_dir = args.work / f"joeynmt-run{r}"
         cfg = build_joeynmt_config(joey_data, jy_dir, settings, beam=1, decode_batch=args.decode_batch)

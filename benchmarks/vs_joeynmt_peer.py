@@ -56,7 +56,8 @@ class TrainStats:
 
     def summary(self) -> str:
         tps = "n/a" if self.tokens_per_s is None else f"{self.tokens_per_s:,.0f}"
-        return (f"{self.steps} steps, {self.tokens} target tokens in {self.seconds:.1f} s = {tps} tokens/s, "
+        tokens = "" if self.tokens is None else f", {self.tokens:,} target tokens"
+        return (f"{self.steps} steps{tokens} in {self.seconds:.1f} s, {tps} target tokens/s, "
                 f"peak RSS {self.peak_rss_bytes / 2**20:,.0f} MiB ({self.run_dir})")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
 import sys
 from pathlib import Path
 
@@ -16,8 +17,7 @@ from vs_joeynmt_peer import DecodeStats, TrainStats, _check, _read_lines, median
 
 log = logging.getLogger("vs_joeynmt")
 
-PREPARED_MARKERS = ("vocab.src.json", "vocab.tgt.json", "tokenizer.json", "test.src.txt", "train.tgt.ids.npy")
-DEFAULT_BATCH = 64
+PREPARED_MARKERS = ("stats.json", "vocab.src.json", "vocab.tgt.json", "tokenizer.json", "test.src.txt", "train.tgt.ids.npy")
 
 
 def _wordbridge(*args: str) -> list[str]:
@@ -51,19 +51,15 @@ def peer_settings(config: Path, prepared: Path, overrides: list[str], resolved: 
     casing and target detokeniser for scoring."""
     from wordbridge.config import apply_overrides, from_dict, read_yaml
     from wordbridge.text.tokenize import load_tokenizers
-    from wordbridge.train.config import TrainConfig
-    from wordbridge.translate.config import ModelConfig
+    from wordbridge.translate.config import ModelConfig, TranslateTrainConfig
 
     raw = read_yaml(resolved) if resolved is not None else apply_overrides(read_yaml(config), list(overrides))
     model = from_dict(ModelConfig, raw.get("model") or {}, "model")
-    train_raw = dict(raw.get("train") or {})
-    batch = train_raw.get("batch_size") or (raw.get("data") or {}).get("batch_size") or DEFAULT_BATCH
-    engine = {k: v for k, v in train_raw.items() if k in {f.name for f in dataclasses.fields(TrainConfig)}}
-    train = from_dict(TrainConfig, engine, "train")
+    train = from_dict(TranslateTrainConfig, raw.get("train") or {}, "train")
     tok_cfg = json.loads((prepared / "tokenizer.json").read_text(encoding="utf-8"))
     _, tgt_tok = load_tokenizers(prepared)
-    return {**dataclasses.asdict(model), "batch_size": int(batch), "clip_grad": train.clip_grad, "seed": train.seed,
-            "lowercase": bool(tok_cfg.get("lowercase", False)), "detokenize": tgt_tok.detokenize}
+    return {**dataclasses.asdict(model), "batch_size": train.batch_size, "clip_grad": train.clip_grad,
+            "seed": train.seed, "lowercase": bool(tok_cfg.get("lowercase", False)), "detokenize": tgt_tok.detokenize}
 
 
 # ------------------------------------------------------------------------------------------------ train
@@ -78,31 +74,39 @@ def _history_rate(run_dir: Path) -> tuple[float | None, int | None]:
     return median_rate(float(r["items_per_s"]) for r in train if r.get("items_per_s")), steps
 
 
+_STOPPED = re.compile(r"stopped \((\w+)\) at step (\d+)")
+
+
 def train_wordbridge(config: Path, prepared: Path, run_dir: Path, minutes: float, threads: int,
                      overrides: list[str]) -> TrainStats:
-    """`wordbridge train CONFIG --run-dir DIR --max-minutes M` with the benchmark's threads; tokens/s from its log."""
+    """`wordbridge train CONFIG --run-dir DIR --max-minutes M --set data.out=PREPARED --set train.threads=N`;
+    tokens/s is the median of the windows it logs in history.json (validation time excluded, as JoeyNMT's)."""
     log_path = run_dir.parent / f"{run_dir.name}.log"
     log_path.unlink(missing_ok=True)
-    sets = [f"train.threads={threads}", *overrides]
-    cmd = _wordbridge("train", str(config), "--prepared", str(prepared), "--run-dir", str(run_dir), "--overwrite",
-                      "--max-minutes", f"{minutes:g}", *[a for s in sets for a in ("--set", s)])
+    sets = [f"data.out={prepared}", f"train.threads={threads}", *overrides]
+    cmd = _wordbridge("train", str(config), "--run-dir", str(run_dir), "--overwrite", "--max-minutes", f"{minutes:g}",
+                      *[a for s in sets for a in ("--set", s)])
     res = run_measured(cmd, log_path, env=thread_env(threads), timeout_s=minutes * 60 + 1800)
     _check(res, "wordbridge train")
     rate, steps = _history_rate(run_dir)
-    seconds = minutes * 60.0
-    tokens = None if rate is None else int(rate * seconds)
-    return TrainStats("wordbridge", run_dir, seconds, tokens, steps, res.peak_rss_bytes, log_path)
+    stopped = _STOPPED.findall(log_path.read_text(encoding="utf-8", errors="replace"))
+    if stopped:
+        reason, steps = stopped[-1][0], int(stopped[-1][1])
+        if reason != "time":
+            log.warning("wordbridge stopped for '%s' before the %.1f-minute budget ran out", reason, minutes)
+    return TrainStats("wordbridge", run_dir, minutes * 60.0, None, steps, res.peak_rss_bytes, log_path, rate)
 
 
 # ------------------------------------------------------------------------------------------------ decode / score
 _DECODE = """
 import json, sys, time
 from wordbridge.translate.translator import Translator
-run_dir, src, out, beam = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+run_dir, src, out, beam, batch = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 lines = open(src, encoding="utf-8").read().split("\\n")[:-1]
 tr = Translator.load(run_dir, device="cpu")
+tr.tgt_tok.detokenize(tr.src_tok.tokenize("Bonjour."))  # load spaCy/sentencepiece now, not inside the timing
 start = time.perf_counter()
-hyps = tr.translate(lines, beam=beam)
+hyps = tr.translate(lines, beam=beam, batch_size=batch)
 seconds = time.perf_counter() - start
 open(out, "w", encoding="utf-8").write("".join(h.text.replace("\\n", " ") + "\\n" for h in hyps))
 print(json.dumps({"seconds": seconds, "sentences": len(lines)}))
@@ -112,12 +116,13 @@ print(json.dumps({"seconds": seconds, "sentences": len(lines)}))
 def decode_wordbridge(run_dir: Path, src_lines: list[str], beam: int, threads: int, batch: int,
                       out: Path) -> DecodeStats:
     """Translator.load(run).translate(test sentences, beam) in a subprocess with the benchmark's threads; the
-    generation time excludes loading the model (as JoeyNMT's 'Generation took')."""
+    generation time excludes loading the model and tokenizers (as JoeyNMT's 'Generation took'), but includes
+    tokenising the sources, which JoeyNMT did while loading its data."""
     src = out.with_suffix(".src.txt")
     src.write_text("".join(line + "\n" for line in src_lines), encoding="utf-8")
     log_path = out.with_suffix(".log")
     log_path.unlink(missing_ok=True)
-    res = run_measured([sys.executable, "-c", _DECODE, str(run_dir), str(src), str(out), str(beam)], log_path,
+    res = run_measured([sys.executable, "-c", _DECODE, str(run_dir), str(src), str(out), str(beam), str(batch)], log_path,
                        env=thread_env(threads), timeout_s=3600)
     _check(res, f"wordbridge decoding (beam {beam})")
     report = json.loads(log_path.read_text(encoding="utf-8").strip().splitlines()[-1])
