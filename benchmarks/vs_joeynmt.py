@@ -67,12 +67,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="vs_joeynmt.py", description=__doc__.split("\n\n")[0])
     ap.add_argument("--minutes", type=float, default=12.0, help="training budget per toolkit and repeat (default 12)")
     ap.add_argument("--prepared", type=Path, default=None,
-                    help="prepared folder (default: .bench/vs_joeynmt/prepared, made with `wordbridge prepare "
-                         "CONFIG` when missing)")
+                    help="prepared folder (default: the config's data.out, made with `wordbridge prepare CONFIG` "
+                         "when missing)")
     ap.add_argument("--config", type=Path, default=ROOT / "configs" / "default.yaml",
                     help="wordbridge config for prepare and train (default configs/default.yaml)")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                    help="extra wordbridge config override for training (repeatable)")
+                    help="wordbridge config override for prepare and train, e.g. data.max_pairs=20000 (repeatable)")
     ap.add_argument("--out", type=Path, default=None, help="write the table here too (default WORK/table.md)")
     ap.add_argument("--work", type=Path, default=ROOT / ".bench" / "vs_joeynmt", help="scratch folder for runs")
     ap.add_argument("--venv", type=Path, default=ROOT / ".bench" / "joeynmt-venv", help="JoeyNMT virtual env")
@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         log.warning("warning: %s", warning)
     try:
         joey_py = ensure_venv(args.venv, ROOT / "constraints.txt")
-        prepared = ensure_prepared(args.prepared, args.config, args.work / "prepared", args.threads)
+        prepared = ensure_prepared(args.prepared, args.config, args.set, args.work, args.threads)
         settings = peer_settings(args.config, prepared, args.set)
         joey_data = export_joeynmt_data(prepared, args.work / "joeynmt-data", args.test_sentences,
                                         emb_scale=settings["emb_scale"])

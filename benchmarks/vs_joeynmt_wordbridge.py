@@ -28,20 +28,31 @@ def is_prepared(folder: Path) -> bool:
     return all((folder / name).is_file() for name in PREPARED_MARKERS)
 
 
-def ensure_prepared(prepared: Path | None, config: Path, default_dir: Path, threads: int) -> Path:
-    """--prepared DIR when given (it must be complete), else default_dir, made with `wordbridge prepare` if missing."""
+def prepared_dir(config: Path, overrides: list[str]) -> Path:
+    """The config's data.out (after overrides): where `wordbridge prepare CONFIG` writes and `train` reads."""
+    from wordbridge.config import load_sections
+    from wordbridge.text.prepare import PrepareConfig
+
+    return Path(load_sections(config, {"data": PrepareConfig}, overrides=list(overrides))["data"].out).resolve()
+
+
+def ensure_prepared(prepared: Path | None, config: Path, overrides: list[str], log_dir: Path, threads: int) -> Path:
+    """--prepared DIR when given (it must be complete), else the config's data.out, made with `wordbridge prepare
+    CONFIG --set ...` (the same overrides as training) when it is missing."""
     if prepared is not None:
         if not is_prepared(prepared):
             raise RuntimeError(f"{prepared} is not a prepared folder (needs {', '.join(PREPARED_MARKERS)})")
-        return prepared
-    if is_prepared(default_dir):
-        log.info("using prepared data in %s", default_dir)
-        return default_dir
-    log.info("preparing data: wordbridge prepare %s --out %s", config, default_dir)
-    res = run_measured(_wordbridge("prepare", str(config), "--out", str(default_dir), "--overwrite"),
-                       default_dir.parent / "prepare.log", env=thread_env(threads), timeout_s=3600)
+        return prepared.resolve()
+    out = prepared_dir(config, overrides)
+    if is_prepared(out):
+        log.info("using prepared data in %s (data.out of %s)", out, config)
+        return out
+    cmd = _wordbridge("prepare", str(config), "--out", str(out), "--overwrite",
+                      *[a for s in overrides for a in ("--set", s)])
+    log.info("preparing data: %s", " ".join(cmd[2:]))
+    res = run_measured(cmd, log_dir / "prepare.log", env=thread_env(threads), timeout_s=3600)
     _check(res, "wordbridge prepare")
-    return default_dir
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ settings
