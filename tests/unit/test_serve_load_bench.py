@@ -1,0 +1,76 @@
+"""benchmarks/load.py: percentiles, the client driver against a live loopback server, the report table."""
+
+import asyncio
+import importlib.util
+import socket
+import sys
+import threading
+import time
+from argparse import Namespace
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load_bench():
+    spec = importlib.util.spec_from_file_location("bench_load", ROOT / "benchmarks" / "load.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+load = _load_bench()
+
+
+def test_percentile_nearest_rank():
+    values = [float(v) for v in range(1, 101)]
+    assert load.percentile(values, 50) == 50.0
+    assert load.percentile(values, 99) == 99.0
+    assert load.percentile([3.0], 99) == 3.0
+
+
+@pytest.fixture(scope="module")
+def live_url():
+    import uvicorn
+
+    from wordbridge.serve.app import create_app
+    from wordbridge.serve.fakes import FakeTranslator
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app = create_app(FakeTranslator(fixed_ms=20), None)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", app
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_drive_counts_requests_in_the_window(live_url):
+    url, app = live_url
+    result = asyncio.run(load.drive(url, clients=8, warmup_s=0.3, duration_s=1.5, beam=1))
+    assert result["errors"] == 0
+    assert result["requests"] > 8
+    assert result["rps"] == pytest.approx(result["requests"] / 1.5)
+    assert 0 < result["p50_ms"] <= result["p99_ms"]
+    stats = app.state.wordbridge.batcher.stats
+    assert stats.largest > 1  # 8 concurrent clients share batches
+
+
+def test_report_table_and_ratio():
+    results = [
+        {"mode": "unbatched", "requests": 60, "rps": 1.0, "p50_ms": 900.0, "p99_ms": 1500.0, "errors": 0,
+         "mean_batch": 1.0},
+        {"mode": "batched", "requests": 240, "rps": 4.0, "p50_ms": 300.0, "p99_ms": 400.0, "errors": 0,
+         "mean_batch": 12.5},
+    ]
+    text = load.report(results, Namespace(clients=32, duration=60.0, model="fake", run=None, beam=1))
+    assert "| unbatched |" in text and "| batched   |" in text
+    assert "4.00x" in text and "12.5" in text
