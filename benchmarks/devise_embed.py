@@ -1,8 +1,10 @@
 """Image embedding throughput of the DeViSE backbone on this CPU (goal: >= 40 images/s at 224 px, Lite0, 2 cores).
 
 Prints, side by side: the model alone under several inference settings (plain fp32, channels_last, BatchNorm folded
-+ channels_last = what features.py uses, TorchScript trace+freeze, bf16 autocast), then end to end (decode JPEG
-photos, resize, crop, normalise, run the model) through `compute_features`.
++ channels_last = what features.py uses, TorchScript trace+freeze, bf16 autocast, folded + bf16 weights =
+precision="bf16"), then end to end (decode JPEG photos, resize, crop, normalise, run the model) through
+`compute_features`, with 0 and 1 decode workers. On a busy host, the "per N CPU-s" column (images per CPU-second x
+threads) estimates what N dedicated cores would do.
 
     python benchmarks/devise_embed.py                    # ~1-2 minutes on 2 cores
     python benchmarks/devise_embed.py --batch-size 64 --batches 3 --skip bf16,jit
@@ -26,13 +28,26 @@ from wordbridge.devise.features import compute_features
 log = logging.getLogger("devise_embed")
 
 
-def images_per_second(fn, x: torch.Tensor, batches: int) -> float:
-    with torch.inference_mode():
-        fn(x)  # warm-up: oneDNN primitives, allocator
-        start = time.perf_counter()
+def rates(n: int, wall: float, cpu: float) -> str:
+    """Wall-clock images/s, and images per CPU-second x threads: what dedicated cores would give on a busy host."""
+    return f"{n / wall:7.1f} images/s   ({n / cpu * torch.get_num_threads():6.1f} per {torch.get_num_threads()} CPU-s)"
+
+
+def timed(fn, *args) -> tuple[float, float, object]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    out = fn(*args)
+    return time.perf_counter() - wall, time.process_time() - cpu, out
+
+
+def model_rate(fn, x: torch.Tensor, batches: int) -> str:
+    def run():
         for _ in range(batches):
             fn(x)
-        return batches * x.shape[0] / (time.perf_counter() - start)
+
+    with torch.inference_mode():
+        fn(x)  # warm-up: oneDNN primitives, allocator
+        wall, cpu, _ = timed(run)
+    return rates(batches * x.shape[0], wall, cpu)
 
 
 def model_variants(bb, x: torch.Tensor, skip: set[str]) -> dict:
@@ -48,10 +63,12 @@ def model_variants(bb, x: torch.Tensor, skip: set[str]) -> dict:
             traced = torch.jit.freeze(torch.jit.trace(copy.deepcopy(fast.net).eval(), x_cl[:2], check_trace=False))
         variants["TorchScript trace+freeze"] = (traced, x_cl)
     if "bf16" not in skip:
-        def bf16(inp):
+        def autocast(inp):
             with torch.autocast("cpu", dtype=torch.bfloat16):
                 return fast.classify(inp)
-        variants["bf16 autocast"] = (bf16, x_cl)
+        variants["bf16 autocast"] = (autocast, x_cl)
+        half = bb.for_inference(torch.bfloat16)
+        variants["BN folded + channels_last + bf16"] = (half.classify, x_cl.to(torch.bfloat16))
     return variants
 
 
@@ -89,15 +106,17 @@ def main(argv=None) -> None:
     print(f"\nmodel only, 224 px, batch {args.batch_size}, {args.batches} batches (ImageNet logits + features)")
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     for name, (fn, inp) in model_variants(bb, x, skip).items():
-        print(f"  {name:34s} {images_per_second(fn, inp, args.batches):7.1f} images/s")
+        print(f"  {name:34s} {model_rate(fn, inp, args.batches)}")
+    print(f"\nend to end: {args.images} JPEG photos 640x480 -> pooled features + logits (compute_features)")
     with tempfile.TemporaryDirectory() as tmp:
         paths = write_photos(Path(tmp), args.images)
         compute_features(bb, paths[: args.batch_size], batch_size=args.batch_size, progress=False)  # warm-up
-        start = time.perf_counter()
-        feats = compute_features(bb, paths, batch_size=args.batch_size, num_workers=args.workers, progress=False)
-        elapsed = time.perf_counter() - start
-    print(f"\nend to end: {len(feats)} JPEG photos 640x480 -> features + logits, {args.workers} decode worker(s)")
-    print(f"  compute_features                   {len(feats) / elapsed:7.1f} images/s")
+        for precision in ("fp32", "bf16"):
+            for workers in sorted({0, args.workers}):
+                wall, cpu, feats = timed(lambda: compute_features(
+                    bb, paths, batch_size=args.batch_size, num_workers=workers, progress=False, precision=precision))
+                note = rates(len(feats), wall, cpu) if workers == 0 else f"{len(feats) / wall:7.1f} images/s"
+                print(f"  {precision}, {workers} decode worker(s)           {note}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from wordbridge.devise import features as feat_mod
 from wordbridge.devise.backbones import build_backbone
 from wordbridge.devise.features import cached_features, compute_features, concat_pool
 from wordbridge.devise.images import EvalTransform, load_image
+from wordbridge.errors import ConfigError
 
 SMALL = EvalTransform(size=64)  # tiny inputs keep the tests fast; the maths is the same at 224
 
@@ -100,3 +101,18 @@ def test_cache_hit_and_keys(backbone, gallery, tmp_path, monkeypatch):
     st = os.stat(gallery[0])
     os.utime(gallery[0], ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # a file changed on disk
     assert key(backbone, gallery, SMALL, True) != base
+
+
+def test_bf16_precision_close_to_fp32(backbone, gallery):
+    good = [gallery[0], gallery[4], gallery[7]]
+    ref = compute_features(backbone, good, SMALL, progress=False)
+    half = compute_features(backbone, good, SMALL, progress=False, precision="bf16")
+    assert half.pooled.dtype == np.float32 and half.logits.dtype == np.float32
+    cos = (ref.pooled * half.pooled).sum(1) / np.linalg.norm(ref.pooled, axis=1) / np.linalg.norm(half.pooled, axis=1)
+    assert cos.min() > 0.98
+    assert backbone.for_inference() is backbone.for_inference()  # cached per dtype
+    assert backbone.for_inference(torch.bfloat16) is not backbone.for_inference()
+    key = feat_mod.cache_key
+    assert key(backbone, good, SMALL, True, "bf16") != key(backbone, good, SMALL, True)
+    with pytest.raises(ConfigError, match="Valid: bf16, fp32"):
+        compute_features(backbone, good, SMALL, precision="fp16")

@@ -90,23 +90,25 @@ class Backbone(nn.Module):
                 p.requires_grad_(i >= n)
 
 
-    def for_inference(self) -> "Backbone":
+    def for_inference(self, dtype: torch.dtype = torch.float32) -> "Backbone":
         """A copy for fast CPU inference: BatchNorm folded into the convs, channels_last memory, eval mode.
 
         Measured on 2 cores (benchmarks/devise_embed.py): ~2x the images/s of the plain model; outputs equal to
-        ~1e-5. Feed it channels_last inputs (features.py does). Not for training. Cached until a weight changes."""
-        version = tuple(t._version for t in self.state_dict(keep_vars=True).values())
+        ~1e-5. dtype=torch.bfloat16 is ~1.25x faster again on CPUs with AMX/AVX512-BF16 (pooled features' cosine to
+        fp32 >= 0.997). Feed it channels_last inputs of that dtype (features.py does). Not for training. Cached
+        until a weight changes."""
+        version = (dtype, tuple((id(t), t._version) for t in self.state_dict(keep_vars=True).values()))
         cached = self.__dict__.get("_fast")
         if cached is not None and cached[0] == version:  # weights unchanged since the last call: reuse
             return cached[1]
+        self.__dict__.pop("_fast", None)
         fast = copy.deepcopy(self).eval()
-        fast.__dict__.pop("_fast", None)
         with torch.no_grad():
             for parent, conv_name, bn_name in fast.net.conv_bn_pairs():
                 conv, bn = getattr(parent, conv_name), getattr(parent, bn_name)
                 setattr(parent, conv_name, fuse_conv_bn_eval(conv, bn))
                 setattr(parent, bn_name, nn.Identity())
-        fast = fast.to(memory_format=torch.channels_last)
+        fast = fast.to(dtype=dtype, memory_format=torch.channels_last)
         self.__dict__["_fast"] = (version, fast)  # plain attribute: not a submodule, not in state_dict
         return fast
 
