@@ -15,6 +15,11 @@ ENGLISH = [
     "Choose Tools - Options - LibreOffice.",
     "And God said, Let there be light: and there was light.",
     "Where did we come from?",
+    "I cannot query Yes/No fields in %PRODUCTNAME (optional): see =SUM(A1).",
+    "An error results if Number is between -1 and 1, e.g. 50% of it.",
+    "He said to them, \"Go and tell that fox.\" Then he left.",
+    "and the third day he will be raised up.\"",  # closes a quote opened in an earlier verse
+    "She said, \"Don't call me Naomi.",  # opens a quote closed in a later verse
 ]
 
 
