@@ -234,6 +234,12 @@ function setupDrop() {
     drop.classList.remove("over");
     searchFile(ev.dataTransfer.files[0]);
   });
+  drop.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" || ev.key === " ") {
+      ev.preventDefault();
+      $("file-input").click();
+    }
+  });
   $("file-input").addEventListener("change", (ev) => searchFile(ev.target.files[0]));
 }
 
