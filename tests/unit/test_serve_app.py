@@ -172,3 +172,11 @@ def test_concurrent_http_requests_are_batched(gallery):
             rs = list(pool.map(lambda t: c.post("/api/translate", json={"text": t}), texts))
     assert [r.json()["translations"][0]["text"] for r in rs] == [f"the cat {i}" for i in range(8)]
     assert len(translator.calls) < 8
+
+
+def test_app_can_be_started_again_after_shutdown(gallery):
+    app = create_app(FakeTranslator(), FakeSearcher(gallery))
+    for _ in range(2):
+        with TestClient(app) as c:
+            assert c.post("/api/translate", json={"text": "le chat"}).status_code == 200
+            assert c.post("/api/search/text", json={"query": "cat"}).status_code == 200

@@ -136,3 +136,19 @@ def test_empty_input_gives_empty_output_without_a_call():
 def test_bad_settings_rejected():
     with pytest.raises(ValueError):
         MicroBatcher(lambda *a: [], max_batch=0)
+
+
+def test_batcher_reopens_after_close():
+    fn = Recorder(sleep_s=0)
+
+    async def scenario():
+        batcher = MicroBatcher(fn, max_wait_ms=0)
+        first = await batcher.submit(["a"])
+        await batcher.stop()
+        batcher.close()
+        second = await batcher.submit(["b"])  # a new loop/executor after close
+        await batcher.stop()
+        batcher.close()
+        return first, second
+
+    assert asyncio.run(scenario()) == (["a|1|False"], ["b|1|False"])

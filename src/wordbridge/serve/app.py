@@ -70,7 +70,22 @@ class _State:
                 max_wait_ms=settings.batch_wait_ms,
                 enabled=settings.batching,
             )
-        self.search_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wordbridge-search")
+        self.search_pool = _search_pool()
+
+    def open(self) -> None:
+        """(Re)start the batcher and the search thread: an app can be started again after a shutdown."""
+        if self.batcher is not None:
+            self.batcher.open()
+            self.batcher.start()
+        if self.search_pool is None:
+            self.search_pool = _search_pool()
+
+    async def close(self) -> None:
+        if self.batcher is not None:
+            await self.batcher.stop()
+            self.batcher.close()
+        self.search_pool.shutdown(wait=False, cancel_futures=True)
+        self.search_pool = None
 
     async def translate(self, texts: list[str], beam: int, attention: bool) -> list[Any]:
         if self.batcher is None:
@@ -84,7 +99,13 @@ class _State:
         """Run one Searcher method in the search thread; 503 when no index is loaded."""
         if self.searcher is None:
             raise HTTPException(503, "no image index is loaded; start the server with --devise RUN --index DIR")
+        if self.search_pool is None:
+            self.open()
         return await asyncio.get_running_loop().run_in_executor(self.search_pool, lambda: fn(self.searcher, *args))
+
+
+def _search_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="wordbridge-search")
 
 
 def create_app(translator: Any = None, searcher: Any = None, settings: ServeSettings | None = None) -> FastAPI:
@@ -94,13 +115,9 @@ def create_app(translator: Any = None, searcher: Any = None, settings: ServeSett
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        if state.batcher is not None:
-            state.batcher.start()
+        state.open()
         yield
-        if state.batcher is not None:
-            await state.batcher.stop()
-            state.batcher.close()
-        state.search_pool.shutdown(wait=False, cancel_futures=True)
+        await state.close()
 
     app = FastAPI(
         title="wordbridge",

@@ -63,12 +63,18 @@ class MicroBatcher:
         self.enabled = enabled
         self.max_queue = max_queue
         self.stats = BatchStats()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wordbridge-translate")
+        self._executor: ThreadPoolExecutor | None = None
+        self.open()
         self._queue: asyncio.Queue[_Job] | None = None
         self._task: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     # ---- life cycle ------------------------------------------------------------------------------------------
+    def open(self) -> None:
+        """Create the worker thread's executor (again, after close())."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wordbridge-translate")
+
     def start(self) -> None:
         """Start the collector on the running event loop (idempotent; restarts on a new loop)."""
         loop = asyncio.get_running_loop()
@@ -93,13 +99,16 @@ class MicroBatcher:
                 job.future.set_exception(Overloaded("server is shutting down"))
 
     def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
 
     # ---- requests --------------------------------------------------------------------------------------------
     async def submit(self, texts: list[str], beam: int = 1, attention: bool = False) -> list[Any]:
         """Translate `texts` as part of the next batch; returns one result per text, in order."""
         if not texts:
             return []
+        self.open()
         self.start()
         assert self._queue is not None
         if self._queue.qsize() >= self.max_queue:
