@@ -15,7 +15,8 @@ ENGLISH = [
     "Choose Tools - Options - LibreOffice.",
     "And God said, Let there be light: and there was light.",
     "Where did we come from?",
-    "I cannot query Yes/No fields in %PRODUCTNAME (optional): see =SUM(A1).",
+    "I cannot query Yes/No fields in %PRODUCTNAME (optional): see below.",
+    "=SUM(A1) returns 3.",
     "An error results if Number is between -1 and 1, e.g. 50% of it.",
     "He said to them, \"Go and tell that fox.\" Then he left.",
     "and the third day he will be raised up.\"",  # closes a quote opened in an earlier verse

@@ -275,7 +275,7 @@ def _spacing(toks: list[str], i: int, lang: str, state: dict) -> tuple[bool | No
         return None, nxt[:1].isalnum()  # %1, %PRODUCTNAME
     if set(tok) <= _CLOSING_CHARS or _CLITIC.match(tok) or (prev.lower(), tok.lower()) in _JOINED:
         return False, False
-    if _FR_SUFFIX.match(tok) and _is_word(prev):
+    if lang == "fr" and _FR_SUFFIX.match(tok) and _is_word(prev):
         return False, False
     if tok == "-" and prev[-1:].isalpha() and nxt[:1].isdigit():
         return None, True  # between -1 and 1
