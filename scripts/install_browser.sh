@@ -34,5 +34,5 @@ else
     "$PY" -m pip install -q $CONSTRAINTS "selenium>=4.20"
 fi
 
-/usr/bin/chromium --version
+/usr/bin/chromium --version 2>/dev/null  # the Debian wrapper prints a harmless shell warning
 /usr/bin/chromedriver --version
