@@ -68,6 +68,9 @@ def test_large_jpeg_is_drafted_and_downscaled(tmp_path, monkeypatch):
     im = load_image(path, max_side=512)
     assert max(im.size) == 512 and im.size == (512, 384)
     assert calls and max(calls[0]) <= 1000  # decoded at 1/4 scale, never 12 Mpx
+    calls.clear()
+    im = load_image(path, min_side=256)  # what a 224 centre crop needs: decoded at 1/8 (500x375), not resized more
+    assert calls[0] == (500, 375) and im.size == (500, 375)
 
 
 def test_orientation_from_exif(tmp_path):

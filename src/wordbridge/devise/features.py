@@ -63,7 +63,8 @@ class _ImageDataset(Dataset):
 
     def __getitem__(self, i: int):
         try:
-            return i, self.transform(load_image(self.images[i])), ""
+            image = load_image(self.images[i], min_side=getattr(self.transform, "load_size", None))
+            return i, self.transform(image), ""
         except DataError as exc:
             return i, None, str(exc)
         except Exception as exc:  # a broken decoder must not kill a long run: skip and count
