@@ -95,6 +95,7 @@ def main(argv=None) -> None:
     ap.add_argument("--workers", type=int, default=1, help="DataLoader workers decoding images end to end")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     ap.add_argument("--skip", default="", help="comma list of variants to skip: jit, bf16")
+    ap.add_argument("--sweep", action="store_true", help="also time batch sizes 8, 16, 32, 64")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.threads:
@@ -107,6 +108,12 @@ def main(argv=None) -> None:
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     for name, (fn, inp) in model_variants(bb, x, skip).items():
         print(f"  {name:34s} {model_rate(fn, inp, args.batches)}")
+    if args.sweep:
+        print("\nbatch size sweep, BN folded + channels_last, fp32 (~96 images each)")
+        fast = bb.for_inference()
+        for bs in (8, 16, 32, 64):
+            xb = torch.randn(bs, 3, 224, 224).contiguous(memory_format=torch.channels_last)
+            print(f"  batch {bs:3d}                          {model_rate(fast.classify, xb, max(1, 96 // bs))}")
     print(f"\nend to end: {args.images} JPEG photos 640x480 -> pooled features + logits (compute_features)")
     with tempfile.TemporaryDirectory() as tmp:
         paths = write_photos(Path(tmp), args.images)
