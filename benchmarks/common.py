@@ -302,7 +302,8 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]], ali
         raise ValueError("markdown_table: every row and `align` must have one entry per header")
     cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
     widths = [max(3, *(len(r[i]) for r in cells)) for i in range(len(headers))]
-    marks = {"l": lambda w: ":" + "-" * (w - 1), "r": lambda w: "-" * (w - 1) + ":", "c": lambda w: ":" + "-" * (w - 2) + ":"}
+    marks = {"l": lambda w: ":" + "-" * (w - 1), "r": lambda w: "-" * (w - 1) + ":",
+             "c": lambda w: ":" + "-" * (w - 2) + ":"}
 
     def line(row: Sequence[str]) -> str:
         padded = [c.rjust(w) if a == "r" else c.ljust(w) for c, w, a in zip(row, widths, align)]

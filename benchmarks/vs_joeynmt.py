@@ -28,6 +28,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
+from wordbridge.errors import WordbridgeError  # noqa: E402
+
 from common import (  # noqa: E402  (benchmarks/ is not a package)
     busy_warning,
     describe_machine,
@@ -113,7 +115,7 @@ def run_training(args, prepared: Path, joey_py: Path, joey_data, settings: dict)
     return runs
 
 
-def run_decoding(args, runs, joey_py: Path, joey_data, settings: dict, prepared: Path) -> dict[tuple[str, int], DecodeStats]:
+def run_decoding(args, runs, joey_py: Path, joey_data, settings: dict) -> dict[tuple[str, int], DecodeStats]:
     """Greedy then beam search, alternating toolkits, each decoding the test split with its last round's model."""
     src_lines, refs = joey_data.test_raw_src, joey_data.test_raw_ref
     results: dict[tuple[str, int], DecodeStats] = {}
@@ -175,9 +177,13 @@ def build_table(args, runs, dec, info: dict, n_test: int) -> str:
     head += ([f"Warning: {warning}."] if warning else []) + [""]
     notes = [
         "",
-        "Same prepared data, vocabularies and architecture; BLEU/chrF: sacrebleu on detokenised outputs vs raw "
-        "references (score differences in the last column). Throughput: target tokens (incl. end-of-sentence) "
-        "processed / training seconds. Decoding: sentences / generation seconds (model loading excluded).",
+        "Same prepared pairs, tokens, vocabularies and architecture; each toolkit trains with its own recipe "
+        "(wordbridge: its config, validating inside its budget; JoeyNMT: Adam 1e-3 constant, teacher forcing, no "
+        "validation). Throughput: median of each toolkit's logged target-tokens/s windows (end-of-sentence "
+        "included, validation excluded). BLEU/chrF: sacrebleu on detokenised outputs vs the raw references "
+        "(last column: difference in points); JoeyNMT keeps `_unk_` in its output, wordbridge replaces it with the "
+        "attended source word. Decoding: test sentences / generation seconds, model loading excluded, "
+        f"{args.decode_batch} sentences per batch.",
     ]
     return "\n".join(head) + table + "\n" + "\n".join(notes) + "\n"
 
@@ -197,8 +203,8 @@ def main(argv: list[str] | None = None) -> int:
         joey_data = export_joeynmt_data(prepared, args.work / "joeynmt-data", args.test_sentences,
                                         emb_scale=settings["emb_scale"])
         runs = run_training(args, prepared, joey_py, joey_data, settings)
-        dec = run_decoding(args, runs, joey_py, joey_data, settings, prepared)
-    except (RuntimeError, FileNotFoundError, subprocess.CalledProcessError) as exc:
+        dec = run_decoding(args, runs, joey_py, joey_data, settings)
+    except (RuntimeError, OSError, subprocess.CalledProcessError, WordbridgeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     table = build_table(args, runs, dec, info, len(joey_data.test_raw_ref))

@@ -280,7 +280,8 @@ def train_joeynmt(python: Path, cfg_path: Path, run_dir: Path, minutes: float, t
         raise RuntimeError(f"JoeyNMT never started training; see {log_path}:\n{res.tail()}")
     seconds = res.budget_used_s if res.stop_s is not None else res.wall_s - res.marker_s
     stats = checkpoint_stats(python, run_dir / "latest.ckpt")
-    rate = median_rate(float(r) for r in _TOKENS_PER_SEC.findall(log_path.read_text(encoding="utf-8", errors="replace")))
+    logged = _TOKENS_PER_SEC.findall(log_path.read_text(encoding="utf-8", errors="replace"))
+    rate = median_rate(float(r) for r in logged)
     return TrainStats("joeynmt", run_dir, seconds, stats["tokens"], stats["steps"], res.peak_rss_bytes, log_path, rate)
 
 

@@ -17,7 +17,8 @@ from vs_joeynmt_peer import DecodeStats, TrainStats, _check, _read_lines, median
 
 log = logging.getLogger("vs_joeynmt")
 
-PREPARED_MARKERS = ("stats.json", "vocab.src.json", "vocab.tgt.json", "tokenizer.json", "test.src.txt", "train.tgt.ids.npy")
+PREPARED_MARKERS = ("stats.json", "vocab.src.json", "vocab.tgt.json", "tokenizer.json", "test.src.txt",
+                    "train.tgt.ids.npy")
 
 
 def _wordbridge(*args: str) -> list[str]:
@@ -133,8 +134,8 @@ def decode_wordbridge(run_dir: Path, src_lines: list[str], beam: int, threads: i
     src.write_text("".join(line + "\n" for line in src_lines), encoding="utf-8")
     log_path = out.with_suffix(".log")
     log_path.unlink(missing_ok=True)
-    res = run_measured([sys.executable, "-c", _DECODE, str(run_dir), str(src), str(out), str(beam), str(batch)], log_path,
-                       env=thread_env(threads), timeout_s=3600)
+    cmd = [sys.executable, "-c", _DECODE, str(run_dir), str(src), str(out), str(beam), str(batch)]
+    res = run_measured(cmd, log_path, env=thread_env(threads), timeout_s=3600)
     _check(res, f"wordbridge decoding (beam {beam})")
     report = json.loads(log_path.read_text(encoding="utf-8").strip().splitlines()[-1])
     return DecodeStats("wordbridge", beam, int(report["sentences"]), float(report["seconds"]), _read_lines(out))
