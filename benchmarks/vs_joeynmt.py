@@ -36,6 +36,7 @@ from common import (  # noqa: E402  (benchmarks/ is not a package)
     fmt_diff,
     fmt_num,
     fmt_ratio,
+    ratio,
     machine_info,
     markdown_table,
 )
@@ -143,30 +144,43 @@ def _median(values: list[float | None]) -> float | None:
     return statistics.median(kept) if kept else None
 
 
+# issue 6's goals: throughput >= 2x, BLEU >= JoeyNMT + 2, decoding >= 3x
+GOALS = {"throughput": ("ratio", 2.0), "bleu": ("diff", 2.0), "decoding": ("ratio", 3.0)}
+
+
+def _row(metric: str, wb: float | None, jy: float | None, digits: int, compare: str = "ratio",
+         unit: str = "", goal: str | None = None) -> list[str]:
+    """One table row: both values, ratio (or difference in points) and whether issue 6's goal is met."""
+    delta = fmt_ratio(wb, jy) if compare == "ratio" else f"{fmt_diff(wb, jy, digits)}{unit}"
+    verdict = ""
+    if goal is not None:
+        kind, target = GOALS[goal]
+        value = ratio(wb, jy) if kind == "ratio" else (None if wb is None or jy is None else wb - jy)
+        shown = f">= {target:g}x" if kind == "ratio" else f">= +{target:g}"
+        verdict = f"{shown}: " + ("n/a" if value is None else "met" if value >= target else "missed")
+    return [metric, fmt_num(wb, digits), fmt_num(jy, digits), delta, verdict]
+
+
 def build_table(args, runs, dec, info: dict, n_test: int) -> str:
-    """The side-by-side markdown table with ratios (wordbridge / JoeyNMT), plus the header lines."""
+    """The side-by-side markdown table with ratios (wordbridge / JoeyNMT), plus the header and notes."""
     wb_tr, jy_tr = runs["wordbridge"], runs["joeynmt"]
-    wb_tps, jy_tps = _median([r.tokens_per_s for r in wb_tr]), _median([r.tokens_per_s for r in jy_tr])
-    wb_ram = _median([r.peak_rss_bytes / 2**20 for r in wb_tr])
-    jy_ram = _median([r.peak_rss_bytes / 2**20 for r in jy_tr])
     rows = [
-        ["training throughput (target tokens/s)", fmt_num(wb_tps, 0), fmt_num(jy_tps, 0), fmt_ratio(wb_tps, jy_tps)],
-        ["optimizer steps in the budget", fmt_num(_median([r.steps for r in wb_tr]), 0),
-         fmt_num(_median([r.steps for r in jy_tr]), 0),
-         fmt_ratio(_median([r.steps for r in wb_tr]), _median([r.steps for r in jy_tr]))],
+        _row("training throughput (target tokens/s)", _median([r.tokens_per_s for r in wb_tr]),
+             _median([r.tokens_per_s for r in jy_tr]), 0, goal="throughput"),
+        _row("optimizer steps in the budget", _median([r.steps for r in wb_tr]), _median([r.steps for r in jy_tr]), 0),
     ]
     for beam in (1, args.beam):
         name = "greedy" if beam == 1 else f"beam {beam}"
         wb, jy = dec[("wordbridge", beam)], dec[("joeynmt", beam)]
         rows += [
-            [f"test BLEU, {name}", fmt_num(wb.bleu, 2), fmt_num(jy.bleu, 2), fmt_diff(wb.bleu, jy.bleu, 2) + " BLEU"],
-            [f"test chrF, {name}", fmt_num(wb.chrf, 2), fmt_num(jy.chrf, 2), fmt_diff(wb.chrf, jy.chrf, 2) + " chrF"],
-            [f"decoding, {name} (sentences/s)", fmt_num(wb.sentences_per_s, 1), fmt_num(jy.sentences_per_s, 1),
-             fmt_ratio(wb.sentences_per_s, jy.sentences_per_s)],
+            _row(f"test BLEU, {name}", wb.bleu, jy.bleu, 2, "diff", " BLEU", goal="bleu"),
+            _row(f"test chrF, {name}", wb.chrf, jy.chrf, 2, "diff", " chrF"),
+            _row(f"decoding, {name} (sentences/s)", wb.sentences_per_s, jy.sentences_per_s, 1, goal="decoding"),
         ]
-    rows.append(["peak RAM of training (MiB, process tree RSS)", fmt_num(wb_ram, 0), fmt_num(jy_ram, 0),
-                 fmt_ratio(wb_ram, jy_ram)])
-    table = markdown_table(["metric", "wordbridge", f"JoeyNMT {JOEY_VERSION}", "wordbridge / JoeyNMT"], rows)
+    rows.append(_row("peak RAM of training (MiB, process tree RSS)", _median([r.peak_rss_bytes / 2**20 for r in wb_tr]),
+                     _median([r.peak_rss_bytes / 2**20 for r in jy_tr]), 0))
+    table = markdown_table(["metric", "wordbridge", f"JoeyNMT {JOEY_VERSION}", "wordbridge / JoeyNMT", "goal"],
+                           rows, align="lrrrl")
     head = [
         f"wordbridge vs JoeyNMT {JOEY_VERSION}: {args.minutes:g} min training each, {args.threads} threads, "
         f"{args.repeats} alternating round(s) (medians), {n_test} test sentences"

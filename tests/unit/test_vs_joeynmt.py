@@ -160,12 +160,16 @@ def test_table_has_both_columns_and_ratios(bench, tmp_path):
         dec[("wordbridge", beam)] = peer.DecodeStats("wordbridge", beam, 300, 300 / wb, [], 25.0, 50.0)
         dec[("joeynmt", beam)] = peer.DecodeStats("joeynmt", beam, 300, 300 / jy, [], 22.5, 47.0)
     args = main.parse_args(["--minutes", "10", "--work", str(tmp_path)])
+    missed = main._row("x", 1.5, 1.0, 1, goal="throughput")
+    assert missed[3:] == ["1.50x", ">= 2x: missed"]
     info = bench.common.machine_info()
     table = main.build_table(args, runs, dec, info, 300)
     squeezed = re.sub(r" +", " ", table)
-    assert "| training throughput (target tokens/s) | 2,000 | 1,000 | 2.00x |" in squeezed
-    assert "3.00x" in table and "5.00x" in table  # greedy and beam-5 decoding speed ratios
-    assert "+2.50 BLEU" in table and "0.80x" in table  # BLEU difference, RAM ratio
+    assert "| training throughput (target tokens/s) | 2,000 | 1,000 | 2.00x | >= 2x: met |" in squeezed
+    assert "| decoding, greedy (sentences/s) | 30.0 | 10.0 | 3.00x | >= 3x: met |" in squeezed
+    assert "| decoding, beam 5 (sentences/s) | 10.0 | 2.0 | 5.00x | >= 3x: met |" in squeezed
+    assert "| test BLEU, greedy | 25.00 | 22.50 | +2.50 BLEU | >= +2: met |" in squeezed
+    assert "0.80x" in table  # RAM ratio
     assert info["cpu"] in table and "JoeyNMT 2.3.0" in table
 
 
