@@ -53,9 +53,9 @@ def test_tokenize_many_in_two_processes_matches_one(monkeypatch):
     from wordbridge.text import tokenize
 
     calls = []
-    real = tokenize._pool_pieces
-    monkeypatch.setattr(tokenize, "_MIN_PARALLEL", 10)
-    monkeypatch.setattr(tokenize, "_pool_pieces", lambda *a: calls.append(1) or real(*a))
+    real = tokenize._pool_tokenize
+    monkeypatch.setattr(tokenize, "_MIN_CHUNK", 10)
+    monkeypatch.setattr(tokenize, "_pool_tokenize", lambda *a: calls.append(1) or real(*a))
     texts = [f"Where is item {i}? It's here, (isn't it) {i * 7}." for i in range(300)] + ["", "  "]
     one = SpacyTokenizer("en").tokenize_many(texts, processes=1)
     two = SpacyTokenizer("en").tokenize_many(texts, processes=2)

@@ -23,15 +23,17 @@ import re
 from pathlib import Path
 from typing import Iterable, Protocol, Sequence
 
+import numpy as np
+
 from wordbridge.atomic import write_json
 from wordbridge.errors import ConfigError, DataError, choices_hint
 
 log = logging.getLogger(__name__)
 
 KINDS = ("spacy", "sentencepiece")
-_TOK_SEP, _SENT_SEP = "\x1f", "\x1e"  # unit/record separators: used to ship chunks between processes
+_TOK_SEP = "\x1f"  # unit separator (whitespace to str.split, so never inside a token): ships tokens back
 _BLOCK = 200_000  # texts split and put together at a time
-_MIN_PARALLEL = 5000  # distinct new pieces worth a process pool
+_MIN_CHUNK = 2000  # texts per worker task
 _MEMO_SIZE = 1_000_000  # whitespace-free pieces whose tokens are remembered
 
 
@@ -84,23 +86,21 @@ class SpacyTokenizer:
         return self.tokenize_many([text])[0]
 
     def tokenize_many(self, texts: Sequence[str], processes: int = 1) -> list[list[str]]:
-        """Tokenise many texts (the lesson's proc_all_mp): the distinct pieces of each block of texts are tokenised
-        by `processes` worker processes when there are enough of them, then the texts are put together here."""
+        """Tokenise many texts, in `processes` worker processes over chunks of texts (the lesson's proc_all_mp)
+        when there are enough texts; each worker keeps its own memo."""
         texts = list(texts)
-        out: list[list[str]] = []
-        for b in range(0, len(texts), _BLOCK):
-            split = [self._prep(t).split() for t in texts[b : b + _BLOCK]]
-            if len(self._memo) > _MEMO_SIZE:
-                self._memo.clear()
-            new = self._plain_words([w for w in dict.fromkeys(itertools.chain.from_iterable(split))
-                                     if w not in self._memo])
-            if processes > 1 and len(new) >= _MIN_PARALLEL:
-                self._memo.update(zip(new, _pool_pieces(self, new, processes)))
-            else:
-                self._memo.update(zip(new, _pieces(self.spacy_tokenizer, new)))
-            memo = self._memo
-            out.extend([tok for w in words for tok in memo[w]] for words in split)
-        return out
+        if processes > 1 and len(texts) >= 2 * _MIN_CHUNK:
+            return _pool_tokenize(self, texts, processes)
+        return [toks for b in range(0, len(texts), _BLOCK) for toks in self._tokenize_block(texts[b : b + _BLOCK])]
+
+    def _tokenize_block(self, texts: Sequence[str]) -> list[list[str]]:
+        split = [self._prep(t).split() for t in texts]
+        if len(self._memo) > _MEMO_SIZE:
+            self._memo.clear()
+        new = self._plain_words([w for w in dict.fromkeys(itertools.chain.from_iterable(split)) if w not in self._memo])
+        self._memo.update(zip(new, _pieces(self.spacy_tokenizer, new)))
+        memo = self._memo
+        return [[tok for w in words for tok in memo[w]] for words in split]
 
     def _plain_words(self, words: list[str]) -> list[str]:
         """Memoise letters-only pieces that are no special case as themselves (spaCy leaves them whole: checked
@@ -141,27 +141,32 @@ def _init_worker(lang: str, lowercase: bool) -> None:
     _WORKER = SpacyTokenizer(lang, lowercase)
 
 
-def _work(words: list[str]) -> str:
+def _work(texts: list[str]) -> tuple[str, np.ndarray]:
+    """A worker's chunk -> (all tokens joined by _TOK_SEP, tokens per text): cheap to send back and unpack."""
     assert _WORKER is not None
-    pieces = _pieces(_WORKER.spacy_tokenizer, words)
-    return _SENT_SEP.join(_TOK_SEP.join(p) for p in pieces)  # one string: far cheaper to send back than lists
+    docs = _WORKER.tokenize_many(texts)
+    return _TOK_SEP.join(itertools.chain.from_iterable(docs)), np.fromiter(map(len, docs), np.int64, len(docs))
 
 
-def _pool_pieces(tok: SpacyTokenizer, words: list[str], processes: int) -> list[list[str]]:
+def _pool_tokenize(tok: SpacyTokenizer, texts: list[str], processes: int) -> list[list[str]]:
     global _WORKER
-    size = -(-len(words) // (processes * 2))
-    parts = [words[i : i + size] for i in range(0, len(words), size)]
+    head = tok.tokenize_many(texts[:_MIN_CHUNK])  # here first: the forked workers inherit its memo of common pieces
+    rest = texts[_MIN_CHUNK:]
+    size = max(_MIN_CHUNK, -(-len(rest) // (processes * 2)))
+    chunks = [rest[i : i + size] for i in range(0, len(rest), size)]
     fork = "fork" in multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if fork else "spawn")
-    if fork:  # workers inherit this tokenizer, language data loaded (spaCy's French takes ~5 s to import)
+    if fork:  # workers inherit this tokenizer, language data loaded (spaCy's French takes ~2 s CPU to import)
         _ = tok.spacy_tokenizer
         _WORKER, init = tok, None
     else:
         init = _init_worker
-    out: list[list[str]] = []
+    out: list[list[str]] = head
     with ctx.Pool(processes, initializer=init, initargs=(tok.lang, tok.lowercase) if init else ()) as pool:
-        for packed in pool.imap(_work, parts):
-            out.extend(p.split(_TOK_SEP) if p else [] for p in packed.split(_SENT_SEP))
+        for joined, lengths in pool.imap(_work, chunks):
+            flat = joined.split(_TOK_SEP) if joined else []
+            ends = np.cumsum(lengths).tolist()
+            out.extend(flat[e - n : e] for e, n in zip(ends, lengths.tolist()))
     return out
 
 
