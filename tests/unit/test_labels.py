@@ -48,6 +48,14 @@ def test_lemma_kinds_and_coverage():
     assert "5 of 6" in L.coverage_report(cov)
 
 
+def test_vectors_are_centred():
+    wv = tiny_vectors()
+    look = L.VectorLookup(wv)
+    np.testing.assert_allclose(look.word("dog"), L.normalize_rows(wv.vectors[0] - wv.vectors.mean(0)), atol=1e-6)
+    raw = L.VectorLookup(wv, center=False)
+    np.testing.assert_allclose(raw.word("dog"), L.normalize_rows(wv.vectors[0]), atol=1e-6)
+
+
 def test_free_form_label_with_alternatives():
     look = L.VectorLookup(tiny_vectors())
     vec = look.label("T-shirt/top")
@@ -60,7 +68,7 @@ def test_load_labels_caches_by_vector_fingerprint(tmp_path, monkeypatch):
     monkeypatch.setenv("WORDBRIDGE_HOME", str(tmp_path))
     wv = tiny_vectors()
     first = L.load_labels(wv, synsets=SYNSETS, imagenet=[("n00000006", "cat")])
-    folder = tmp_path / "devise" / "labels" / L.vectors_fingerprint(wv)
+    folder = tmp_path / "devise" / "labels" / f"{L.vectors_fingerprint(wv)}-v{L.LABELS_VERSION}"
     assert (folder / "labels.json").is_file() and (folder / "wordnet.npy").is_file()
     again = L.load_labels(wv, synsets=[], imagenet=[])  # served from the cache, inputs ignored
     assert again.wnids == first.wnids and again.coverage == first.coverage

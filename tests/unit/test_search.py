@@ -22,8 +22,9 @@ from wordbridge.devise.index import Gallery
 from wordbridge.errors import DataError
 
 COLORS = {"red": (255, 0, 0), "green": (0, 255, 0), "blue": (0, 0, 255), "purple": (255, 0, 255)}
-WORDS = ["red", "green", "blue", "purple", "colour"]
-VECS = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 1], [1, 1, 1]], np.float32)
+WORDS = ["red", "green", "blue", "purple", "colour", "void"]
+# "void" makes the mean vector zero, so the lookup's centring leaves the others as they are
+VECS = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 1], [1, 1, 1], [-3, -2, -3]], np.float32)
 
 
 class PassThrough(nn.Module):
@@ -55,7 +56,7 @@ def searcher(tmp_path):
 
     index_folder(gallery, tmp_path / "index", model.fingerprint, model.embed_images, load_image)
     wv = SimpleNamespace(words=WORDS, vectors=VECS)
-    synsets = [(f"n0000000{i}", [w]) for i, w in enumerate(WORDS)]
+    synsets = [(f"n0000000{i}", [w]) for i, w in enumerate(WORDS[:5])]
     labels = build_labels(synsets, [(wnid, names[0]) for wnid, names in synsets[:3]], wv)
     return Searcher(model, Gallery.load(tmp_path / "index", "tiny"), VectorLookup(wv), labels)
 

@@ -29,6 +29,7 @@ from wordbridge.errors import AssetError, DataError
 
 log = logging.getLogger(__name__)
 
+LABELS_VERSION = 2  # bump when the way label vectors are computed changes (cache key)
 _WORD_SPLIT = re.compile(r"[\s_\-]+")
 _STRIP = re.compile(r"^[^\w]+|[^\w]+$")
 _ALTERNATIVES = re.compile(r"\s*[/,;]\s*")
@@ -58,20 +59,22 @@ def label_words(text: str) -> list[str]:
 
 class VectorLookup:
     """Case-insensitive word and phrase vectors over a WordVectors (`.words`, `.vectors`); the first (most frequent)
-    casing of a word wins."""
+    casing of a word wins. Vectors are centred (the mean word vector subtracted) then L2-normalised: fastText vectors
+    share a common direction that makes every pair look similar; centring brings random pairs to cos ~0."""
 
-    def __init__(self, wv):
+    def __init__(self, wv, center: bool = True):
         self.wv = wv
         self.index: dict[str, int] = {}
         for i, word in enumerate(wv.words):
             self.index.setdefault(word.lower(), i)
         self.dim = int(wv.vectors.shape[1])
+        self.mean = wv.vectors.mean(axis=0).astype(np.float32) if center and len(wv.words) > 1 else 0.0
 
     def word(self, word: str) -> np.ndarray | None:
         row = self.index.get(word.lower())
         if row is None:
             return None
-        return normalize_rows(self.wv.vectors[row])
+        return normalize_rows(self.wv.vectors[row] - self.mean)
 
     @staticmethod
     def words_of(text: str) -> list[str]:
@@ -244,7 +247,7 @@ def wordnet_synsets(dict_dir: str | Path | None = None) -> Iterable[tuple[str, l
 def load_labels(wv, synsets=None, imagenet=None, cache: bool = True) -> LabelSet:
     """The label set for word vectors `wv`, built once and cached by their fingerprint."""
     fingerprint = vectors_fingerprint(wv)
-    folder = paths.home() / "devise" / "labels" / fingerprint
+    folder = paths.home() / "devise" / "labels" / f"{fingerprint}-v{LABELS_VERSION}"
     if cache and (folder / "labels.json").is_file():
         return LabelSet.load(folder)
     log.info("Preparing label vectors (WordNet nouns + ImageNet-1k) for vectors %s", fingerprint)
