@@ -23,3 +23,15 @@ def test_padding_never_changes_the_loss():
 def test_count_mismatch_raises():
     with pytest.raises(ValueError):
         masked_cross_entropy(torch.randn(4, 10), torch.tensor([[4, 2, 1]]))
+
+
+def test_bf16_logits_give_a_close_loss_and_gradients():
+    torch.manual_seed(0)
+    logits = (torch.randn(200, 50) * 3).requires_grad_()
+    tgt = torch.randint(4, 50, (4, 50))
+    want = masked_cross_entropy(logits, tgt)
+    got = masked_cross_entropy(logits.bfloat16(), tgt)
+    assert got.dtype == torch.float32
+    assert abs(got.item() - want.item()) < 0.01 * want.item()
+    got.backward()
+    assert logits.grad is not None and torch.isfinite(logits.grad).all()

@@ -44,8 +44,11 @@ class Decoder(nn.Module):
         """states: (..., dim) -> logits (..., vocab), output dropout applied (a no-op in eval mode)."""
         return self.out(self.out_drop(states))
 
-    def _cells(self, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
-        """One step of the GRU stack with the nn.GRU's own weights. x: (batch, in), h: (layers, batch, dim)."""
+    def _cells(self, x: torch.Tensor, h: list[torch.Tensor]) -> list[torch.Tensor]:
+        """One step of the GRU stack with the nn.GRU's own weights. x: (batch, in), h: layers x (batch, dim).
+
+        States are kept as a list (not a stacked tensor) so that backward never scatters into zero-filled copies.
+        """
         new = []
         for k in range(self.cfg.layers):
             hk = torch.gru_cell(
@@ -56,9 +59,9 @@ class Decoder(nn.Module):
             new.append(hk)
             if k < self.cfg.layers - 1:
                 x = F.dropout(hk, self.rnn.dropout, self.training)
-        return torch.stack(new)  # (layers, batch, dim)
+        return new
 
-    def _input(self, emb: torch.Tensor, h: torch.Tensor, enc: Encoded) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def _input(self, emb: torch.Tensor, h: list[torch.Tensor], enc: Encoded) -> tuple[torch.Tensor, torch.Tensor | None]:
         """GRU input for one step: emb (batch, dim) [+ Bahdanau context of the previous top state]."""
         if self.cfg.attention != "bahdanau":
             return emb, None
@@ -75,6 +78,10 @@ class Decoder(nn.Module):
     # ---- decoding -----------------------------------------------------------------------------------------------
     def step(self, tokens: torch.Tensor, h: torch.Tensor, enc: Encoded):
         """tokens: (batch,) previous outputs -> out (batch, dim), new h (layers, batch, dim), attention (batch, src)|None."""
+        out, hs, weights = self._step(tokens, list(h.unbind(0)), enc)
+        return out, torch.stack(hs), weights
+
+    def _step(self, tokens: torch.Tensor, h: list[torch.Tensor], enc: Encoded):
         x, weights = self._input(self.emb_drop(self.emb(tokens)), h, enc)
         h = self._cells(x, h)
         out, weights = self._output(h[-1], enc, weights)
@@ -97,24 +104,22 @@ class Decoder(nn.Module):
         dim = self.cfg.emb_size_tgt
         w_emb, w_ctx = self.l3.weight[:, :dim], self.l3.weight[:, dim:]  # (dim, dim), (dim, enc)
         x_emb = F.linear(emb, w_emb, self.l3.bias)  # all steps at once: (batch, tgt_len, dim)
-        h, tops = enc.hidden, []
-        for t in range(emb.size(1)):
+        h, tops = list(enc.hidden.unbind(0)), []
+        for x_t in x_emb.unbind(1):  # unbind: one gradient gather in backward, not one zero-filled copy per step
             context, _ = self.attn(h[-1], enc.keys, enc.out, enc.mask)  # (batch, enc)
-            h = self._cells(x_emb[:, t] + F.linear(context, w_ctx), h)
+            h = self._cells(x_t + F.linear(context, w_ctx), h)
             tops.append(h[-1])
         return torch.stack(tops, dim=1)  # (batch, tgt_len, dim)
 
     def _sampled(self, tgt_in: torch.Tensor, enc: Encoded, pr_force: float) -> torch.Tensor:
-        h, outs = enc.hidden, []
-        tokens = tgt_in[:, 0]
-        forced = torch.rand(tgt_in.size(1)) < pr_force  # one draw per step for the whole batch (the lesson's)
-        for t in range(tgt_in.size(1)):
-            if t > 0:
-                if forced[t]:
-                    tokens = tgt_in[:, t]
-                else:
-                    with torch.no_grad():
-                        tokens = self.out(outs[-1].detach()).argmax(-1)  # (batch,) own prediction
-            out, h, _ = self.step(tokens, h, enc)
+        h, outs = list(enc.hidden.unbind(0)), []
+        forced = (torch.rand(tgt_in.size(1)) < pr_force).tolist()  # one draw per step for the whole batch (lesson)
+        for t, ref in enumerate(tgt_in.unbind(1)):
+            if t == 0 or forced[t]:
+                tokens = ref  # (batch,)
+            else:
+                with torch.no_grad():
+                    tokens = self.out(outs[-1].detach()).argmax(-1)  # (batch,) own prediction
+            out, h, _ = self._step(tokens, h, enc)
             outs.append(out)
         return torch.stack(outs, dim=1)  # (batch, tgt_len, dim)
