@@ -363,9 +363,13 @@ class Trainer:
         if self.run_dir is None:
             raise ConfigError("resume needs a run folder (run_dir).")
         path = self.run_dir / "latest.pt"
-        if not path.is_file():
-            raise CheckpointError(f"Nothing to resume: {path} does not exist.")
-        ckpt = load_checkpoint(path, self.kind, map_location=self.device)
+
+        def read() -> dict:
+            if not path.is_file():
+                raise CheckpointError(f"Nothing to resume: {path} does not exist.")
+            return load_checkpoint(path, self.kind, map_location="cpu")
+
+        ckpt = D.main_first(read, self.dist)  # rank 0 reads; other machines need no copy of the run folder
         load_model_state(self.model, ckpt["model"], path)
         try:
             if ckpt.get("optimizer"):
