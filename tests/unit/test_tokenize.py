@@ -67,10 +67,14 @@ def test_tokenize_many_in_two_processes_matches_one(monkeypatch):
 
 def test_memo_gives_the_same_tokens_as_plain_spacy():
     en = SpacyTokenizer("en")
-    texts = ["Hello  world\tfoo", "U.S. and e.g. (really)!", "Go!\n", "e-mail: foo@bar.com"]
+    texts = ["Hello  world\tfoo", "U.S. and e.g. (really)!", "Go!\n", "e-mail: foo@bar.com", "light? cannot, Mr.",
+             "etc. 123 1,000 ²³ don't; gonna! 3) i.e.) vs.", "a) b, c: dr. St. lol:)"]
     plain = [[t.text for t in en.spacy_tokenizer(x) if not t.is_space] for x in texts]
     assert en.tokenize_many(texts) == plain
     assert en.tokenize_many(texts) == plain  # second time from the memo
+    fr = SpacyTokenizer("fr")
+    texts = ["Aujourd'hui, l'homme a-t-il raison ? Oui! etc. M. Dupont: 12h30.", "c.-à-d., lumière; quoi?"]
+    assert fr.tokenize_many(texts) == [[t.text for t in fr.spacy_tokenizer(x) if not t.is_space] for x in texts]
 
 
 def test_sentencepiece_round_trip(tmp_path):
