@@ -240,8 +240,13 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         self.step += 1
         self.batch_in_epoch += 1
-        weighted = self.loss.detach() * self.n_items  # no host sync: summed on device, read every log_every steps
-        self._window_loss = weighted if self._window_loss is None else self._window_loss + weighted
+        # summed in place on the device (no host sync, no allocation with an int n_items); read every log_every steps
+        if self._window_loss is None:
+            self._window_loss = torch.zeros((), dtype=torch.float32, device=self.loss.device)
+        if isinstance(self.n_items, (int, float)):
+            self._window_loss.add_(self.loss.detach(), alpha=self.n_items)
+        else:
+            self._window_loss.add_(self.loss.detach() * self.n_items)
         self._window_n = self._window_n + self.n_items
         self._call("after_batch")
 
