@@ -20,8 +20,9 @@ from wordbridge.serve.app import create_app
 from wordbridge.serve.fakes import FakeTranslator
 
 COLORS = {"red": (255, 0, 0), "green": (0, 255, 0), "blue": (0, 0, 255), "purple": (255, 0, 255)}
-WORDS = ["red", "green", "blue", "purple", "colour"]
-VECS = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 1], [1, 1, 1]], np.float32)
+WORDS = ["red", "green", "blue", "purple", "colour", "void"]
+# "void" makes the mean vector zero, so the lookup's centring of word vectors leaves the others as they are
+VECS = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 1], [1, 1, 1], [-3, -2, -3]], np.float32)
 
 
 class PassThrough(nn.Module):
@@ -53,7 +54,7 @@ def client(tmp_path_factory):
     model = _model(tmp)
     index_folder(gallery, tmp / "index", model.fingerprint, model.embed_images, load_image)
     wv = SimpleNamespace(words=WORDS, vectors=VECS)
-    synsets = [(f"n0000000{i}", [w]) for i, w in enumerate(WORDS)]
+    synsets = [(f"n0000000{i}", [w]) for i, w in enumerate(WORDS[:5])]
     labels = build_labels(synsets, [(wnid, names[0]) for wnid, names in synsets[:3]], wv)
     searcher = Searcher(model, Gallery.load(tmp / "index", "tiny"), VectorLookup(wv), labels)
     with TestClient(create_app(FakeTranslator(), searcher)) as c:
