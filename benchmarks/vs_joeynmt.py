@@ -36,9 +36,9 @@ from common import (  # noqa: E402  (benchmarks/ is not a package)
     fmt_diff,
     fmt_num,
     fmt_ratio,
-    ratio,
     machine_info,
     markdown_table,
+    ratio,
 )
 from vs_joeynmt_peer import (  # noqa: E402
     JOEY_VERSION,
@@ -117,7 +117,8 @@ def run_training(args, prepared: Path, joey_py: Path, joey_data, settings: dict)
 
 
 def run_decoding(args, runs, joey_py: Path, joey_data, settings: dict) -> dict[tuple[str, int], DecodeStats]:
-    """Greedy then beam search, alternating toolkits, each decoding the test split with its last round's model."""
+    """Greedy then beam search, alternating toolkits, each decoding the test split with its last round's model
+    (with --repeats > 1 the training rows are medians, the BLEU and decoding rows come from the last round)."""
     src_lines, refs = joey_data.test_raw_src, joey_data.test_raw_ref
     results: dict[tuple[str, int], DecodeStats] = {}
     wb_run, jy_run = runs["wordbridge"][-1].run_dir, runs["joeynmt"][-1].run_dir

@@ -91,11 +91,12 @@ _STOPPED = re.compile(r"stopped \((\w+)\) at step (\d+)")
 
 def train_wordbridge(config: Path, prepared: Path, run_dir: Path, minutes: float, threads: int,
                      overrides: list[str]) -> TrainStats:
-    """`wordbridge train CONFIG --run-dir DIR --max-minutes M --set data.out=PREPARED --set train.threads=N`;
-    tokens/s is the median of the windows it logs in history.json (validation time excluded, as JoeyNMT's)."""
+    """`wordbridge train CONFIG --run-dir DIR --max-minutes M --set data.out=PREPARED --set train.threads=N
+    --set train.device=cpu` (JoeyNMT trains on the CPU too); tokens/s is the median of the windows it logs in
+    history.json (validation time excluded, as in JoeyNMT's log)."""
     log_path = run_dir.parent / f"{run_dir.name}.log"
     log_path.unlink(missing_ok=True)
-    sets = [f"data.out={prepared}", f"train.threads={threads}", *overrides]
+    sets = [f"data.out={prepared}", f"train.threads={threads}", "train.device=cpu", *overrides]
     cmd = _wordbridge("train", str(config), "--run-dir", str(run_dir), "--overwrite", "--max-minutes", f"{minutes:g}",
                       *[a for s in sets for a in ("--set", s)])
     res = run_measured(cmd, log_path, env=thread_env(threads), timeout_s=minutes * 60 + 1800)
