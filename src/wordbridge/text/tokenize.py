@@ -89,8 +89,8 @@ class SpacyTokenizer:
         return self.tokenize_many([text])[0]
 
     def tokenize_many(self, texts: Sequence[str], processes: int = 1) -> list[list[str]]:
-        """Tokenise many texts, in `processes` worker processes over chunks of texts (the lesson's proc_all_mp)
-        when there are enough texts; each worker keeps its own memo."""
+        """Tokenise many texts, split over `processes` processes (this one and processes-1 workers: the lesson's
+        proc_all_mp) when there are enough texts; each process keeps its own memo."""
         texts = list(texts)
         with _gc_paused():  # millions of small lists and no cycles: the cyclic GC would take ~30% of the time
             if processes > 1 and len(texts) >= 2 * _MIN_CHUNK:
@@ -172,11 +172,11 @@ def _work(texts: list[str]) -> tuple[str, np.ndarray]:
 
 
 def _pool_tokenize(tok: SpacyTokenizer, texts: list[str], processes: int) -> list[list[str]]:
+    """This process tokenises the first 1/processes of the texts while processes-1 workers do the rest."""
     global _WORKER
-    head = tok.tokenize_many(texts[:_MIN_CHUNK])  # here first: the forked workers inherit its memo of common pieces
-    rest = texts[_MIN_CHUNK:]
-    size = max(_MIN_CHUNK, -(-len(rest) // (processes * 2)))
-    chunks = [rest[i : i + size] for i in range(0, len(rest), size)]
+    share = -(-len(texts) // processes)
+    mine, rest = texts[:share], texts[share:]
+    chunks = [rest[i : i + share] for i in range(0, len(rest), share)]
     fork = "fork" in multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if fork else "spawn")
     if fork:  # workers inherit this tokenizer, language data loaded (spaCy's French takes ~2 s CPU to import)
@@ -184,9 +184,10 @@ def _pool_tokenize(tok: SpacyTokenizer, texts: list[str], processes: int) -> lis
         _WORKER, init = tok, None
     else:
         init = _init_worker
-    out: list[list[str]] = head
-    with ctx.Pool(processes, initializer=init, initargs=(tok.lang, tok.lowercase) if init else ()) as pool:
-        for joined, lengths in pool.imap(_work, chunks):
+    with ctx.Pool(len(chunks), initializer=init, initargs=(tok.lang, tok.lowercase) if init else ()) as pool:
+        pending = pool.map_async(_work, chunks)
+        out = [t for b in range(0, len(mine), _BLOCK) for t in tok._tokenize_block(mine[b : b + _BLOCK])]
+        for joined, lengths in pending.get():
             flat = joined.split(_TOK_SEP) if joined else []
             ends = np.cumsum(lengths).tolist()
             out.extend(flat[e - n : e] for e, n in zip(ends, lengths.tolist()))
