@@ -143,14 +143,15 @@ def decode_wordbridge(run_dir: Path, src_lines: list[str], beam: int, threads: i
 
 
 def score(hypotheses: list[str], references: list[str], lowercase: bool) -> tuple[float, float]:
-    """Corpus BLEU and chrF (sacrebleu defaults; case-insensitive when the tokenizer lowercases)."""
-    from sacrebleu.metrics import BLEU, CHRF
+    """Corpus BLEU and chrF exactly as `wordbridge evaluate` computes them (translate/metrics.py: sacrebleu, 13a,
+    case-insensitive when the tokenizer lowercases), for both toolkits' detokenised outputs."""
+    from wordbridge.translate.metrics import scores
 
-    if len(hypotheses) != len(references):
-        raise RuntimeError(f"{len(hypotheses)} hypotheses for {len(references)} references")
-    bleu = BLEU(lowercase=lowercase).corpus_score(hypotheses, [references]).score
-    chrf = CHRF(lowercase=lowercase).corpus_score(hypotheses, [references]).score
-    return bleu, chrf
+    try:
+        result = scores(hypotheses, references, lowercase=lowercase)
+    except ValueError as exc:
+        raise RuntimeError(str(exc)) from None
+    return result["bleu"], result["chrf"]
 
 
 def load_resolved(run_dir: Path) -> Path | None:
