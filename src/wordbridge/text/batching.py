@@ -58,11 +58,11 @@ def _lengths(rows: Sequence[np.ndarray]) -> np.ndarray:
 
 def pad_batch(rows: Sequence[np.ndarray], pad: int = PAD) -> tuple[torch.Tensor, torch.Tensor]:
     """Rows of ids -> (padded (batch, max_len) long tensor padded at the end, lengths (batch,))."""
-    lengths = torch.tensor([len(r) for r in rows], dtype=torch.long)
-    out = torch.full((len(rows), int(lengths.max()) if len(rows) else 0), pad, dtype=torch.long)
+    lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))  # (batch,)
+    out = np.full((len(rows), int(lengths.max()) if len(rows) else 0), pad, dtype=np.int64)  # (batch, max_len)
     for i, row in enumerate(rows):
-        out[i, : len(row)] = torch.as_tensor(np.asarray(row, dtype=np.int64))
-    return out, lengths
+        out[i, : len(row)] = row
+    return torch.from_numpy(out), torch.from_numpy(lengths)
 
 
 def collate(items: Sequence[tuple[np.ndarray, np.ndarray]]) -> Batch:
