@@ -48,6 +48,7 @@ class TrainConfig:
     threads: int | None = None  # torch.set_num_threads; null = leave torch's default
     seed: int = 42
     ddp_find_unused: bool = False  # DistributedDataParallel(find_unused_parameters=...)
+    compile: bool = False  # torch.compile the training forward (validation and checkpoints use the plain model)
 
     def __post_init__(self) -> None:
         if self.schedule not in SCHEDULES:

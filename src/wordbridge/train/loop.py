@@ -107,6 +107,8 @@ class Trainer:
         self.precision = resolve_precision(cfg.precision, self.device)
         self.model = model.to(self.device)
         self.train_model = D.wrap_model(self.model, self.dist, self.device, cfg.ddp_find_unused)
+        if cfg.compile:
+            self.train_model = torch.compile(self.train_model)
         groups = param_groups(self.model, params, cfg)
         self.optimizer = (make_optimizer or adam)(groups, cfg)
         self.params = [p for g in self.optimizer.param_groups for p in g["params"]]
