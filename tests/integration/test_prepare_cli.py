@@ -74,6 +74,18 @@ def test_config_flags_and_set_precedence(tmp_path):
     assert "lowercase: false" in resolved and "max_vocab: 5" in resolved
 
 
+def test_corpus_flag_takes_a_tsv_file(tmp_path):
+    tsv = tmp_path / "fra.txt"
+    tsv.write_text("".join(f"{e}\t{f}\tCC-BY attribution\n" for f, e in PAIRS * 2), encoding="utf-8")
+    out = tmp_path / "T"
+    assert _run("--corpus", str(tsv), "--filter", "dedup", "--out", str(out)) == 0
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["pairs_read"] == 2 * len(PAIRS) and stats["pairs_kept"] == len(PAIRS)
+    assert stats["filters"] == ["dedup"] and stats["removed"] == {"dedup": len(PAIRS)}
+    french = [line for s in ("train", "valid", "test") for line in (out / f"{s}.src.txt").read_text().splitlines()]
+    assert sorted(french) == sorted(f for f, _ in PAIRS)  # French is the source side
+
+
 def _bad_cases(tmp_path):
     good_fr, good_en = _write(tmp_path, PAIRS, "good")
     short_fr, short_en = _write(tmp_path, PAIRS, "short")

@@ -217,7 +217,7 @@ def prepare(cfg: PrepareConfig, out_dir: str | Path | None = None, overwrite: bo
         stats = {
             "pairs_read": pairs_read, "pairs_kept": len(pairs), "src_vocab": len(vocabs["src"]),
             "tgt_vocab": len(vocabs["tgt"]), "src_coverage": vectors["src"]["coverage"],
-            "tgt_coverage": vectors["tgt"]["coverage"], "removed": removed,
+            "tgt_coverage": vectors["tgt"]["coverage"], "filters": list(cfg.filters), "removed": removed,
             "splits": {name: int(len(idx)) for name, idx in index.items()}, "lengths": lengths,
             "tokenizer": cfg.tokenizer, "lowercase": cfg.lowercase, "vectors": vectors,
             "corpus": f"{cfg.src} + {cfg.tgt}" if cfg.src else cfg.corpus,
