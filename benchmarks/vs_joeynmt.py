@@ -93,6 +93,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.minutes <= 0 or args.repeats < 1 or args.threads < 1 or args.beam < 2:
         ap.error("--minutes must be > 0, --repeats and --threads >= 1, --beam >= 2")
     args.out = args.out or args.work / "table.md"
+    shown = sys.argv[1:] if argv is None else argv
+    args.command = " ".join(["python benchmarks/vs_joeynmt.py", *shown])
     return args
 
 
@@ -187,9 +189,10 @@ def build_table(args, runs, dec, info: dict, n_test: int) -> str:
         f"{args.repeats} alternating round(s) (medians), {n_test} test sentences"
         + (" (--quick smoke run)" if args.quick else ""),
         f"Machine: {describe_machine(info)}",
+        f"Command: `{args.command}`",
     ]
     warning = busy_warning(info, args.threads)
-    head += ([f"Warning: {warning}."] if warning else []) + [""]
+    head += [f"Warning: {warning}."] if warning else []
     notes = [
         "",
         "Same prepared pairs, tokens, vocabularies and architecture; each toolkit trains with its own recipe "
@@ -200,7 +203,7 @@ def build_table(args, runs, dec, info: dict, n_test: int) -> str:
         "attended source word. Decoding: test sentences / generation seconds, model loading excluded, "
         f"{args.decode_batch} sentences per batch.",
     ]
-    return "\n".join(head) + table + "\n" + "\n".join(notes) + "\n"
+    return "  \n".join(head) + "\n\n" + table + "\n" + "\n".join(notes) + "\n"  # "  \n": markdown line breaks
 
 
 def main(argv: list[str] | None = None) -> int:

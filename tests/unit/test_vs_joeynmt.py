@@ -171,6 +171,7 @@ def test_table_has_both_columns_and_ratios(bench, tmp_path):
     assert "| test BLEU, greedy | 25.00 | 22.50 | +2.50 BLEU | >= +2: met |" in squeezed
     assert "0.80x" in table  # RAM ratio
     assert info["cpu"] in table and "JoeyNMT 2.3.0" in table
+    assert f"Command: `python benchmarks/vs_joeynmt.py --minutes 10 --work {tmp_path}`" in table
 
 
 def test_quick_flag_shrinks_the_run(bench, tmp_path):
