@@ -4,7 +4,7 @@ Prints, side by side: the model alone under several inference settings (plain fp
 + channels_last = what features.py uses, TorchScript trace+freeze, bf16 autocast, folded + bf16 weights =
 precision="bf16"), then end to end (decode JPEG photos, resize, crop, normalise, run the model) through
 `compute_features`, with 0 and 1 decode workers. On a busy host, the "per N CPU-s" column (images per CPU-second x
-threads) estimates what N dedicated cores would do.
+threads) and the best single batch estimate what N dedicated cores would do.
 
     python benchmarks/devise_embed.py                    # ~1-2 minutes on 2 cores
     python benchmarks/devise_embed.py --batch-size 64 --batches 3 --skip bf16,jit
@@ -40,14 +40,19 @@ def timed(fn, *args) -> tuple[float, float, object]:
 
 
 def model_rate(fn, x: torch.Tensor, batches: int) -> str:
+    """Overall rate, plus the best single batch (like timeit's min: the figure least disturbed by other jobs)."""
+    times = []
+
     def run():
         for _ in range(batches):
+            start = time.perf_counter()
             fn(x)
+            times.append(time.perf_counter() - start)
 
     with torch.inference_mode():
         fn(x)  # warm-up: oneDNN primitives, allocator
         wall, cpu, _ = timed(run)
-    return rates(batches * x.shape[0], wall, cpu)
+    return f"{rates(batches * x.shape[0], wall, cpu)}  best batch {x.shape[0] / min(times):6.1f}/s"
 
 
 def model_variants(bb, x: torch.Tensor, skip: set[str]) -> dict:
