@@ -24,6 +24,7 @@ class ModelConfig:
     out_dropout: float = 0.35  # before the output projection
     tie_output: bool = True  # output weight = decoder embedding weight
     emb_scale: float = 3.0  # pretrained vectors are multiplied by this (the lesson's x3)
+    emb_std: float | None = 0.3  # first rescale pretrained vectors to this std (the lesson's fastText: 0.29); null: as is
 
     def __post_init__(self) -> None:
         if self.attention not in ATTENTIONS:

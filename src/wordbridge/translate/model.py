@@ -35,14 +35,21 @@ class Seq2Seq(nn.Module):
         return cls(from_dict(ModelConfig, args["config"], "model"), int(args["src_vocab"]), int(args["tgt_vocab"]))
 
     def load_embeddings(self, src: np.ndarray | None, tgt: np.ndarray | None) -> None:
-        """Initialise embeddings from prepared vectors (vocab, dim) times emb_scale; the pad row stays zero."""
+        """Initialise embeddings from prepared vectors (vocab, dim); the pad row stays zero.
+
+        Vectors are rescaled to std `emb_std` (vector sets differ: spaCy's French vectors have std ~1.7, the
+        lesson's fastText ones 0.29), then multiplied by `emb_scale` (the lesson's x3).
+        """
         for emb, mat in ((self.encoder.emb, src), (self.decoder.emb, tgt)):
             if mat is None:
                 continue
             if tuple(mat.shape) != tuple(emb.weight.shape):
                 raise ValueError(f"embedding matrix {mat.shape} does not match {tuple(emb.weight.shape)}")
+            weight = torch.from_numpy(np.asarray(mat, dtype=np.float32))
+            if self.cfg.emb_std is not None:
+                weight = weight * (self.cfg.emb_std / max(float(weight.std()), 1e-8))
             with torch.no_grad():
-                emb.weight.copy_(torch.from_numpy(np.asarray(mat, dtype=np.float32)) * self.cfg.emb_scale)
+                emb.weight.copy_(weight * self.cfg.emb_scale)
                 emb.weight[PAD].zero_()
 
     # ---- running ---------------------------------------------------------------------------------------------
