@@ -57,10 +57,10 @@ class TeacherForcingHook(Hook):
 def make_batch_loss(forcing: TeacherForcingHook | None):
     """fn(model, batch) -> (masked mean loss, target tokens); teacher-forced in eval mode (validation loss)."""
 
-    def batch_loss(model: torch.nn.Module, batch) -> tuple[torch.Tensor, int]:
+    def batch_loss(model: torch.nn.Module, batch) -> tuple[torch.Tensor, torch.Tensor]:
         pr = forcing.draw() if (model.training and forcing is not None) else 1.0
         logits = model(batch.src, batch.src_len, batch.tgt, pr)  # (n_tokens, vocab)
-        return masked_cross_entropy(logits, batch.tgt), int(batch.tgt_len.sum())
+        return masked_cross_entropy(logits, batch.tgt), batch.tgt_len.sum()  # 0-d tensor: no host sync on CUDA
 
     return batch_loss
 
