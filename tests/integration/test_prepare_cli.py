@@ -103,7 +103,8 @@ def _bad_cases(tmp_path):
         "config key": ([str(unknown_key), "--src", good_fr, "--tgt", good_en], r"Unknown config key 'data\.colour'"),
         "set key": (["--src", good_fr, "--tgt", good_en, "--set", "data.colour=1"], r"data\.colour"),
         "corpus": (["--corpus", "nope"], r"Unknown corpus 'nope'\. Valid: .*bible"),
-        "filter": (["--src", good_fr, "--tgt", good_en, "--filter", "nope"], r"Unknown filter 'nope'\. Valid: .*questions"),
+        "filter": (["--src", good_fr, "--tgt", good_en, "--filter", "nope"],
+                   r"Unknown filter 'nope'\. Valid: .*questions"),
         "only src": (["--src", good_fr], r"src and data\.tgt go together"),
     }
 

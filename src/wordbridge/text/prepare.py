@@ -134,7 +134,9 @@ def read_and_filter(cfg: PrepareConfig) -> tuple[list[tuple[str, str]], int, dic
 
 
 # ----------------------------------------------------------------------------------------------- tokenising
-def make_tokenizers(cfg: PrepareConfig, folder: Path, train_pairs: list[tuple[str, str]]) -> tuple[Tokenizer, Tokenizer]:
+def make_tokenizers(
+    cfg: PrepareConfig, folder: Path, train_pairs: list[tuple[str, str]]
+) -> tuple[Tokenizer, Tokenizer]:
     """spaCy tokenizers, or sentencepiece models trained on the train split and saved as folder/spm.{src,tgt}.model."""
     if cfg.tokenizer == "spacy":
         return SpacyTokenizer(cfg.src_lang, cfg.lowercase), SpacyTokenizer(cfg.tgt_lang, cfg.lowercase)
@@ -169,6 +171,11 @@ def split_indices(n: int, valid_fraction: float, test_fraction: float, seed: int
 
 
 # ------------------------------------------------------------------------------------------------- vectors
+def _strip_piece_mark(piece: str) -> str:
+    """sentencepiece's word-start mark off (`▁maison` -> `maison`) to look a piece up in word vectors."""
+    return piece[1:] if piece.startswith("▁") and len(piece) > 1 else piece
+
+
 def build_embeddings(cfg: PrepareConfig, vocabs: dict[str, Vocab], folder: Path) -> dict[str, dict]:
     """emb.{src,tgt}.npy where vectors load; ONE warning line naming what is missing; reports per side."""
     reports: dict[str, dict] = {}
@@ -183,7 +190,7 @@ def build_embeddings(cfg: PrepareConfig, vocabs: dict[str, Vocab], folder: Path)
             missing.append(source)
             reports[side] = {"source": source, "coverage": 0.0, "error": "not fetched"}
             continue
-        key = (lambda t: t[1:] if t.startswith("▁") and len(t) > 1 else t) if cfg.tokenizer == "sentencepiece" else None
+        key = _strip_piece_mark if cfg.tokenizer == "sentencepiece" else None
         matrix, reports[side] = embedding_matrix(vocabs[side], wv, seed=cfg.seed, name=side, key=key)
         np.save(folder / f"emb.{side}.npy", matrix)
     if missing:

@@ -65,4 +65,5 @@ class PreparedData:
         return load_tokenizers(self.dir)
 
     def __repr__(self) -> str:
-        return f"PreparedData({self.dir}: {self.stats.get('splits')}, vocab {len(self.src_vocab)}/{len(self.tgt_vocab)})"
+        splits, vocab = self.stats.get("splits"), f"{len(self.src_vocab)}/{len(self.tgt_vocab)}"
+        return f"PreparedData({self.dir}: {splits}, vocab {vocab})"

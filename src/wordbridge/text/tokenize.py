@@ -99,14 +99,14 @@ class SpacyTokenizer:
 
     def _tokenize_block(self, texts: Sequence[str]) -> list[list[str]]:
         split = [self._prep(t).split() for t in texts]
-        if len(self._memo) > _MEMO_SIZE:
-            self._memo.clear()
-        new = self._plain_words([w for w in dict.fromkeys(itertools.chain.from_iterable(split)) if w not in self._memo])
-        self._memo.update(zip(new, _pieces(self.spacy_tokenizer, new)))
         memo = self._memo
+        if len(memo) > _MEMO_SIZE:
+            memo = self._memo = {}  # a new dict, not clear(): another thread may be reading the old one
+        new = self._plain_words([w for w in dict.fromkeys(itertools.chain.from_iterable(split)) if w not in memo], memo)
+        memo.update(zip(new, _pieces(self.spacy_tokenizer, new)))
         return [[tok for w in words for tok in memo[w]] for words in split]
 
-    def _plain_words(self, words: list[str]) -> list[str]:
+    def _plain_words(self, words: list[str], memo: dict[str, list[str]]) -> list[str]:
         """Memoise the pieces whose tokens are known without spaCy; return the others, which spaCy must see.
 
         Letters-only pieces that are no special case stay whole, and such a word followed by one of , ; : ! ? )
@@ -115,7 +115,7 @@ class SpacyTokenizer:
         special = self._special
         if special is None:
             special = self._special = set(self.spacy_tokenizer.rules or {})
-        memo, rest = self._memo, []
+        rest = []
         for w in words:
             if w in special:
                 rest.append(w)

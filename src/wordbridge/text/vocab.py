@@ -32,7 +32,9 @@ class Vocab:
         self.stoi: dict[str, int] = {tok: i for i, tok in enumerate(itos)}
 
     @classmethod
-    def build(cls, token_lists: Iterable[Sequence[str]], max_size: int = DEFAULT_MAX_SIZE, min_freq: int = 1) -> "Vocab":
+    def build(
+        cls, token_lists: Iterable[Sequence[str]], max_size: int = DEFAULT_MAX_SIZE, min_freq: int = 1
+    ) -> "Vocab":
         """Most frequent tokens first; keep at most `max_size` tokens (specials not counted) seen >= min_freq times."""
         freq: collections.Counter = collections.Counter()
         for tokens in token_lists:
