@@ -203,3 +203,12 @@ def test_items_per_s_leaves_validation_time_out():
     trainer.fit()
     rates = [r["items_per_s"] for r in trainer.history["train"]]
     assert len(rates) >= 3 and min(rates) > 64 / 0.3 * 2  # a window of 4 steps x 16 items, plus a 0.3 s pause
+
+
+def test_empty_training_data_is_a_data_error():
+    from wordbridge.errors import DataError
+
+    with pytest.raises(DataError, match="no batches"):
+        Trainer(_model(), batch_loss, [], None, _cfg())
+    with pytest.raises(DataError, match="no batches this epoch"):
+        fit(_model(), batch_loss, iter([]), None, _cfg(max_steps=5))

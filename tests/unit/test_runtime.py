@@ -65,3 +65,19 @@ def test_to_device_walks_containers():
     assert moved["x"].a.device.type == "meta" and moved["x"].b[0].device.type == "meta" and moved["x"].b[1] == 3
     assert isinstance(moved["x"], Pair) and isinstance(moved["y"], Batch)
     assert moved["y"].src.device.type == "meta" and moved["y"].n == 4
+
+
+def test_evaluate_loss_weights_by_items_and_handles_empty_data():
+    from wordbridge.train.runtime import evaluate_loss
+
+    model = torch.nn.Linear(1, 1)
+
+    def batch_loss(m, batch):
+        value, n = batch
+        return torch.tensor(value), n
+
+    result = evaluate_loss(model, batch_loss, [(1.0, 1), (4.0, 3)], torch.device("cpu"))
+    assert result == {"loss": pytest.approx(13 / 4), "n_items": 4.0}
+    assert model.training  # the mode is restored
+    empty = evaluate_loss(model, batch_loss, [], torch.device("cpu"))
+    assert empty["n_items"] == 0.0 and empty["loss"] != empty["loss"]  # NaN

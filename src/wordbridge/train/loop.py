@@ -29,7 +29,6 @@ Hooks may read trainer.model, .optimizer, .scheduler, .epoch, .step, .batch, .lo
 .dist (DistInfo), .is_main and set trainer.stop_reason. Only rank 0 logs, validates and writes files.
 """
 
-import contextlib
 import dataclasses
 import itertools
 import logging
@@ -43,13 +42,14 @@ from tqdm.auto import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from wordbridge.config import to_dict
-from wordbridge.errors import CheckpointError, ConfigError
+from wordbridge.errors import CheckpointError, ConfigError, DataError
 from wordbridge.train import distributed as D
 from wordbridge.train.checkpoint import load_checkpoint, load_model_state, restore_rng, save_checkpoint
 from wordbridge.train.config import TrainConfig
 from wordbridge.train.hooks import bind
 from wordbridge.train.runtime import (OptimizerFactory, ParamsLike, adam, clip_grad_norm, configure_threads,
-                                      graceful_stop, param_groups, resolve_precision, set_seed, to_device)
+                                      evaluate_loss, graceful_stop, param_groups, resolve_precision, set_seed,
+                                      to_device)
 from wordbridge.train.runstate import RunFiles
 from wordbridge.train.schedule import StepScheduler, from_config
 
@@ -67,25 +67,6 @@ class FitResult:
     metrics: dict
     history: dict
     run_dir: Path | None
-
-
-@torch.no_grad()
-def evaluate_loss(model: torch.nn.Module, batch_loss: BatchLoss, data: Iterable, device: torch.device,
-                  autocast=None) -> dict:
-    """Item-weighted mean of batch_loss over `data` in eval mode: {"loss": float, "n_items": float}."""
-    was_training = model.training
-    model.eval()
-    total = torch.zeros((), dtype=torch.float64, device=device)
-    count: Any = 0.0
-    for batch in data:
-        batch = to_device(batch, device) if device.type != "cpu" else batch
-        with autocast() if autocast else contextlib.nullcontext():
-            loss, n = batch_loss(model, batch)
-        total += loss.detach().double() * n  # n may be a device tensor: no host sync inside the loop
-        count = count + n
-    model.train(was_training)
-    count = float(count)
-    return {"loss": float(total.item()) / max(count, 1e-12), "n_items": count}
 
 
 class Trainer:
@@ -118,6 +99,8 @@ class Trainer:
         self.steps_per_epoch = self._len(train_data)
         if cfg.max_steps is None and self.steps_per_epoch is None:
             raise ConfigError("train.max_steps must be set when the training data has no length.")
+        if self.steps_per_epoch == 0:
+            raise DataError("The training data gives no batches (too few examples for one batch per process?).")
         self.total_steps = cfg.max_steps or cfg.epochs * self.steps_per_epoch
         self.scheduler = StepScheduler(self.optimizer, self.total_steps, *from_config(cfg))
         self.files = RunFiles(run_dir, cfg.metric) if run_dir is not None and self.is_main else None
@@ -200,7 +183,7 @@ class Trainer:
         bar = self._bar = tqdm(total=self.steps_per_epoch, initial=self.batch_in_epoch, leave=False,
                                desc=f"epoch {self.epoch + 1}", disable=not self.is_main, dynamic_ncols=True)
         self._window_start, self._window_loss, self._window_n = time.monotonic(), None, 0.0
-        exhausted = True
+        exhausted, start_step = True, self.step
         for batch in batches:
             self._train_step(batch)
             bar.update(1)
@@ -213,6 +196,8 @@ class Trainer:
                 exhausted = self.steps_per_epoch is not None and self.batch_in_epoch >= self.steps_per_epoch
                 break
         bar.close()
+        if self.step == start_step and self.stop_reason is None:
+            raise DataError("The training data gave no batches this epoch.")
         if exhausted:
             self.epoch += 1
             self.batch_in_epoch = 0
@@ -341,6 +326,8 @@ class Trainer:
                                   f"{', '.join(sorted(self.metrics))}. latest.pt is saved: fix it and --resume.")
             return
         value = float(value)
+        if not math.isfinite(value):
+            return
         best = self.best["value"] if self.best else None
         if best is None or (value < best if self.cfg.metric_mode == "min" else value > best):
             self.best = {"metric": self.cfg.metric, "value": value, "step": self.step, "epoch": self.epoch}

@@ -3,6 +3,7 @@
 import contextlib
 import dataclasses
 import logging
+import math
 import random
 import signal
 import threading
@@ -120,6 +121,27 @@ def clip_grad_norm(params: list[torch.nn.Parameter], max_norm: float) -> torch.T
     coef = torch.clamp(max_norm / (total + 1e-6), max=1.0)
     torch._foreach_mul_(grads, coef)
     return total
+
+
+@torch.no_grad()
+def evaluate_loss(model: torch.nn.Module, batch_loss: Callable[[torch.nn.Module, Any], tuple[torch.Tensor, Any]],
+                  data: Iterable, device: torch.device, autocast: Callable[[], Any] | None = None) -> dict:
+    """Item-weighted mean of batch_loss over `data` in eval mode: {"loss": float, "n_items": float} (NaN if empty)."""
+    was_training = model.training
+    model.eval()
+    total = torch.zeros((), dtype=torch.float64, device=device)
+    count: Any = 0.0
+    for batch in data:
+        batch = to_device(batch, device) if device.type != "cpu" else batch
+        with autocast() if autocast else contextlib.nullcontext():
+            loss, n = batch_loss(model, batch)
+        total += loss.detach().double() * n  # n may be a device tensor: no host sync inside the loop
+        count = count + n
+    model.train(was_training)
+    count = float(count)
+    if count == 0:  # no validation items: no loss (NaN), never a best checkpoint
+        return {"loss": math.nan, "n_items": 0.0}
+    return {"loss": float(total.item()) / count, "n_items": count}
 
 
 def configure_threads(threads: int | None) -> None:
