@@ -38,10 +38,11 @@ def cpu_seconds() -> tuple[float, float]:
     return own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
 
 
-def run_once(cfg: PrepareConfig, processes: int) -> tuple[dict, list]:
+def run_once(cfg: PrepareConfig, processes: int, repeat: int = 1) -> tuple[dict, list]:
     c0 = cpu_seconds()
     t0 = time.perf_counter()
     pairs, read, removed = read_and_filter(cfg)
+    pairs, read = pairs * repeat, read * repeat  # --repeat: a bigger input (reading counted once per copy)
     t1 = time.perf_counter()
     read_cpu = cpu_seconds()[0] - c0[0]
     src_tok, tgt_tok = SpacyTokenizer(cfg.src_lang, cfg.lowercase), SpacyTokenizer(cfg.tgt_lang, cfg.lowercase)
@@ -63,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", help="YAML config whose data section to use (default: PrepareConfig defaults)")
     parser.add_argument("--max-pairs", type=int, help="read at most this many pairs")
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="tokenise the kept pairs this many times over (a bigger input; reading is done once)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     cfg = load_sections(args.config, {"data": PrepareConfig})["data"]
@@ -76,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rows, reference = [], None
     for processes in args.processes:
-        row, tokens = run_once(cfg, processes)
+        row, tokens = run_once(cfg, processes, args.repeat)
         if reference is None:
             reference = tokens
         elif tokens != reference:
@@ -86,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['tok_s']:.2f}", f"{r['total_s']:.2f}", f"{r['read'] / r['total_s']:,.0f}",
               f"{r['main_cpu']:.2f} + {r['pool_cpu']:.2f}", f"{r['read'] / r['idle_s']:,.0f}",
               f"{rows[0]['idle_s'] / r['idle_s']:.2f}x"] for r in rows]
-    print(f"# wordbridge prepare throughput: corpus '{cfg.src or cfg.corpus}', filters {', '.join(cfg.filters)}")
+    print(f"# wordbridge prepare throughput: corpus '{cfg.src or cfg.corpus}'"
+          f"{f' x{args.repeat} (repeated)' if args.repeat > 1 else ''}, filters {', '.join(cfg.filters)}")
     print(describe_machine(machine_info()) + f" · load average {os.getloadavg()[0]:.1f} at the end")
     print(f"spaCy language data import ({cfg.src_lang} + {cfg.tgt_lang}), once per process: {startup:.1f} s\n")
     print(markdown_table(
