@@ -90,7 +90,7 @@ def test_embeddings_scaled_and_pad_row_zero():
     assert torch.all(w[1] == 0) and torch.allclose(w[5], torch.full((12,), 3.0))
     model = tiny()  # default: rescaled to std 0.3 first, then x3
     model.load_embeddings(np.random.default_rng(0).normal(0, 5.0, (30, 12)).astype(np.float32), None)
-    assert float(model.encoder.emb.weight[2:].std()) == pytest.approx(0.9, rel=0.05)
+    assert float(model.encoder.emb.weight.detach()[2:].std()) == pytest.approx(0.9, rel=0.05)
     with pytest.raises(ValueError):
         model.load_embeddings(np.ones((29, 12), dtype=np.float32), None)
 
