@@ -8,6 +8,7 @@ temp folder renamed into place at the end, so a failure leaves nothing behind. T
 """
 
 import dataclasses
+import inspect
 import itertools
 import logging
 import time
@@ -107,8 +108,6 @@ def open_pairs(cfg: PrepareConfig) -> Iterator[tuple[str, str]]:
 
 
 def _params(fn) -> list[str]:
-    import inspect
-
     return list(inspect.signature(fn).parameters)
 
 
