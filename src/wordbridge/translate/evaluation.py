@@ -79,7 +79,3 @@ def evaluate(run_dir: str | Path, split: str = "test", src_file: str | None = No
     return result
 
 
-def hypotheses_for(tr: Translator, lines: list[str], beam: int = 1) -> list[str]:
-    return [t.text for t in tr.translate(lines, beam=beam)]
-
-
