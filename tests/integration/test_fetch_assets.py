@@ -58,6 +58,6 @@ def test_real_en_vectors_when_fetched():
     words = (folder / "words.txt").read_text(encoding="utf-8").split("\n")[:-1]
     vectors = np.load(folder / "vectors.npy", mmap_mode="r")
     assert vectors.shape == (len(words), 300) and vectors.dtype == np.float32
-    assert words[:3] == ["the", ",", "."] or "the" in words[:5]
+    assert "the" in words[:5]  # most frequent first
     info = json.loads((folder / "info.json").read_text())
     assert info["imagenet_coverage"]["all_words_known"] >= 900
