@@ -235,7 +235,7 @@ def build_en_vectors(out: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="wb-envec-") as tmp:
         text = Path(tmp) / "train.txt"
         counts = write_training_text(text)
-        log.info("  training fastText %s on %d tokens (about 4 min on 2 cores)",
+        log.info("  training fastText %s on %d tokens (~11 CPU-minutes)",
                  EN_VECTOR_PARAMS["model"], sum(counts.values()))
         start = time.time()
         verbose = 2 if sys.stderr.isatty() else 0  # fastText's own progress line, on a terminal only
@@ -257,7 +257,7 @@ register(Asset("libreoffice-help", "LibreOffice help pages, fr + en-US (Debian)"
 register(Asset("libreoffice-ui", "LibreOffice French UI catalogs, .mo (Debian)", build_ui))
 register(Asset("wordnet", "WordNet 3.0 dict files (Debian wordnet-base)", build_wordnet))
 register(Asset("fr-vectors", f"French spaCy vectors, 20k x 300 ({FR_MODEL})", build_fr_vectors))
-register(Asset("en-vectors", "English fastText vectors trained here on WordNet + English corpora (~4 min)",
+register(Asset("en-vectors", "English fastText vectors trained here on WordNet + English corpora (~11 CPU-min)",
                build_en_vectors, requires=("wordnet", "bible")))
 register(Asset("django", f"Django French .po catalogs, ~800 pairs ({DJANGO}; optional)", build_django,
                default=False))

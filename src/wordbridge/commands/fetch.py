@@ -41,8 +41,10 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(f"cache: {paths.home() / 'assets'}\n")
         return 0
     status = assets.fetch(args.names or None, force=args.force)
-    rows = [(name, state.split(":", 1)[0], state.split(":", 1)[1].strip() if ":" in state else "")
-            for name, state in status.items()]
+    rows = []
+    for name, state in status.items():
+        word, _, why = state.partition(": ")
+        rows.append((name, "skipped" if word == "failed" and _tolerated(why) else word, why))
     sys.stdout.write(format_table(rows, ("asset", "status", "note")) + "\n")
     failed = [state[len("failed: "):] for state in status.values() if state.startswith("failed")]
     return 0 if all(_tolerated(why) for why in failed) else 1
