@@ -35,11 +35,16 @@ def length_penalty(length: int, alpha: float) -> float:
     return ((5.0 + length) / 6.0) ** alpha
 
 
-def _step_logp(model: Seq2Seq, tokens, h, enc):
+def _step_logits(model: Seq2Seq, tokens, h, enc):
     out, h, attn = model.decoder.step(tokens, h, enc)  # out: (rows, dim)
     logits = model.decoder.project(out).float()  # (rows, vocab)
     logits[:, BOS] = float("-inf")  # never generate _bos_ or _pad_
     logits[:, PAD] = float("-inf")
+    return logits, h, attn
+
+
+def _step_logp(model: Seq2Seq, tokens, h, enc):
+    logits, h, attn = _step_logits(model, tokens, h, enc)
     return F.log_softmax(logits, dim=-1), h, attn
 
 
@@ -55,10 +60,11 @@ def greedy(model: Seq2Seq, src: torch.Tensor, src_len: torch.Tensor, len_a: floa
     scores = torch.zeros(batch, device=src.device)
     steps, attns = [], []
     for t in range(int(limit.max())):
-        logp, h, attn = _step_logp(model, tokens, h, enc)
-        choice = logp.argmax(-1)  # (batch,)
+        logits, h, attn = _step_logits(model, tokens, h, enc)  # no full log-softmax: argmax + one logsumexp
+        choice = logits.argmax(-1)  # (batch,)
         choice = torch.where(t >= limit - 1, torch.full_like(choice, EOS), choice)
-        scores += torch.where(done, 0.0, logp.gather(1, choice[:, None]).squeeze(1))
+        logp = logits.gather(1, choice[:, None]).squeeze(1) - torch.logsumexp(logits, dim=-1)  # (batch,)
+        scores += torch.where(done, 0.0, logp)
         tokens = torch.where(done, torch.full_like(choice, PAD), choice)
         steps.append(tokens)
         if attn is not None:
