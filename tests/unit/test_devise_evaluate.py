@@ -20,7 +20,7 @@ def test_hit_at_k_known_ranks():
     assert np.isnan(hit_at_k(np.zeros((0, 3)), np.zeros(0, int), (1,))[1])
     # a softmax scores classes it never saw -inf: such a truth is never a hit, even at k = all labels
     unseen = np.array([[0.0, -np.inf, -np.inf]])
-    assert hit_at_k(unseen, np.array([2]), (1, 3)) == {1: 0.0, 3: 0.0}
+    assert hit_at_k(unseen, np.array([2]), (1, 3, 5)) == {1: 0.0, 3: 0.0, 5: 0.0}
 
 
 def test_conse_weights_top_t_by_softmax():

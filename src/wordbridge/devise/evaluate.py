@@ -40,7 +40,7 @@ def hit_at_k(scores: np.ndarray, truth: np.ndarray, ks) -> dict[int, float]:
         return {k: float("nan") for k in ks}
     true_scores = scores[np.arange(len(truth)), truth][:, None]
     rank = (scores > true_scores).sum(axis=1)  # (n,) 0 = best
-    rank[~np.isfinite(true_scores[:, 0])] = scores.shape[1]  # a label the method cannot score is never a hit
+    rank[~np.isfinite(true_scores[:, 0])] = np.iinfo(rank.dtype).max  # a label the method cannot score: no hit
     return {k: float((rank < k).mean()) for k in ks}
 
 
@@ -149,6 +149,7 @@ def evaluate_run(run_dir: str | Path, wv=None) -> tuple[str, list[dict]]:
     model = RunModel.load(run_dir)
     cfg = from_dict(DeviseConfig, model.config.get("devise"), "devise")
     prep = prepare(cfg, wv, backbone=model.backbone)
+    model.check_vectors(prep.labels.fingerprint)
     results = evaluate_prepared(prep, model.embed_features, cfg.eval_k, cfg.conse_top)
     table = markdown(results, cfg.eval_k)
     write_text(run_dir / "eval.md", table + "\n")

@@ -147,6 +147,13 @@ class RunModel:
         load_model_state(head, payload["model"], run_dir / CHECKPOINT_NAME)
         return cls(run_dir, head, payload["extra"], payload["config"])
 
+    def check_vectors(self, fingerprint: str) -> None:
+        """CheckpointError when the word vectors now loaded are not the ones the run was trained against."""
+        if fingerprint != self.extra["vectors_fingerprint"]:
+            raise CheckpointError(
+                f"Run {self.run_dir} was trained with word vectors {self.extra['vectors_fingerprint']}, but "
+                f"'{self.extra['vectors']}' now gives {fingerprint}; retrain with `wordbridge devise train`.")
+
     @property
     def backbone(self):
         """The backbone the features were computed with (fine-tuned weights when the run fine-tuned it)."""

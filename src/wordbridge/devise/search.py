@@ -24,7 +24,7 @@ from PIL import Image
 from wordbridge.devise.index import Gallery, normalize, top_k
 from wordbridge.devise.labels import LabelSet, VectorLookup, load_labels, vectors_fingerprint
 from wordbridge.devise.model import RunModel
-from wordbridge.errors import CheckpointError, DataError
+from wordbridge.errors import DataError
 
 log = logging.getLogger(__name__)
 
@@ -79,11 +79,7 @@ class Searcher:
         model = RunModel.load(devise_run)
         gallery = Gallery.load(index_dir, model.fingerprint) if index_dir is not None else None
         wv = load_vectors(model.extra["vectors"])
-        fingerprint = vectors_fingerprint(wv)
-        if fingerprint != model.extra["vectors_fingerprint"]:
-            raise CheckpointError(
-                f"Run {devise_run} was trained with word vectors {model.extra['vectors_fingerprint']}, but "
-                f"'{model.extra['vectors']}' now gives {fingerprint}; retrain with `wordbridge devise train`.")
+        model.check_vectors(vectors_fingerprint(wv))
         return cls(model, gallery, VectorLookup(wv), load_labels(wv))
 
     # --- queries -> vectors
