@@ -102,7 +102,8 @@ def make_catalog():
     po.append(polib.POEntry(msgid="$(ARG1) <b>%PRODUCTNAME</b>", msgstr="$(ARG1) <b>%PRODUCTNAME</b>"))
     po.append(polib.POEntry(msgid="Untranslated", msgstr=""))
     po.append(polib.POEntry(msgid="Fuzzy one", msgstr="Flou", flags=["fuzzy"]))
-    po.append(polib.POEntry(msgid="%d file", msgid_plural="%d files", msgstr_plural={0: "%d fichier", 1: "%d fichiers"}))
+    po.append(polib.POEntry(msgid="%d file", msgid_plural="%d files",
+                            msgstr_plural={0: "%d fichier", 1: "%d fichiers"}))
     po.append(polib.POEntry(msgid="Open  %1\tnow", msgstr="Ouvrir\u00a0%1 maintenant", msgctxt="ctx"))
     return po
 

@@ -7,7 +7,8 @@ import pytest
 
 from wordbridge.errors import ConfigError
 from wordbridge.text.corpora import read_pairs
-from wordbridge.text.filters import FILTERS, Dedup, LengthRatio, MaxLength, Questions, apply_filters, make_filters, report
+from wordbridge.text.filters import (FILTERS, Dedup, LengthRatio, MaxLength, Questions, apply_filters, make_filters,
+                                     report)
 
 ENGLISH = [
     "What is light?",
