@@ -54,3 +54,16 @@ def test_devise_net_param_groups_smaller_lr_early():
     groups = net.param_groups(lr=1.0, ratios=(1e-3, 1e-2))
     assert [g["lr"] for g in groups] == [1e-3, 1e-2, 1.0]
     assert groups[0]["params"][0] is net.backbone.a.weight
+
+
+def test_run_model_refuses_other_word_vectors(tmp_path):
+    import pytest
+
+    from wordbridge.devise.model import RunModel
+    from wordbridge.errors import CheckpointError
+
+    model = RunModel(tmp_path, DeviseHead(4, 3, hidden=8), {"fingerprint": "m", "vectors": "en",
+                                                           "vectors_fingerprint": "aaa"}, {})
+    model.check_vectors("aaa")
+    with pytest.raises(CheckpointError, match="trained with word vectors aaa"):
+        model.check_vectors("bbb")
