@@ -88,7 +88,8 @@ def fetch(names: list[str] | None = None, force: bool = False) -> dict[str, str]
     for name in wanted:
         asset = registry[name]
         target = paths.asset_dir(name)
-        if target.is_dir() and not force:
+        forced = force and (not names or name in names)  # --force applies to the named assets, not their inputs
+        if target.is_dir() and not forced:
             status[name] = "cached"
             log.info("[%s] cached", name)
             continue
