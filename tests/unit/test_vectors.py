@@ -100,3 +100,5 @@ def test_french_spacy_vectors():
     assert wv.words[:2] == [",", "de"]
     assert "lumière" in wv and "Lumière" in wv
     assert "princesse" in [w.lower() for w, _ in wv.nearest("reine", 5)]
+    again = load_vectors("fr")  # from the cache written by the first load
+    assert again.words == wv.words and again.aliases == wv.aliases and np.array_equal(again.vectors, wv.vectors)

@@ -23,7 +23,9 @@ from wordbridge.config import dump_yaml
 from wordbridge.errors import AssetError, ConfigError, DataError
 from wordbridge.text import corpora, filters as filters_mod
 from wordbridge.text.ragged import save_ragged
-from wordbridge.text.tokenize import SentencePieceTokenizer, SpacyTokenizer, Tokenizer, save_tokenizer_config
+from wordbridge.text.tokenize import (
+    SentencePieceTokenizer, SpacyTokenizer, Tokenizer, gc_paused, save_tokenizer_config,
+)
 from wordbridge.text.vectors import FR_ASSET, EN_ASSET, embedding_matrix, load_vectors
 from wordbridge.text.vocab import Vocab
 
@@ -206,6 +208,11 @@ def prepare(cfg: PrepareConfig, out_dir: str | Path | None = None, overwrite: bo
     out = Path(out_dir if out_dir is not None else cfg.out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())) and not overwrite:
         raise DataError(f"Output folder {out} already exists; pass --overwrite to replace it.")
+    with gc_paused():  # millions of token lists, no cycles: the cyclic GC would only cost time
+        return _prepare(cfg, out, overwrite)
+
+
+def _prepare(cfg: PrepareConfig, out: Path, overwrite: bool) -> dict:
     t0 = time.perf_counter()
     pairs, pairs_read, removed = read_and_filter(cfg)
     t_read = time.perf_counter()

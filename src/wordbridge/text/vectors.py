@@ -11,14 +11,17 @@ Lookups fall back to lower case. `embedding_matrix(vocab, wv)` gives the lesson'
 examples of missing words, mean and std); missing words get random normal rows with the vectors' std.
 """
 
+import hashlib
 import importlib.util
+import json
 import logging
 from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
-from wordbridge.atomic import atomic_path, write_text
+from wordbridge import paths
+from wordbridge.atomic import atomic_dir, atomic_path, write_text
 from wordbridge.errors import AssetError, DataError
 from wordbridge.text.vocab import PAD, SPECIALS, Vocab
 
@@ -60,10 +63,11 @@ class WordVectors:
         if row is None:
             row = self.index.get(word.lower())
         if row is None:
-            if self._lower is None:
-                self._lower = {}
-                for w, i in sorted(self.index.items(), key=lambda kv: kv[1]):
-                    self._lower.setdefault(w.lower(), i)
+            if self._lower is None:  # kept words first (the most frequent casing wins), then aliases
+                lower = {w.lower(): i for i, w in reversed(list(enumerate(self.words)))}
+                for w, i in self.aliases.items():
+                    lower.setdefault(w.lower(), i)
+                self._lower = lower
             row = self._lower.get(word.lower())
         return row
 
@@ -126,10 +130,31 @@ def spacy_vocab_dir(lang: str = "fr") -> Path:
 
 
 def load_spacy_vectors(lang: str = "fr") -> WordVectors:
-    """spaCy model vectors without the pipeline: vocab/{vectors,key2row,strings.json}."""
+    """spaCy model vectors without the pipeline: vocab/{vectors,key2row,strings.json}, read once (~4 s) and then
+    kept as plain words + aliases + .npy under WORDBRIDGE_HOME/cache (~0.5 s)."""
+    folder = spacy_vocab_dir(lang)
+    stat = (folder / "vectors").stat()
+    key = hashlib.blake2b(f"{folder}|{stat.st_size}|{stat.st_mtime_ns}".encode(), digest_size=6).hexdigest()
+    cache = paths.home() / "cache" / f"spacy-vectors-{lang}-{key}"
+    if (cache / "words.json").is_file():
+        meta = json.loads((cache / "words.json").read_text(encoding="utf-8"))
+        aliases = dict(zip(meta["aliases"], meta["alias_rows"]))
+        return WordVectors(meta["words"], np.load(cache / "vectors.npy"), aliases, source=lang)
+    wv = _read_spacy_vectors(folder, lang)
+    try:
+        with atomic_dir(cache, overwrite=True) as tmp:
+            np.save(tmp / "vectors.npy", wv.vectors)
+            (tmp / "words.json").write_text(json.dumps(
+                {"words": wv.words, "aliases": list(wv.aliases), "alias_rows": list(wv.aliases.values())},
+                ensure_ascii=False), encoding="utf-8")
+    except OSError as exc:  # a read-only cache only costs time
+        log.debug("could not cache %s vectors: %s", lang, exc)
+    return wv
+
+
+def _read_spacy_vectors(folder: Path, lang: str) -> WordVectors:
     from spacy.vocab import Vocab as SpacyVocab
 
-    folder = spacy_vocab_dir(lang)
     vocab = SpacyVocab().from_disk(folder)
     table = np.asarray(vocab.vectors.data, dtype=np.float32)  # (rows, dim)
     words: list[str | None] = [None] * len(table)
