@@ -55,6 +55,11 @@ def _check_type(value: Any, tp: Any, where: str) -> Any:
             raise ConfigError(f"Invalid {where} {value!r}: expected true or false.")
         return value
     if tp is float:
+        if isinstance(value, str):  # YAML 1.1 reads `1e-3` (no dot) as a string
+            try:
+                value = float(value)
+            except ValueError:
+                pass
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"Invalid {where} {value!r}: expected a number.")
         return float(value)
