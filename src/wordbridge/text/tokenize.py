@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 KINDS = ("spacy", "sentencepiece")
 _TOK_SEP = "\x1f"  # unit separator (whitespace to str.split, so never inside a token): ships tokens back
 _BLOCK = 200_000  # texts split and put together at a time
-_MIN_CHUNK = 2000  # texts per worker task
+_MIN_CHUNK = 2000  # texts per process, at least
 _SIMPLE_MARKS = frozenset(",;:!?)")  # split off a plain word by spaCy in both languages
 _MEMO_SIZE = 1_000_000  # whitespace-free pieces whose tokens are remembered
 
@@ -92,16 +92,20 @@ class SpacyTokenizer:
         """Tokenise many texts, split over `processes` processes (this one and processes-1 workers: the lesson's
         proc_all_mp) when there are enough texts; each process keeps its own memo."""
         texts = list(texts)
+        parallel = processes > 1 and len(texts) >= 2 * _MIN_CHUNK
+        block = _BLOCK * processes if parallel else _BLOCK
+        out: list[list[str]] = []
         with gc_paused():  # millions of small lists and no cycles: the cyclic GC would take ~30% of the time
-            if processes > 1 and len(texts) >= 2 * _MIN_CHUNK:
-                return _pool_tokenize(self, texts, processes)
-            return [t for b in range(0, len(texts), _BLOCK) for t in self._tokenize_block(texts[b : b + _BLOCK])]
+            for b in range(0, len(texts), block):
+                if len(self._memo) > _MEMO_SIZE:
+                    self._memo = {}  # a new dict, not clear(): another thread may be reading the old one
+                chunk = texts[b : b + block]
+                out.extend(_pool_tokenize(self, chunk, processes) if parallel else self._tokenize_block(chunk))
+        return out
 
     def _tokenize_block(self, texts: Sequence[str]) -> list[list[str]]:
         split = [self._prep(t).split() for t in texts]
         memo = self._memo
-        if len(memo) > _MEMO_SIZE:
-            memo = self._memo = {}  # a new dict, not clear(): another thread may be reading the old one
         new = self._plain_words([w for w in dict.fromkeys(itertools.chain.from_iterable(split)) if w not in memo], memo)
         memo.update(zip(new, _pieces(self.spacy_tokenizer, new)))
         return [[tok for w in words for tok in memo[w]] for words in split]
@@ -158,41 +162,90 @@ def _pieces(tokenizer, words: Sequence[str]) -> list[list[str]]:
     return out
 
 
-_WORKER: SpacyTokenizer | None = None
+def _pack(lists: Sequence[Sequence[str]]) -> tuple[bytes, bytes]:
+    """Lists of tokens -> (tokens joined by _TOK_SEP, int64 lengths): two buffers, cheap to send between processes."""
+    joined = _TOK_SEP.join(itertools.chain.from_iterable(lists)).encode("utf-8")
+    return joined, np.fromiter(map(len, lists), np.int64, len(lists)).tobytes()
 
 
-def _init_worker(lang: str, lowercase: bool) -> None:
-    global _WORKER
-    _WORKER = SpacyTokenizer(lang, lowercase)
+def _unpack(joined: bytes, lengths: bytes) -> list[list[str]]:
+    flat = joined.decode("utf-8").split(_TOK_SEP) if joined else []
+    ends = np.cumsum(np.frombuffer(lengths, np.int64)).tolist()
+    return [flat[e - n : e] for e, n in zip(ends, np.frombuffer(lengths, np.int64).tolist())]
 
 
-def _work(texts: list[str]) -> tuple[str, np.ndarray]:
-    """A worker's chunk -> (all tokens joined by _TOK_SEP, tokens per text): cheap to send back and unpack."""
-    assert _WORKER is not None
-    docs = _WORKER.tokenize_many(texts)
-    return _TOK_SEP.join(itertools.chain.from_iterable(docs)), np.fromiter(map(len, docs), np.int64, len(docs))
+def _send(conn, lists: Sequence[Sequence[str]]) -> None:
+    for buf in _pack(lists):
+        conn.send_bytes(buf)
+
+
+def _recv(conn) -> list[list[str]]:
+    return _unpack(conn.recv_bytes(), conn.recv_bytes())
+
+
+def _shard_worker(conn, tok: SpacyTokenizer, texts: list[str]) -> None:
+    """A forked worker: split its shard, report its unseen pieces, learn the share it is sent, take the tokens of
+    all its pieces, put its texts together and send them back."""
+    try:
+        with gc_paused():
+            split = [tok._prep(t).split() for t in texts]
+            unseen = [w for w in dict.fromkeys(itertools.chain.from_iterable(split)) if w not in tok._memo]
+            _send(conn, [unseen])
+            share = _recv(conn)[0]
+            _send(conn, _pieces(tok.spacy_tokenizer, share))
+            tok._memo.update(zip(unseen, _recv(conn)))
+            memo = tok._memo
+            _send(conn, [[t for w in words for t in memo[w]] for words in split])
+    finally:
+        conn.close()
 
 
 def _pool_tokenize(tok: SpacyTokenizer, texts: list[str], processes: int) -> list[list[str]]:
-    """This process tokenises the first 1/processes of the texts while processes-1 workers do the rest."""
-    global _WORKER
+    """Shard the texts over this process and processes-1 forked workers; the distinct unseen pieces of all shards
+    are tokenised by spaCy once, split between the processes, then each process puts its own shard together."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return tok._tokenize_block(texts)  # workers must inherit the loaded language data and the texts
+    _ = tok.spacy_tokenizer  # load (spaCy's French takes ~2 s CPU) before forking
+    ctx = multiprocessing.get_context("fork")
     share = -(-len(texts) // processes)
-    mine, rest = texts[:share], texts[share:]
-    chunks = [rest[i : i + share] for i in range(0, len(rest), share)]
-    fork = "fork" in multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if fork else "spawn")
-    if fork:  # workers inherit this tokenizer, language data loaded (spaCy's French takes ~2 s CPU to import)
-        _ = tok.spacy_tokenizer
-        _WORKER, init = tok, None
-    else:
-        init = _init_worker
-    with ctx.Pool(len(chunks), initializer=init, initargs=(tok.lang, tok.lowercase) if init else ()) as pool:
-        pending = pool.map_async(_work, chunks)
-        out = [t for b in range(0, len(mine), _BLOCK) for t in tok._tokenize_block(mine[b : b + _BLOCK])]
-        for joined, lengths in pending.get():
-            flat = joined.split(_TOK_SEP) if joined else []
-            ends = np.cumsum(lengths).tolist()
-            out.extend(flat[e - n : e] for e, n in zip(ends, lengths.tolist()))
+    shards = [texts[i : i + share] for i in range(0, len(texts), share)]
+    links, workers = [], []
+    for shard in shards[1:]:
+        here, there = ctx.Pipe()
+        workers.append(ctx.Process(target=_shard_worker, args=(there, tok, shard), daemon=True))
+        workers[-1].start()
+        there.close()
+        links.append(here)
+    try:
+        return _coordinate(tok, shards[0], links)
+    finally:
+        for link in links:
+            link.close()
+        for w in workers:
+            w.join(timeout=5)
+            if w.is_alive():
+                w.terminate()
+
+
+def _coordinate(tok: SpacyTokenizer, mine_texts: list[str], links: list) -> list[list[str]]:
+    memo = tok._memo
+    split = [tok._prep(t).split() for t in mine_texts]
+    unseen = [w for w in dict.fromkeys(itertools.chain.from_iterable(split)) if w not in memo]
+    theirs = [_recv(link)[0] for link in links]
+    union = list(dict.fromkeys(itertools.chain(unseen, *theirs)))
+    spacy_bound = tok._plain_words(union, memo)
+    part = -(-len(spacy_bound) // (len(links) + 1))
+    parts = [spacy_bound[i * part : (i + 1) * part] for i in range(len(links) + 1)]
+    for link, share in zip(links, parts[1:]):
+        _send(link, [share])
+    memo.update(zip(parts[0], _pieces(tok.spacy_tokenizer, parts[0])))
+    for link, share in zip(links, parts[1:]):
+        memo.update(zip(share, _recv(link)))
+    for link, words in zip(links, theirs):
+        _send(link, [memo[w] for w in words])
+    out = [[t for w in words for t in memo[w]] for words in split]
+    for link in links:
+        out.extend(_recv(link))
     return out
 
 
