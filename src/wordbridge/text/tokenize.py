@@ -1,7 +1,7 @@
 """Tokenisers: spaCy rule-based (`spacy.blank("en")`, `spacy.blank("fr")`) or sentencepiece trained on the corpus.
 
-Both offer `.tokenize(text)`, `.tokenize_many(texts, processes=N)` (the lesson's proc_all_mp: a process pool over
-chunks) and `.detokenize(tokens)`. spaCy's tokenizer keeps whitespace on its Doc, but ids keep nothing, so spaCy
+Both offer `.tokenize(text)`, `.tokenize_many(texts, processes=N)` (the lesson's proc_all_mp: the texts are sharded
+over this process and N-1 forked workers) and `.detokenize(tokens)`. spaCy's tokenizer keeps whitespace on its Doc, but ids keep nothing, so spaCy
 detokenisation is rule-based (sacremoses-like rules, kept small): no space before closing punctuation and English
 clitics (`n't`, `'s`), none after opening brackets and French elisions (`qu'`), hyphens joined inside words
 (`well-known`, `est-ce`), straight quotes paired open/close. Measured on the 64,307 English lines of the prepared
