@@ -17,8 +17,10 @@ import logging
 from pathlib import Path
 from typing import Callable, Sequence
 
-import faiss
 import numpy as np
+
+logging.getLogger("faiss.loader").setLevel(logging.ERROR)  # its CPU-feature probing is noise on the CLI
+import faiss  # noqa: E402
 from tqdm import tqdm
 
 from wordbridge.atomic import atomic_dir

@@ -17,11 +17,10 @@ import logging
 import re
 from pathlib import Path
 
-import faiss
 import numpy as np
 from PIL import Image
 
-from wordbridge.devise.index import Gallery, normalize, top_k
+from wordbridge.devise.index import Gallery, faiss, normalize, top_k
 from wordbridge.devise.labels import LabelSet, VectorLookup, load_labels, vectors_fingerprint
 from wordbridge.devise.model import RunModel
 from wordbridge.errors import DataError
