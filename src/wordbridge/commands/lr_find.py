@@ -1,6 +1,7 @@
 """`wordbridge lr-find CONFIG [--png FILE] [--steps N] [--set k=v ...]`: exponential LR sweep, weights restored."""
 
 import argparse
+import os
 
 
 def register(subparsers) -> None:
@@ -19,8 +20,11 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from wordbridge.commands.train import load
+    from wordbridge.errors import ConfigError
     from wordbridge.translate.training import find_lr
 
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        raise ConfigError("lr-find runs in one process; start it without torchrun.")
     result = find_lr(load(args), args.png, num_steps=args.steps)
     print(f"suggested lr {result.suggestion:.2e} (steepest descent); min loss lr / 10 = {result.min_div10:.2e}")
     print(f"plot: {args.png}")

@@ -2,6 +2,7 @@
 
 import argparse
 import dataclasses
+import os
 
 
 def register(subparsers) -> None:
@@ -38,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
     sections = load(args)
     run_dir = args.run_dir or sections["train"].run_dir
     result = train(sections, run_dir, overwrite=args.overwrite, resume=args.resume)
+    if int(os.environ.get("RANK", "0")) != 0:  # under torchrun only rank 0 reports
+        return 130 if result.stop_reason == "interrupted" else 0
     metrics = ", ".join(f"{k} {v:.4g}" for k, v in result.metrics.items() if isinstance(v, float))
     print(f"stopped ({result.stop_reason}) at step {result.step}, epoch {result.epoch}: {metrics}")
     print(f"run folder: {run_dir}")

@@ -158,9 +158,8 @@ def train(sections: dict, run_dir: str | Path, overwrite: bool = False, resume: 
     run_dir = Path(run_dir)
     info = D.init_from_env(cfg.device)
     data, train_dl, valid_dl = load_data(sections, cfg, info.rank, info.world_size)
-    if info.is_main:
-        prepare_run_dir(run_dir, data, sections, overwrite, resume)
-    D.barrier(info)
+    # rank 0 creates the run folder; its error (e.g. folder exists) stops every rank instead of hanging them
+    D.main_first(lambda: prepare_run_dir(run_dir, data, sections, overwrite, resume), info)
     set_seed(cfg.seed)  # same initial weights on every rank
     model = build_model(sections["model"], data)
     forcing = TeacherForcingHook(cfg)
