@@ -9,7 +9,7 @@ import sys
 from wordbridge import __version__
 from wordbridge.errors import WordbridgeError
 
-COMMAND_MODULES = ("fetch", "prepare", "train", "lr_find", "evaluate", "translate", "devise", "serve", "demo")
+COMMAND_MODULES = ("fetch", "prepare", "train", "lr_find", "evaluate", "translate", "devise", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:
