@@ -7,6 +7,8 @@ precision="bf16"), then end to end (decode JPEG photos, resize, crop, normalise,
 threads) and the best single batch estimate what N dedicated cores would do.
 
     python benchmarks/devise_embed.py                    # ~1-2 minutes on 2 cores
+    python benchmarks/devise_embed.py --threads 1        # on a busy host: 2 OpenMP threads sharing 2 cores with
+                                                         # other jobs run ~2x slower than 1 thread (measured)
     python benchmarks/devise_embed.py --batch-size 64 --batches 3 --skip bf16,jit
 """
 

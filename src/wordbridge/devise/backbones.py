@@ -94,7 +94,7 @@ class Backbone(nn.Module):
         """A copy for fast CPU inference: BatchNorm folded into the convs, channels_last memory, eval mode.
 
         Measured on 2 cores (benchmarks/devise_embed.py): ~2x the images/s of the plain model; outputs equal to
-        ~1e-5. dtype=torch.bfloat16 is ~1.25x faster again on CPUs with AMX/AVX512-BF16 (pooled features' cosine to
+        ~1e-5. dtype=torch.bfloat16 is ~1.7x faster again on CPUs with AMX/AVX512-BF16 (pooled features' cosine to
         fp32 >= 0.997). Feed it channels_last inputs of that dtype (features.py does). Not for training. Cached
         until a weight changes."""
         version = (dtype, tuple((id(t), t._version) for t in self.state_dict(keep_vars=True).values()))
