@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from wordbridge.devise.features import concat_pool
 from wordbridge.errors import CheckpointError
 
 
@@ -45,13 +46,6 @@ class DeviseHead(nn.Module):
         """Everything needed to rebuild the head from a checkpoint."""
         return {"in_features": self.in_features, "out_dim": self.out_dim, "hidden": self.hidden,
                 "dropout": self.dropout}
-
-
-def concat_pool(feature_map: torch.Tensor) -> torch.Tensor:
-    """(batch, C, H, W) -> (batch, 2*C): average-pooled then max-pooled channels, as the lesson's AdaptiveConcatPool."""
-    avg = feature_map.mean(dim=(2, 3))  # (batch, C)
-    mx = feature_map.amax(dim=(2, 3))  # (batch, C)
-    return torch.cat([avg, mx], dim=1)
 
 
 def cosine_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
