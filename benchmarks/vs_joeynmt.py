@@ -209,6 +209,8 @@ def build_table(args, runs, dec, info: dict, n_test: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     args = parse_args(argv)
+    args.work = args.work.resolve()  # JoeyNMT runs from its own working folder: relative paths would break
+    args.out = args.out.resolve()
     args.work.mkdir(parents=True, exist_ok=True)
     info = machine_info()
     warning = busy_warning(info, args.threads)
