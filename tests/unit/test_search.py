@@ -9,14 +9,10 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
-from torch import nn
 
-from wordbridge.devise.images import EvalTransform
 from wordbridge.devise.index import index_folder
 from wordbridge.devise.labels import VectorLookup, build_labels
-from wordbridge.devise.model import DeviseHead, RunModel
 from wordbridge.devise.search import Searcher, closest_words
 from wordbridge.devise.index import Gallery
 from wordbridge.errors import DataError
@@ -27,31 +23,13 @@ WORDS = ["red", "green", "blue", "purple", "colour", "void"]
 VECS = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 1], [1, 1, 1], [-3, -2, -3]], np.float32)
 
 
-class PassThrough(nn.Module):
-    def forward_features(self, x):
-        return x  # (batch, 3, H, W)
-
-
-def tiny_model(tmp_path) -> RunModel:
-    head = DeviseHead(6, 3, hidden=6, dropout=0.0)
-    with torch.no_grad():
-        head.layers[2].weight.copy_(torch.eye(6))
-        head.layers[2].bias.zero_()
-        head.layers[6].weight.copy_(torch.cat([torch.eye(3), torch.zeros(3, 3)], dim=1))
-        head.layers[6].bias.zero_()
-    model = RunModel(tmp_path, head, {"fingerprint": "tiny", "vectors": "test"}, {})
-    model._backbone = PassThrough()
-    model._transform = EvalTransform(size=8)
-    return model
-
-
 @pytest.fixture
-def searcher(tmp_path):
+def searcher(tmp_path, tiny_devise_model):
     gallery = tmp_path / "gallery"
     for name in ("red", "green", "blue", "purple"):
         (gallery / name).mkdir(parents=True)
         Image.new("RGB", (10, 10), COLORS[name]).save(gallery / name / f"{name}.png")
-    model = tiny_model(tmp_path)
+    model = tiny_devise_model(tmp_path)
     from wordbridge.devise.images import load_image
 
     index_folder(gallery, tmp_path / "index", model.fingerprint, model.embed_images, load_image)

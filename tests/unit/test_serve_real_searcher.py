@@ -6,15 +6,12 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-import torch
 from fastapi.testclient import TestClient
 from PIL import Image
-from torch import nn
 
-from wordbridge.devise.images import EvalTransform, load_image
+from wordbridge.devise.images import load_image
 from wordbridge.devise.index import Gallery, index_folder
 from wordbridge.devise.labels import VectorLookup, build_labels
-from wordbridge.devise.model import DeviseHead, RunModel
 from wordbridge.devise.search import Searcher
 from wordbridge.serve.app import create_app
 from wordbridge.serve.fakes import FakeTranslator
@@ -25,33 +22,15 @@ WORDS = ["red", "green", "blue", "purple", "colour", "void"]
 VECS = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 1], [1, 1, 1], [-3, -2, -3]], np.float32)
 
 
-class PassThrough(nn.Module):
-    def forward_features(self, x):
-        return x  # (batch, 3, H, W): concat pooling then gives (avg rgb, max rgb)
-
-
-def _model(tmp_path) -> RunModel:
-    head = DeviseHead(6, 3, hidden=6, dropout=0.0)
-    with torch.no_grad():  # identity, then keep the average colour: red -> (1, 0, 0) ...
-        head.layers[2].weight.copy_(torch.eye(6))
-        head.layers[2].bias.zero_()
-        head.layers[6].weight.copy_(torch.cat([torch.eye(3), torch.zeros(3, 3)], dim=1))
-        head.layers[6].bias.zero_()
-    model = RunModel(tmp_path, head, {"fingerprint": "tiny", "vectors": "test"}, {})
-    model._backbone = PassThrough()
-    model._transform = EvalTransform(size=8)
-    return model
-
-
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
+def client(tmp_path_factory, tiny_devise_model):
     tmp = tmp_path_factory.mktemp("devise")
     gallery = tmp / "gallery"
     for name, colour in COLORS.items():
         (gallery / name).mkdir(parents=True)
         Image.new("RGB", (10, 10), colour).save(gallery / name / f"{name}.png")
     Image.new("RGB", (10, 10), (250, 5, 5)).save(gallery / "red" / "dark.tif")  # a format browsers do not show
-    model = _model(tmp)
+    model = tiny_devise_model(tmp)
     index_folder(gallery, tmp / "index", model.fingerprint, model.embed_images, load_image)
     wv = SimpleNamespace(words=WORDS, vectors=VECS)
     synsets = [(f"n0000000{i}", [w]) for i, w in enumerate(WORDS[:5])]
