@@ -11,12 +11,16 @@ Variants (the lesson's order; each should improve on the one before):
     all       bidirectional + attention + teacher forcing (the default model)
 Every variant trains for --minutes of wall clock (same data, seed, lr and schedule), then its best checkpoint is
 scored: masked validation loss (teacher-forced, padding excluded), test BLEU and chrF (greedy, sacrebleu on
-detokenised output against raw references). The prepared folder (data.out) must exist: `wordbridge prepare`.
+detokenised output against raw references). Each variant runs in a fresh process so that its peak RSS (training +
+evaluation, `ru_maxrss`) is its own. The prepared folder (data.out) must exist: `wordbridge prepare`.
 """
 
 import argparse
+import concurrent.futures
 import dataclasses
 import logging
+import multiprocessing
+import resource
 import time
 from pathlib import Path
 
@@ -51,16 +55,31 @@ def run_variant(name: str, base: dict, minutes: float, runs: Path) -> dict:
     scores = evaluate(runs / name, split="test")
     return {"variant": name, "val_loss": result.best["value"] if result.best else float("nan"),
             "bleu": scores["bleu"], "chrf": scores["chrf"], "test_loss": scores["loss"], "steps": result.step,
-            "epochs": result.epoch, "minutes": minutes_used, "lesson": LESSON[name]}
+            "epochs": result.epoch, "minutes": minutes_used, "lesson": LESSON[name],
+            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def run_isolated(name: str, base: dict, minutes: float, runs: Path) -> dict:
+    """run_variant in a fresh spawned process (its own peak RSS, no memory carried over from the last variant)."""
+    ctx = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+        return pool.submit(_child, name, base, minutes, runs).result()
+
+
+def _child(name: str, base: dict, minutes: float, runs: Path) -> dict:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    return run_variant(name, base, minutes, runs)
 
 
 def table(rows: list[dict], minutes: float) -> str:
     lines = [f"Budget: {minutes:g} min of training per variant (same data, seed, lr, schedule).", "",
-             "| variant | masked val loss | test BLEU | test chrF | test loss | steps | minutes | lesson loss (padded) |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| variant | masked val loss | test BLEU | test chrF | test loss | steps | minutes | peak RSS (MiB) "
+             "| lesson loss (padded) |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['variant']} | {r['val_loss']:.3f} | {r['bleu']:.2f} | {r['chrf']:.2f} | "
-                     f"{r['test_loss']:.3f} | {r['steps']} | {r['minutes']:.1f} | {r['lesson']:.2f} |")
+                     f"{r['test_loss']:.3f} | {r['steps']} | {r['minutes']:.1f} | {r['peak_rss_mib']:,.0f} | "
+                     f"{r['lesson']:.2f} |")
     return "\n".join(lines) + "\n"
 
 
@@ -78,7 +97,7 @@ def main() -> None:
                          overrides=args.set)
     rows = []
     for name in args.variants:
-        rows.append(run_variant(name, base, args.minutes, Path(args.runs)))
+        rows.append(run_isolated(name, base, args.minutes, Path(args.runs)))
         write_text(args.out, table(rows, args.minutes))  # partial table after each variant
     print(table(rows, args.minutes))
     print(f"written to {args.out}")

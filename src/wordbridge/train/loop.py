@@ -47,6 +47,7 @@ from wordbridge.train import distributed as D
 from wordbridge.train.checkpoint import load_checkpoint, load_model_state, restore_rng, save_checkpoint
 from wordbridge.train.config import TrainConfig
 from wordbridge.train.hooks import bind
+from wordbridge.train.memory import limit_heap_growth
 from wordbridge.train.runtime import (OptimizerFactory, ParamsLike, adam, clip_grad_norm, configure_threads,
                                       evaluate_loss, graceful_stop, param_groups, resolve_precision, set_seed,
                                       to_device)
@@ -85,6 +86,8 @@ class Trainer:
         self.is_main = self.dist.is_main
         self.device = D.device_for(self.dist, cfg.device)
         configure_threads(cfg.threads)
+        if self.device.type == "cpu":
+            limit_heap_growth()  # train/memory.py: RSS stays flat over long CPU runs
         self.precision = resolve_precision(cfg.precision, self.device)
         self.model = model.to(self.device)
         self.train_model = D.wrap_model(self.model, self.dist, self.device, cfg.ddp_find_unused)
