@@ -6,7 +6,7 @@ which fragments and is never returned: the default model's training process grew
 few minutes. Fixing the threshold at 4 MiB (M_MMAP_THRESHOLD, which also turns the dynamic raise off) keeps the
 per-step intermediates in the heap (as fast as before) and sends the large blocks (logits, gradients of the
 embeddings) to mmap, which gives them back to the system when freed. Measured on the default model, 3 minutes
-(`/usr/bin/time -v wordbridge train configs/default.yaml --max-minutes 3`): peak RSS 4.87 GB -> 3.33 GB with the same
+(`/usr/bin/time -v wordbridge train configs/default.yaml --max-minutes 4`): peak RSS 4.87 GB -> 3.40 GB with the same
 tokens/s; a 128 KiB threshold gave 2.88 GB but ~20% fewer tokens/s, 16 MiB 4.17 GB.
 
 A MALLOC_MMAP_THRESHOLD_ set in the environment wins (glibc reads it at start-up; we then leave it alone).
