@@ -7,6 +7,7 @@ outputs against the same raw references. One markdown table is printed and writt
 
     python benchmarks/vs_joeynmt.py                         # default: 12 minutes per toolkit, ~30 minutes in all
     python benchmarks/vs_joeynmt.py --quick                 # smoke check: 1 minute each, 200 test sentences
+    python benchmarks/vs_joeynmt.py --decode-only --work W  # decoding rows again, with the models a run left in W
     python benchmarks/vs_joeynmt.py --minutes 20 --repeats 2 --prepared DIR --out results.md
 
 JoeyNMT lives in its own virtual environment (--venv, created when missing with the CPU torch pinned by
@@ -84,6 +85,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--decode-batch", type=int, default=64, help="sentences per decoding batch (default 64)")
     ap.add_argument("--repeats", type=int, default=1, help="alternating training rounds; medians are reported")
     ap.add_argument("--test-sentences", type=int, default=None, help="decode only the first N test sentences")
+    ap.add_argument("--decode-only", action="store_true",
+                    help="skip training: decode with the models an earlier run left in --work (its last round)")
     ap.add_argument("--quick", action="store_true",
                     help=f"smoke check: {QUICK_MINUTES:g} minute(s) per toolkit, {QUICK_TEST_SENTENCES} test sentences")
     args = ap.parse_args(argv)
@@ -116,6 +119,19 @@ def run_training(args, prepared: Path, joey_py: Path, joey_data, settings: dict)
         runs["joeynmt"].append(train_joeynmt(joey_py, cfg_path, jy_dir, args.minutes, args.threads))
         log.info("   JoeyNMT: %s", runs["joeynmt"][-1].summary())
     return runs
+
+
+def reuse_runs(args, prepared: Path, settings: dict) -> dict[str, list[TrainStats]]:
+    """--decode-only: the last round's run folders of an earlier run in --work (no training figures)."""
+    r = args.repeats - 1
+    wb_dir, jy_dir = args.work / f"wordbridge-run{r}", args.work / f"joeynmt-run{r}"
+    if not ((wb_dir / "best.pt").is_file() or (wb_dir / "latest.pt").is_file()) or not (jy_dir / "latest.ckpt").is_file():
+        raise RuntimeError(f"--decode-only needs trained models in {wb_dir} and {jy_dir}: run without it first")
+    resolved = load_resolved(wb_dir)
+    if resolved is not None:
+        settings.update(peer_settings(args.config, prepared, args.set, resolved=resolved))
+    return {"wordbridge": [TrainStats("wordbridge", wb_dir, 0.0, None, None, 0)],
+            "joeynmt": [TrainStats("joeynmt", jy_dir, 0.0, None, None, 0)]}
 
 
 def run_decoding(args, runs, joey_py: Path, joey_data, settings: dict) -> dict[tuple[str, int], DecodeStats]:
@@ -167,7 +183,7 @@ def _row(metric: str, wb: float | None, jy: float | None, digits: int, compare: 
 def build_table(args, runs, dec, info: dict, n_test: int) -> str:
     """The side-by-side markdown table with ratios (wordbridge / JoeyNMT), plus the header and notes."""
     wb_tr, jy_tr = runs["wordbridge"], runs["joeynmt"]
-    rows = [
+    rows = [] if args.decode_only else [
         _row("training throughput (target tokens/s)", _median([r.tokens_per_s for r in wb_tr]),
              _median([r.tokens_per_s for r in jy_tr]), 0, goal="throughput"),
         _row("optimizer steps in the budget", _median([r.steps for r in wb_tr]), _median([r.steps for r in jy_tr]), 0),
@@ -180,13 +196,17 @@ def build_table(args, runs, dec, info: dict, n_test: int) -> str:
             _row(f"test chrF, {name}", wb.chrf, jy.chrf, 2, "diff", " chrF"),
             _row(f"decoding, {name} (sentences/s)", wb.sentences_per_s, jy.sentences_per_s, 1, goal="decoding"),
         ]
-    rows.append(_row("peak RAM of training (MiB, process tree RSS)", _median([r.peak_rss_bytes / 2**20 for r in wb_tr]),
-                     _median([r.peak_rss_bytes / 2**20 for r in jy_tr]), 0))
+    if not args.decode_only:
+        rows.append(_row("peak RAM of training (MiB, process tree RSS)",
+                         _median([r.peak_rss_bytes / 2**20 for r in wb_tr]),
+                         _median([r.peak_rss_bytes / 2**20 for r in jy_tr]), 0))
     table = markdown_table(["metric", "wordbridge", f"JoeyNMT {JOEY_VERSION}", "wordbridge / JoeyNMT", "goal"],
                            rows, align="lrrrl")
     head = [
-        f"wordbridge vs JoeyNMT {JOEY_VERSION}: {args.minutes:g} min training each, {args.threads} threads, "
-        f"{args.repeats} alternating round(s) (medians), {n_test} test sentences"
+        (f"wordbridge vs JoeyNMT {JOEY_VERSION}, decoding only (the models an earlier run trained in {args.work}): "
+         f"{args.threads} threads, {n_test} test sentences" if args.decode_only else
+         f"wordbridge vs JoeyNMT {JOEY_VERSION}: {args.minutes:g} min training each, {args.threads} threads, "
+         f"{args.repeats} alternating round(s) (medians), {n_test} test sentences")
         + (" (--quick smoke run)" if args.quick else ""),
         f"Machine: {describe_machine(info)}",
         f"Command: `{args.command}`",
@@ -222,7 +242,10 @@ def main(argv: list[str] | None = None) -> int:
         settings = peer_settings(args.config, prepared, args.set)
         joey_data = export_joeynmt_data(prepared, args.work / "joeynmt-data", args.test_sentences,
                                         emb_scale=settings["emb_scale"])
-        runs = run_training(args, prepared, joey_py, joey_data, settings)
+        if args.decode_only:
+            runs = reuse_runs(args, prepared, settings)
+        else:
+            runs = run_training(args, prepared, joey_py, joey_data, settings)
         dec = run_decoding(args, runs, joey_py, joey_data, settings)
     except (RuntimeError, OSError, subprocess.CalledProcessError, WordbridgeError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -179,3 +179,21 @@ def test_quick_flag_shrinks_the_run(bench, tmp_path):
     assert args.minutes <= 1.0 and args.test_sentences == 200 and args.out == tmp_path / "table.md"
     with pytest.raises(SystemExit):
         bench.vs_joeynmt.parse_args(["--minutes", "0"])
+
+
+def test_decode_only_table_and_missing_runs(bench, tmp_path):
+    peer, main = bench.vs_joeynmt_peer, bench.vs_joeynmt
+    args = main.parse_args(["--decode-only", "--work", str(tmp_path)])
+    with pytest.raises(RuntimeError, match="--decode-only needs trained models"):
+        main.reuse_runs(args, tmp_path, {})
+    (tmp_path / "wordbridge-run0").mkdir()
+    (tmp_path / "wordbridge-run0" / "latest.pt").write_bytes(b"x")
+    (tmp_path / "joeynmt-run0").mkdir()
+    (tmp_path / "joeynmt-run0" / "latest.ckpt").write_bytes(b"x")
+    runs = main.reuse_runs(args, tmp_path, {})
+    assert runs["wordbridge"][0].run_dir == tmp_path / "wordbridge-run0"
+    dec = {(tk, beam): peer.DecodeStats(tk, beam, 100, 1.0, [], 5.0, 20.0)
+           for tk in ("wordbridge", "joeynmt") for beam in (1, 5)}
+    table = main.build_table(args, runs, dec, bench.common.machine_info(), 100)
+    assert "decoding only" in table and "decoding, beam 5" in table
+    assert "training throughput" not in table and "peak RAM" not in table

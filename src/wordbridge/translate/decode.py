@@ -43,96 +43,123 @@ def _step_logits(model: Seq2Seq, tokens, h, enc):
     return logits, h, attn
 
 
-def _step_logp(model: Seq2Seq, tokens, h, enc):
-    logits, h, attn = _step_logits(model, tokens, h, enc)
-    return F.log_softmax(logits, dim=-1), h, attn
-
-
 @torch.no_grad()
 def greedy(model: Seq2Seq, src: torch.Tensor, src_len: torch.Tensor, len_a: float = 2.0,
            len_b: int = 10) -> list[Hypothesis]:
-    """src: (batch, src_len) padded at the end -> one Hypothesis per sentence."""
+    """src: (batch, src_len) padded at the end -> one Hypothesis per sentence.
+
+    Finished sentences leave the batch: each step runs the decoder on the unfinished rows only.
+    """
     enc = model.encode(src, src_len)
-    batch = src.size(0)
-    limit = max_lengths(src_len, len_a, len_b).to(src.device)  # (batch,)
-    tokens = torch.full((batch,), BOS, dtype=torch.long, device=src.device)
-    h, done = enc.hidden, torch.zeros(batch, dtype=torch.bool, device=src.device)
-    scores = torch.zeros(batch, device=src.device)
-    steps, attns = [], []
-    for t in range(int(limit.max())):
-        logits, h, attn = _step_logits(model, tokens, h, enc)  # no full log-softmax: argmax + one logsumexp
-        choice = logits.argmax(-1)  # (batch,)
-        choice = torch.where(t >= limit - 1, torch.full_like(choice, EOS), choice)
-        logp = logits.gather(1, choice[:, None]).squeeze(1) - torch.logsumexp(logits, dim=-1)  # (batch,)
-        scores += torch.where(done, 0.0, logp)
-        tokens = torch.where(done, torch.full_like(choice, PAD), choice)
-        steps.append(tokens)
+    batch, dev = src.size(0), src.device
+    limit = max_lengths(src_len, len_a, len_b).to(dev)  # (batch,)
+    n_steps = int(limit.max())
+    out = torch.full((batch, n_steps), PAD, dtype=torch.long, device=dev)
+    att = None  # (batch, n_steps, src_len) for attention models
+    scores = torch.zeros(batch, device=dev)
+    rows = torch.arange(batch, device=dev)  # original index of each unfinished row
+    tokens, h = torch.full((batch,), BOS, dtype=torch.long, device=dev), enc.hidden
+    for t in range(n_steps):
+        logits, h, attn = _step_logits(model, tokens, h, enc)  # (rows, vocab)
+        best, choice = logits.max(-1)  # one pass: argmax and the max for the log-sum-exp
+        last = t >= limit[rows] - 1  # out of length: _eos_ is forced
+        choice = torch.where(last, torch.full_like(choice, EOS), choice)
+        chosen = torch.where(last, logits[:, EOS], best)
+        lse = best + (logits - best[:, None]).exp_().sum(-1).log_()
+        scores.index_add_(0, rows, chosen - lse)
+        out[rows, t] = choice
         if attn is not None:
-            attns.append(attn.float())
-        done = done | (tokens == EOS)
-        if bool(done.all()):
+            att = torch.zeros(batch, n_steps, attn.size(-1), device=dev) if att is None else att
+            att[rows, t] = attn.float()
+        live = choice != EOS
+        if not bool(live.any()):
             break
-    out = torch.stack(steps, 1).tolist()  # (batch, steps)
-    att = torch.stack(attns, 1).cpu().numpy() if attns else None  # (batch, steps, src_len)
+        if not bool(live.all()):  # drop the rows that just finished
+            keep = live.nonzero().squeeze(1)
+            rows, choice, h, enc = rows[keep], choice[keep], h.index_select(1, keep), enc.index_select(keep)
+        tokens = choice
+    out_rows = out.tolist()
+    att_np = None if att is None else att.cpu().numpy()
     hyps = []
     for b in range(batch):
-        n = out[b].index(EOS) if EOS in out[b] else len(out[b])
-        a = None if att is None else att[b, :n, : int(src_len[b])]
-        hyps.append(Hypothesis(tokens=out[b][:n], score=float(scores[b]), attention=a))
+        n = out_rows[b].index(EOS) if EOS in out_rows[b] else n_steps
+        a = None if att_np is None else att_np[b, :n, : int(src_len[b])]
+        hyps.append(Hypothesis(tokens=out_rows[b][:n], score=float(scores[b]), attention=a))
     return hyps
 
 
 @torch.no_grad()
 def beam_search(model: Seq2Seq, src: torch.Tensor, src_len: torch.Tensor, beam: int = 5, n_best: int = 1,
                 alpha: float = 1.0, len_a: float = 2.0, len_b: int = 10) -> list[list[Hypothesis]]:
-    """-> for each sentence, its n_best finished hypotheses, best first."""
+    """-> for each sentence, its n_best finished hypotheses, best first.
+
+    A sentence leaves the batch (its `beam` rows with it) as soon as `beam` of its hypotheses have finished.
+    """
     if not 1 <= n_best <= beam:
         raise ValueError(f"n_best must be in [1, beam={beam}], got {n_best}")
     batch, k, dev = src.size(0), beam, src.device
-    rows = torch.arange(batch, device=dev).repeat_interleave(k)  # (batch*k,)
-    enc = model.encode(src, src_len).index_select(rows)
-    limit = max_lengths(src_len, len_a, len_b).to(dev)  # (batch,)
+    enc = model.encode(src, src_len).index_select(torch.arange(batch, device=dev).repeat_interleave(k))
+    limit = max_lengths(src_len, len_a, len_b).to(dev)  # (live,) for the sentences still in the batch
     scores = torch.full((batch, k), float("-inf"), device=dev)
     scores[:, 0] = 0.0  # only the first beam is alive at the start
     tokens = torch.full((batch * k,), BOS, dtype=torch.long, device=dev)
     h, hist, att_hist = enc.hidden, torch.zeros(batch * k, 0, dtype=torch.long, device=dev), None
     finished: list[list[tuple[float, list[int], np.ndarray | None]]] = [[] for _ in range(batch)]
-    done = torch.zeros(batch, dtype=torch.bool)
-    base = (torch.arange(batch, device=dev) * k).unsqueeze(1)  # (batch, 1)
+    live = list(range(batch))  # original index of each sentence still in the batch
     for t in range(int(limit.max())):
-        logp, h, attn = _step_logp(model, tokens, h, enc)  # (batch*k, vocab)
-        vocab = logp.size(1)
-        last = (t >= limit - 1).repeat_interleave(k).unsqueeze(1)  # (batch*k, 1): only _eos_ allowed
-        logp = torch.where(last & (torch.arange(vocab, device=dev) != EOS), float("-inf"), logp)
-        cand = (scores.view(-1, 1) + logp).view(batch, k * vocab)  # (batch, k*vocab)
-        top_s, top_i = cand.topk(2 * k, dim=1)  # (batch, 2k)
+        n = len(live)
+        logits, h, attn = _step_logits(model, tokens, h, enc)  # (n*k, vocab)
+        vocab = logits.size(1)
+        cand = _extend(logits, scores.view(-1, 1), (t >= limit - 1).repeat_interleave(k))
+        top_s, top_i = cand.view(n, k * vocab).topk(2 * k, dim=1)  # (n, 2k) best one-token extensions
         src_beam, tok = top_i // vocab, top_i % vocab
         is_eos = tok == EOS
         if attn is not None:
             att_hist = attn.float().unsqueeze(1) if att_hist is None else torch.cat([att_hist, attn.float()[:, None]], 1)
-        _collect(finished, done, is_eos, top_s, src_beam, base, hist, att_hist, k, t, alpha)
+        found = [finished[s] for s in live]
+        _collect(found, is_eos, top_s, src_beam, hist, att_hist, k, t, alpha)
         order = torch.sort(is_eos.int(), dim=1, stable=True).indices[:, :k]  # first k non-eos candidates
         scores = top_s.gather(1, order)
-        flat = (base + src_beam.gather(1, order)).view(-1)  # (batch*k,) rows they extend
+        base = (torch.arange(n, device=dev) * k).unsqueeze(1)  # (n, 1)
+        flat = (base + src_beam.gather(1, order)).view(-1)  # (n*k,) rows they extend
         tokens = tok.gather(1, order).view(-1)
+        going = [i for i, f in enumerate(found) if len(f) < k]
+        if not going:
+            break
+        if len(going) < n:  # drop the sentences that are done, with their k rows
+            keep = torch.tensor(going, device=dev)
+            keep_rows = (keep[:, None] * k + torch.arange(k, device=dev)).view(-1)
+            live, limit, scores = [live[i] for i in going], limit[keep], scores[keep]
+            flat, tokens, enc = flat[keep_rows], tokens[keep_rows], enc.index_select(keep_rows)
         h = h.index_select(1, flat)
         hist = torch.cat([hist.index_select(0, flat), tokens[:, None]], 1)
         att_hist = None if att_hist is None else att_hist.index_select(0, flat)
-        done |= torch.tensor([len(f) >= k for f in finished])
-        if bool(done.all()):
-            break
     return [_best(finished[b], n_best, int(src_len[b])) for b in range(batch)]
 
 
-def _collect(finished, done, is_eos, top_s, src_beam, base, hist, att_hist, k, t, alpha) -> None:
-    """Record hypotheses ending in _eos_ among the k best candidates of sentences not yet done."""
+def _extend(logits: torch.Tensor, scores: torch.Tensor, last: torch.Tensor) -> torch.Tensor:
+    """scores (rows, 1) + log-softmax(logits) (rows, vocab), computed in place in `logits`; rows flagged in `last`
+    (rows,) may only end (_eos_). Avoids full-size temporaries: this runs on every step of every beam."""
+    top = logits.amax(-1, keepdim=True)
+    lse = top + (logits - top).exp_().sum(-1, keepdim=True).log_()
+    cand = logits.add_(scores - lse)
+    if bool(last.any()):
+        r = last.nonzero().squeeze(1)
+        eos = cand[r, EOS].clone()
+        cand[r] = float("-inf")
+        cand[r, EOS] = eos
+    return cand
+
+
+def _collect(found, is_eos, top_s, src_beam, hist, att_hist, k, t, alpha) -> None:
+    """Record hypotheses ending in _eos_ among the k best candidates of each sentence (found[b]: its finished list)."""
     hits = (is_eos[:, :k] & torch.isfinite(top_s[:, :k])).nonzero().tolist()
     for b, j in hits:
-        if done[b] or len(finished[b]) >= k:
+        if len(found[b]) >= k:
             continue
-        row = int(base[b, 0] + src_beam[b, j])
+        row = b * k + int(src_beam[b, j])
         att = None if att_hist is None else att_hist[row, :t].cpu().numpy()
-        finished[b].append((float(top_s[b, j]) / length_penalty(t + 1, alpha), hist[row].tolist(), att))
+        found[b].append((float(top_s[b, j]) / length_penalty(t + 1, alpha), hist[row].tolist(), att))
 
 
 def _best(found, n_best: int, src_len: int) -> list[Hypothesis]:
