@@ -239,7 +239,14 @@ def build_en_vectors(out: Path) -> None:
                  EN_VECTOR_PARAMS["model"], sum(counts.values()))
         start = time.time()
         verbose = 2 if sys.stderr.isatty() else 0  # fastText's own progress line, on a terminal only
-        model = fasttext.train_unsupervised(str(text), verbose=verbose, **EN_VECTOR_PARAMS)
+        for attempt in (1, 2):  # fastText's end-of-training loss check can race and report NaN: retry once
+            try:
+                model = fasttext.train_unsupervised(str(text), verbose=verbose, **EN_VECTOR_PARAMS)
+                break
+            except RuntimeError as exc:
+                if attempt == 2 or "NaN" not in str(exc):
+                    raise
+                log.warning("  fastText reported %s; training again", exc)
         seconds = time.time() - start
     words = [w for w in model.get_words(on_unicode_error="replace") if w != "</s>"]  # most frequent first
     vectors = np.stack([model.get_word_vector(w) for w in words]).astype(np.float32)  # (n_words, 300)
