@@ -4,7 +4,6 @@ import json
 import sqlite3
 import stat
 import sys
-import tarfile
 import zipfile
 from pathlib import Path
 

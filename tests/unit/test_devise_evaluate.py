@@ -1,7 +1,6 @@
 """hit@k on constructed cases with known answers; ConSE averaging; the markdown table."""
 
 import numpy as np
-import pytest
 
 from wordbridge.devise.evaluate import hit_at_k, markdown
 from wordbridge.devise.training import conse_vectors

@@ -24,7 +24,7 @@ from wordbridge import assets
 from wordbridge.assets import Asset, register, sources
 from wordbridge.atomic import write_json
 from wordbridge.errors import AssetError, DataError
-from wordbridge.text import corpora, wordnet
+from wordbridge.text import corpora, help_pages, wordnet
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ def bible_text(db: Path, version: str) -> Iterator[str]:
 def help_text(root: Path, lang: str = "en-US") -> Iterator[str]:
     """Every paragraph of one language's help tree, paired or not."""
     for page in sorted(Path(root, lang).rglob("*.html")):
-        for _, paragraph in corpora.help_paragraphs(page):
+        for _, paragraph in help_pages.help_paragraphs(page):
             yield paragraph
 
 

@@ -44,7 +44,7 @@ def init_from_env(device: str = "auto", timeout_minutes: float = 30.0) -> DistIn
     world = env_world_size()
     if world <= 1:
         return DistInfo()
-    rank, local_rank = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     use_cuda = device != "cpu" and torch.cuda.is_available()
     backend = "nccl" if use_cuda else "gloo"
     if use_cuda:

@@ -12,7 +12,6 @@ import dataclasses
 
 import numpy as np
 import torch
-from torch.nn import functional as F
 
 from wordbridge.translate.model import BOS, EOS, Seq2Seq
 
