@@ -51,6 +51,28 @@ def test_fast_teacher_forced_path_equals_step_loop(attention, bidirectional):
     assert torch.allclose(fast, slow, atol=1e-5)
 
 
+@pytest.mark.parametrize("attention", ["none", "bahdanau", "luong"])
+def test_step_loop_sparse_embedding_gradients_equal_dense_ones(attention, monkeypatch):
+    """The per-step loop looks the decoder embedding up sparsely and densifies once: same gradients as dense."""
+    from wordbridge.translate import decoder as dec
+
+    def grads():
+        torch.manual_seed(0)
+        model = tiny(attention).train()
+        src, src_len, tgt = batch()
+        torch.manual_seed(1)
+        masked_cross_entropy(model(src, src_len, tgt, 0.5), tgt).backward()
+        return {n: p.grad for n, p in model.named_parameters()}
+
+    sparse = grads()
+    dense_embedding = dec.F.embedding
+    monkeypatch.setattr(dec.F, "embedding", lambda *a, sparse=False, **kw: dense_embedding(*a, **kw))
+    dense = grads()
+    assert not sparse["decoder.emb.weight"].is_sparse and sparse["decoder.emb.weight"].abs().sum() > 0
+    for name, g in dense.items():
+        assert torch.allclose(sparse[name], g, atol=1e-6), name
+
+
 def test_padding_in_source_does_not_change_encoding():
     torch.manual_seed(0)
     model = tiny("luong").eval()

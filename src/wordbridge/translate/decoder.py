@@ -19,6 +19,21 @@ from wordbridge.translate.config import ModelConfig
 from wordbridge.translate.encoder import PAD, Encoded
 
 
+class _DenseOnce(torch.autograd.Function):
+    """Identity on a weight read once per step: the steps' sparse gradients add up sparsely, densified here once.
+
+    A dense per-step embedding gradient costs a zero-filled (vocab, dim) tensor and an add of it every step.
+    """
+
+    @staticmethod
+    def forward(ctx, weight: torch.Tensor) -> torch.Tensor:
+        return weight.view_as(weight)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        return grad.to_dense() if grad.is_sparse else grad
+
+
 class Decoder(nn.Module):
     def __init__(self, cfg: ModelConfig, vocab_size: int, enc_size: int) -> None:
         super().__init__()
@@ -81,8 +96,10 @@ class Decoder(nn.Module):
         out, hs, weights = self._step(tokens, list(h.unbind(0)), enc)
         return out, torch.stack(hs), weights
 
-    def _step(self, tokens: torch.Tensor, h: list[torch.Tensor], enc: Encoded):
-        x, weights = self._input(self.emb_drop(self.emb(tokens)), h, enc)
+    def _step(self, tokens: torch.Tensor, h: list[torch.Tensor], enc: Encoded, table: torch.Tensor | None = None):
+        """`table`: the embedding weight through _DenseOnce (per-step training loops), looked up sparsely."""
+        emb = self.emb(tokens) if table is None else F.embedding(tokens, table, PAD, sparse=True)
+        x, weights = self._input(self.emb_drop(emb), h, enc)
         h = self._cells(x, h)
         out, weights = self._output(h[-1], enc, weights)
         return out, h, weights
@@ -113,13 +130,14 @@ class Decoder(nn.Module):
 
     def _sampled(self, tgt_in: torch.Tensor, enc: Encoded, pr_force: float) -> torch.Tensor:
         h, outs = list(enc.hidden.unbind(0)), []
+        table = _DenseOnce.apply(self.emb.weight) if torch.is_grad_enabled() and self.emb.weight.requires_grad else None
         forced = (torch.rand(tgt_in.size(1)) < pr_force).tolist()  # one draw per step for the whole batch (lesson)
         for t, ref in enumerate(tgt_in.unbind(1)):
             if t == 0 or forced[t]:
                 tokens = ref  # (batch,)
             else:
                 with torch.no_grad():
-                    tokens = self.out(outs[-1].detach()).argmax(-1)  # (batch,) own prediction
-            out, h, _ = self._step(tokens, h, enc)
+                    tokens = self.out(outs[-1].detach()).max(-1).indices  # (batch,) own prediction
+            out, h, _ = self._step(tokens, h, enc, table)
             outs.append(out)
         return torch.stack(outs, dim=1)  # (batch, tgt_len, dim)
