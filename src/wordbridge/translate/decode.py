@@ -64,7 +64,7 @@ def greedy(model: Seq2Seq, src: torch.Tensor, src_len: torch.Tensor, len_a: floa
         last = t >= limit[rows] - 1  # out of length: _eos_ is forced
         choice = torch.where(last, torch.full_like(choice, EOS), choice)
         chosen = torch.where(last, logits[:, EOS], best)
-        lse = best + (logits - best[:, None]).exp_().sum(-1).log_()
+        lse = _logsumexp(logits, best[:, None]).squeeze(1)
         scores.index_add_(0, rows, chosen - lse)
         out[rows, t] = choice
         if attn is not None:
@@ -136,11 +136,15 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, src_len: torch.Tensor, beam: 
     return [_best(finished[b], n_best, int(src_len[b])) for b in range(batch)]
 
 
+def _logsumexp(logits: torch.Tensor, top: torch.Tensor) -> torch.Tensor:
+    """(rows, 1) log-sum-exp of logits (rows, vocab) given each row's max `top` (rows, 1): one temporary."""
+    return top + (logits - top).exp_().sum(-1, keepdim=True).log_()
+
+
 def _extend(logits: torch.Tensor, scores: torch.Tensor, last: torch.Tensor) -> torch.Tensor:
     """scores (rows, 1) + log-softmax(logits) (rows, vocab), computed in place in `logits`; rows flagged in `last`
     (rows,) may only end (_eos_). Avoids full-size temporaries: this runs on every step of every beam."""
-    top = logits.amax(-1, keepdim=True)
-    lse = top + (logits - top).exp_().sum(-1, keepdim=True).log_()
+    lse = _logsumexp(logits, logits.amax(-1, keepdim=True))
     cand = logits.add_(scores - lse)
     if bool(last.any()):
         r = last.nonzero().squeeze(1)
