@@ -43,7 +43,7 @@ step "DeViSE: train the head on cached EfficientNet-Lite0 features"
 "${WB[@]}" devise evaluate "$RUNS/devise"
 
 step "DeViSE: index the Tux Paint stamps gallery"
-GALLERY=$("$PY" -c "import wordbridge.assets as a; print(a.path('tuxpaint-stamps'))")
+GALLERY=$("$PY" -c "import wordbridge.asset_paths as a; print(a.path('tuxpaint-stamps'))")
 "${WB[@]}" devise index "$RUNS/devise" "$GALLERY" --out "$RUNS/devise/indexes/stamps" --overwrite
 
 step "DeViSE: labels for real photos (scikit-image's cat, coffee, rocket)"

@@ -2,14 +2,14 @@
 `register(subparsers)`, which adds its parser and sets `func` to a function taking the parsed args."""
 
 import argparse
-import importlib
 import logging
 import sys
 
 from wordbridge import __version__
+from wordbridge.commands import devise, evaluate, fetch, lr_find, prepare, serve, train, translate
 from wordbridge.errors import WordbridgeError
 
-COMMAND_MODULES = ("fetch", "prepare", "train", "lr_find", "evaluate", "translate", "devise", "serve")
+COMMAND_MODULES = (fetch, prepare, train, lr_find, evaluate, translate, devise, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,13 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"wordbridge {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"wordbridge.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"wordbridge.commands.{name}":
-                continue  # command not built yet
-            raise
+    for module in COMMAND_MODULES:
         module.register(sub)
     return parser
 

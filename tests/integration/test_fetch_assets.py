@@ -6,20 +6,20 @@ import json
 import numpy as np
 import pytest
 
-from wordbridge import assets, cli
+from wordbridge import asset_paths, cli
 from wordbridge.text import corpora, wordnet
 
 pytestmark = pytest.mark.assets
 
 
 def need(name):
-    if not assets.is_cached(name):
+    if not asset_paths.is_cached(name):
         pytest.skip(f"asset {name} not fetched (run `wordbridge fetch {name}`)")
-    return assets.path(name)
+    return asset_paths.path(name)
 
 
 def test_real_bible_gives_verse_pairs():
-    db = assets.path("bible") / "bible.db"
+    db = asset_paths.path("bible") / "bible.db"
     assert {"4", "l", "k", "3", "o", "5"} <= set(corpora.bible_versions(db))
     first = list(itertools.islice(corpora.open_corpus("bible"), 3))
     assert first[0] == ("Au commencement, Dieu créa les cieux et la terre.",

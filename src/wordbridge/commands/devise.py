@@ -6,6 +6,16 @@ import logging
 import sys
 from pathlib import Path
 
+from wordbridge.config import load_sections
+from wordbridge.devise.config import DeviseConfig
+from wordbridge.devise.evaluate import evaluate_run
+from wordbridge.devise.images import load_image
+from wordbridge.devise.index import index_folder
+from wordbridge.devise.model import RunModel
+from wordbridge.devise.search import Searcher
+from wordbridge.devise.training import train_devise
+from wordbridge.errors import ConfigError, DataError
+
 log = logging.getLogger(__name__)
 
 
@@ -50,10 +60,6 @@ def register(subparsers) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from wordbridge.config import load_sections
-    from wordbridge.devise.config import DeviseConfig
-    from wordbridge.devise.training import train_devise
-
     cfg = load_sections(args.config, {"devise": DeviseConfig}, overrides=args.set)["devise"]
     summary = train_devise(cfg, args.out, overwrite=args.overwrite)
     best = summary.get("best") or {}
@@ -63,11 +69,6 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_index(args: argparse.Namespace) -> int:
-    from wordbridge.devise.images import load_image
-    from wordbridge.devise.index import index_folder
-    from wordbridge.devise.model import RunModel
-    from wordbridge.errors import ConfigError
-
     if args.batch_size < 1:
         raise ConfigError(f"Invalid --batch-size {args.batch_size}: must be >= 1.")
     model = RunModel.load(args.run_dir)
@@ -94,9 +95,6 @@ def _similar(searcher, value: str, k: int):
 
 
 def run_search(args: argparse.Namespace) -> int:
-    from wordbridge.devise.search import Searcher
-    from wordbridge.errors import ConfigError, DataError
-
     if args.k < 1:
         raise ConfigError(f"Invalid -k {args.k}: must be >= 1.")
     if args.index is None and not args.image:
@@ -136,8 +134,6 @@ def format_result(payload: dict) -> str:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from wordbridge.devise.evaluate import evaluate_run
-
     table, _ = evaluate_run(args.run_dir)
     sys.stdout.write(table + "\n")
     return 0

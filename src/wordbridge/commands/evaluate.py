@@ -3,6 +3,9 @@
 import argparse
 import json
 
+from wordbridge.errors import DataError
+from wordbridge.translate.evaluation import evaluate
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -20,9 +23,6 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wordbridge.errors import DataError
-    from wordbridge.translate.evaluation import evaluate
-
     if args.beam < 1:
         raise DataError(f"Invalid --beam {args.beam}: must be >= 1.")
     result = evaluate(args.run_dir, split=args.split, src_file=args.src, ref_file=args.ref, beam=args.beam)

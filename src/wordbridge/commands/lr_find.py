@@ -3,6 +3,10 @@
 import argparse
 import os
 
+from wordbridge.commands.train import load
+from wordbridge.errors import ConfigError
+from wordbridge.translate.training import find_lr
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -19,10 +23,6 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wordbridge.commands.train import load
-    from wordbridge.errors import ConfigError
-    from wordbridge.translate.training import find_lr
-
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:
         raise ConfigError("lr-find runs in one process; start it without torchrun.")
     result = find_lr(load(args), args.png, num_steps=args.steps)

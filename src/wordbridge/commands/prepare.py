@@ -5,6 +5,7 @@ import argparse
 import dataclasses
 
 from wordbridge.config import load_sections
+from wordbridge.text.prepare import PrepareConfig, format_stats, prepare
 
 
 def register(subparsers) -> None:
@@ -30,8 +31,6 @@ def register(subparsers) -> None:
 
 def resolve_config(args: argparse.Namespace):
     """YAML (or defaults) <- --set overrides <- flags."""
-    from wordbridge.text.prepare import PrepareConfig
-
     cfg = load_sections(args.config, {"data": PrepareConfig}, overrides=args.set)["data"]
     flags = {"src": args.src, "tgt": args.tgt, "corpus": args.corpus, "max_pairs": args.max_pairs,
              "processes": args.processes, "out": args.out}
@@ -44,8 +43,6 @@ def resolve_config(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from wordbridge.text.prepare import format_stats, prepare
-
     cfg = resolve_config(args)
     stats = prepare(cfg, cfg.out, overwrite=args.overwrite)
     print(format_stats(stats))

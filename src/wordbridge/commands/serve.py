@@ -3,6 +3,8 @@
 import argparse
 
 from wordbridge.errors import ConfigError
+from wordbridge.serve.app import ServeSettings
+from wordbridge.serve.server import serve
 
 
 def register(subparsers) -> None:
@@ -35,9 +37,6 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wordbridge.serve.app import ServeSettings
-    from wordbridge.serve.server import serve
-
     if args.max_upload_mb <= 0:
         raise ConfigError(f"Invalid --max-upload-mb {args.max_upload_mb}: expected a positive number.")
     if args.max_batch < 1 or args.batch_wait_ms < 0:

@@ -4,6 +4,11 @@ import argparse
 import dataclasses
 import os
 
+from wordbridge.config import load_sections
+from wordbridge.text.prepare import PrepareConfig
+from wordbridge.translate.config import ModelConfig, TranslateTrainConfig
+from wordbridge.translate.training import train
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -22,10 +27,6 @@ def register(subparsers) -> None:
 
 
 def load(args: argparse.Namespace) -> dict:
-    from wordbridge.config import load_sections
-    from wordbridge.text.prepare import PrepareConfig
-    from wordbridge.translate.config import ModelConfig, TranslateTrainConfig
-
     sections = load_sections(args.config, {"data": PrepareConfig, "model": ModelConfig,
                                            "train": TranslateTrainConfig}, overrides=args.set)
     if getattr(args, "max_minutes", None) is not None:
@@ -34,8 +35,6 @@ def load(args: argparse.Namespace) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wordbridge.translate.training import train
-
     sections = load(args)
     run_dir = args.run_dir or sections["train"].run_dir
     result = train(sections, run_dir, overwrite=args.overwrite, resume=args.resume)

@@ -6,6 +6,13 @@ With no TEXT and no -i, reads stdin line by line (interactive: one translation p
 import argparse
 import logging
 import sys
+from pathlib import Path
+
+from wordbridge.atomic import write_text
+from wordbridge.errors import DataError
+from wordbridge.translate.evaluation import read_lines
+from wordbridge.translate.plots import plot_attention
+from wordbridge.translate.translator import Translator
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +33,6 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from wordbridge.atomic import write_text
-    from wordbridge.errors import DataError
-    from wordbridge.translate.evaluation import read_lines
-    from wordbridge.translate.translator import Translator
-
     if args.beam < 1:
         raise DataError(f"Invalid --beam {args.beam}: must be >= 1.")
     if args.text is not None and args.input:
@@ -74,8 +74,6 @@ def _stream(tr, args) -> int:
 
 
 def _plot(results, png: str) -> None:
-    from wordbridge.translate.plots import plot_attention
-
     first = next((r for r in results if r.tokens), None)
     if first is None or first.attention is None:
         log.warning("no attention to plot (empty input or a model without attention)")

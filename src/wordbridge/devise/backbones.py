@@ -16,9 +16,10 @@ import torch
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-from wordbridge.errors import AssetError, CheckpointError, ConfigError, choices_hint
+from wordbridge import asset_paths
 from wordbridge.devise.efficientnet import EfficientNetLite
 from wordbridge.devise.resnet import ResNet
+from wordbridge.errors import AssetError, CheckpointError, ConfigError, choices_hint
 
 log = logging.getLogger(__name__)
 
@@ -149,10 +150,8 @@ def load_backbone(name: str = "efficientnet_lite0", weights: str | Path | None =
 
 def default_lite0_weights() -> Path:
     """The Lite0 ImageNet weights: the fetched asset, else the installed pip package; AssetError if neither."""
-    from wordbridge import assets
-
-    if assets.is_cached(LITE0_ASSET):
-        found = sorted(assets.path(LITE0_ASSET).rglob(LITE0_FILE))
+    if asset_paths.is_cached(LITE0_ASSET):
+        found = sorted(asset_paths.path(LITE0_ASSET).rglob(LITE0_FILE))
         if found:
             return found[0]
     try:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from wordbridge import asset_paths
 from wordbridge.devise.images import is_image_file
 from wordbridge.errors import ConfigError, DataError, choices_hint
 
@@ -112,9 +113,7 @@ def _find_idx(root: Path, stem: str) -> Path:
 def load_fashion_mnist(root: str | Path | None = None) -> FashionMNIST:
     """Read the four IDX files from `root` (default: the fetched fashion-mnist asset)."""
     if root is None:
-        from wordbridge import assets
-
-        root = assets.path("fashion-mnist")
+        root = asset_paths.path("fashion-mnist")
     root = Path(root)
     arrays = {key: read_idx(_find_idx(root, stem)) for key, stem in FASHION_FILES.items()}
     for split in ("train", "test"):
@@ -193,9 +192,7 @@ def parse_tuxpaint_txt(text: str) -> tuple[str, str | None]:
 def load_tuxpaint_gallery(root: str | Path | None = None) -> list[GalleryItem]:
     """Tux Paint stamps (PNG) that have a description; `_mirror` variants and SVG-only stamps are left out."""
     if root is None:
-        from wordbridge import assets
-
-        root = assets.path("tuxpaint-stamps")
+        root = asset_paths.path("tuxpaint-stamps")
     root = Path(root)
     if (root / "stamps").is_dir():
         root = root / "stamps"
@@ -223,9 +220,7 @@ def load_tuxpaint_gallery(root: str | Path | None = None) -> list[GalleryItem]:
 def load_emoji_gallery(root: str | Path | None = None, size: int = 64) -> list[GalleryItem]:
     """Emoji from emoji-datasource-google: emoji.json names + img/google/<size>/<image> PNGs that exist."""
     if root is None:
-        from wordbridge import assets
-
-        root = assets.path("emoji")
+        root = asset_paths.path("emoji")
     root = Path(root)
     meta = root / "emoji.json"
     try:

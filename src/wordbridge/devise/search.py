@@ -20,10 +20,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from wordbridge.devise.images import load_image
 from wordbridge.devise.index import Gallery, faiss, normalize, top_k
 from wordbridge.devise.labels import LabelSet, VectorLookup, load_labels, vectors_fingerprint
 from wordbridge.devise.model import RunModel
 from wordbridge.errors import DataError
+from wordbridge.text.vectors import load_vectors
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +75,6 @@ class Searcher:
 
     @classmethod
     def load(cls, devise_run: str | Path, index_dir: str | Path | None = None) -> "Searcher":
-        from wordbridge.text.vectors import load_vectors
-
         model = RunModel.load(devise_run)
         gallery = Gallery.load(index_dir, model.fingerprint) if index_dir is not None else None
         wv = load_vectors(model.extra["vectors"])
@@ -100,8 +100,6 @@ class Searcher:
         return normalize(np.mean(vecs, axis=0))
 
     def image_vector(self, image: bytes | Image.Image | str | Path) -> np.ndarray:
-        from wordbridge.devise.images import load_image
-
         return self.model.embed_images([load_image(image)])[0]
 
     # --- searches

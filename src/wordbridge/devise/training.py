@@ -25,10 +25,25 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from wordbridge.atomic import atomic_dir, write_json, write_text
 from wordbridge.config import dump_yaml, to_dict
+from wordbridge.devise.backbones import load_backbone
 from wordbridge.devise.config import DeviseConfig, DeviseDataConfig
+from wordbridge.devise.data import (
+    load_emoji_gallery,
+    load_fashion_mnist,
+    load_tuxpaint_gallery,
+    read_imagenet_style,
+    zero_shot_split,
+)
+from wordbridge.devise.features import cached_features
+from wordbridge.devise.images import load_image, train_transform
 from wordbridge.devise.labels import LabelSet, VectorLookup, label_words, load_labels, normalize_rows
 from wordbridge.devise.model import CHECKPOINT_NAME, KIND, DeviseHead, DeviseNet, cosine_loss, state_fingerprint
 from wordbridge.errors import ConfigError, DataError, choices_hint
+from wordbridge.text.vectors import load_vectors
+from wordbridge.train.checkpoint import load_checkpoint, save_checkpoint
+from wordbridge.train.hooks import FunctionHook
+from wordbridge.train.loop import fit
+from wordbridge.train.lr_find import lr_find
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +82,6 @@ def _take(indices: np.ndarray, labels: np.ndarray, per_class: int, rng: np.rando
 
 
 def add_fashion_mnist(data: DeviseData, cfg: DeviseDataConfig, seed: int) -> None:
-    from wordbridge.devise.data import load_fashion_mnist, zero_shot_split
-
     fm = load_fashion_mnist()
     split = zero_shot_split(fm, cfg.holdout)
     rng = np.random.default_rng(seed)
@@ -86,8 +99,6 @@ def add_fashion_mnist(data: DeviseData, cfg: DeviseDataConfig, seed: int) -> Non
 
 def add_gallery(data: DeviseData, source: str, cfg: DeviseDataConfig, held: set[str]) -> None:
     """Stamps or emoji: a stable valid_fraction validates; items naming a held-out class are left out entirely."""
-    from wordbridge.devise.data import load_emoji_gallery, load_tuxpaint_gallery
-
     items = load_tuxpaint_gallery() if source == "tuxpaint" else load_emoji_gallery()
     dropped = 0
     for item in items:
@@ -100,8 +111,6 @@ def add_gallery(data: DeviseData, source: str, cfg: DeviseDataConfig, held: set[
 
 
 def add_imagenet_folder(data: DeviseData, cfg: DeviseDataConfig, labels: LabelSet | None) -> None:
-    from wordbridge.devise.data import read_imagenet_style
-
     names = dict(zip(labels.wnids, labels.names)) if labels is not None else {}
     for split, (paths, wnids) in read_imagenet_style(cfg.imagenet_folder).items():
         for path, wnid in zip(paths, wnids):
@@ -164,10 +173,6 @@ class Prepared:
 def prepare(cfg: DeviseConfig, wv=None, backbone=None) -> Prepared:
     """Vectors, labels, data and cached features for `cfg` (deterministic, so evaluation sees the same split);
     `backbone` overrides the configured one (a run's fine-tuned backbone)."""
-    from wordbridge.devise.backbones import load_backbone
-    from wordbridge.devise.features import cached_features
-    from wordbridge.text.vectors import load_vectors
-
     wv = load_vectors(cfg.vectors) if wv is None else wv
     lookup = VectorLookup(wv)
     labels = load_labels(wv)
@@ -223,10 +228,6 @@ def head_loss(model, batch):
 
 def train_head(prep: Prepared, cfg: DeviseConfig, run_dir: Path) -> tuple[DeviseHead, dict]:
     """Fit the head on cached features with the shared engine; returns the best head and the fit summary."""
-    from wordbridge.train.checkpoint import load_checkpoint
-    from wordbridge.train.loop import fit
-    from wordbridge.train.lr_find import lr_find
-
     torch.manual_seed(cfg.train.seed)
     targets = targets_for(prep, cfg)
     train_rows, valid_rows = prep.rows("train", unseen=False), prep.rows("valid", unseen=False)
@@ -250,10 +251,6 @@ def train_head(prep: Prepared, cfg: DeviseConfig, run_dir: Path) -> tuple[Devise
 
 def fine_tune(prep: Prepared, head: DeviseHead, cfg: DeviseConfig, run_dir: Path) -> dict:
     """Backbone in the loop (precompute off): random crops + flips, per-group LRs; BatchNorm statistics frozen."""
-    from wordbridge.devise.images import load_image, train_transform
-    from wordbridge.train.hooks import FunctionHook
-    from wordbridge.train.loop import fit
-
     ft = cfg.fine_tune
     backbone = prep.backbone
     backbone.freeze_to(ft.freeze_to)
@@ -288,8 +285,6 @@ def fine_tune(prep: Prepared, head: DeviseHead, cfg: DeviseConfig, run_dir: Path
 def save_run(folder: Path, cfg: DeviseConfig, prep: Prepared, head: DeviseHead, fine_tuned: bool) -> str:
     """model.pt (self-contained: head, class vectors, fingerprints), classes.json and config.yaml; returns the
     model fingerprint."""
-    from wordbridge.train.checkpoint import save_checkpoint
-
     backbone_state = prep.backbone.net.state_dict() if fine_tuned else None
     fingerprint = state_fingerprint(head.state_dict(), backbone_state or {})
     unseen = sorted({prep.data.texts[prep.item[i]] for i in range(len(prep.item)) if prep.data.unseen[prep.item[i]]})

@@ -19,6 +19,7 @@ from typing import Callable, Iterable, Iterator
 import polib
 from tqdm import tqdm
 
+from wordbridge import asset_paths
 from wordbridge.errors import AssetError, ConfigError, DataError, choices_hint
 from wordbridge.text.help_pages import LETTER, Pair, pair_help_page
 
@@ -245,9 +246,7 @@ def _help(root: Path, french: str, english: str, pages: list[Path]) -> Iterator[
 # ---------------------------------------------------------------- named corpora (read the fetched assets)
 
 def _asset(name: str) -> Path:
-    from wordbridge import assets  # late import: keeps the readers usable without the asset registry
-
-    return assets.path(name)
+    return asset_paths.path(name)
 
 
 def bible_corpus(english: str = "4", french: str = "l", dedup_pairs: bool = True) -> Iterator[Pair]:

@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from wordbridge import paths
+from wordbridge import asset_paths, paths
 from wordbridge.atomic import atomic_dir, atomic_path, write_text
 from wordbridge.errors import AssetError, DataError
 from wordbridge.text.vocab import PAD, SPECIALS, Vocab
@@ -102,9 +102,7 @@ def load_vectors(source: str | Path, max_words: int | None = None) -> WordVector
     if source_str in SPACY_PACKAGES:
         return load_spacy_vectors(source_str)
     if source_str == "en":
-        from wordbridge import assets
-
-        return load_vectors_dir(assets.path(EN_ASSET), source="en")
+        return load_vectors_dir(asset_paths.path(EN_ASSET), source="en")
     path = Path(source)
     if path.is_dir():
         return load_vectors_dir(path)

@@ -9,6 +9,7 @@ Used by the English word-vector asset (its glosses are training text) and by DeV
 from pathlib import Path
 from typing import Iterator, NamedTuple
 
+from wordbridge import asset_paths
 from wordbridge.errors import DataError, choices_hint
 
 POS_FILES = {"noun": "n", "verb": "v", "adj": "a", "adv": "r"}  # data.<pos> -> synset-id letter
@@ -27,9 +28,7 @@ def synset_id(offset: int, pos: str = "noun") -> str:
 
 def default_dict_dir() -> Path:
     """The dict folder of the fetched `wordnet` asset (AssetError telling how to fetch it when missing)."""
-    from wordbridge import assets  # late import: assets imports this module's package indirectly
-
-    return assets.path("wordnet") / "dict"
+    return asset_paths.path("wordnet") / "dict"
 
 
 def data_file(dict_dir: str | Path | None, pos: str) -> Path:

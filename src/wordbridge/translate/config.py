@@ -4,6 +4,7 @@ import dataclasses
 from typing import Literal
 
 from wordbridge.errors import ConfigError, choices_hint
+from wordbridge.train.config import TrainConfig
 
 ATTENTIONS = ("none", "bahdanau", "luong")
 
@@ -53,8 +54,6 @@ class TeacherForcing:
 
 
 def _train_base():
-    from wordbridge.train.config import TrainConfig  # the engine's optimiser / schedule / stopping settings
-
     return TrainConfig
 
 

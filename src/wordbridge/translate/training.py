@@ -14,14 +14,15 @@ from typing import Any
 import torch
 
 from wordbridge.atomic import write_text
-from wordbridge.config import dump_yaml
+from wordbridge.config import dump_yaml, to_dict
 from wordbridge.errors import DataError
 from wordbridge.text.batching import Seq2SeqDataset, make_loader
 from wordbridge.text.prepared import PreparedData
 from wordbridge.train import distributed as D
 from wordbridge.train.hooks import Hook
 from wordbridge.train.loop import FitResult, evaluate_loss, fit
-from wordbridge.train.runtime import set_seed
+from wordbridge.train.lr_find import lr_find
+from wordbridge.train.runtime import configure_threads, set_seed
 from wordbridge.translate.config import ModelConfig, TranslateTrainConfig
 from wordbridge.translate.loss import masked_cross_entropy
 from wordbridge.translate.metrics import perplexity, scores
@@ -174,9 +175,6 @@ def train(sections: dict, run_dir: str | Path, overwrite: bool = False, resume: 
 
 def find_lr(sections: dict, png: str | Path, num_steps: int = 100):
     """Exponential LR sweep on the training data (weights restored); returns the engine's LRFindResult."""
-    from wordbridge.train.lr_find import lr_find
-    from wordbridge.train.runtime import configure_threads
-
     cfg: TranslateTrainConfig = sections["train"]
     configure_threads(cfg.threads)
     data, train_dl, _ = load_data(sections, cfg)
@@ -187,6 +185,4 @@ def find_lr(sections: dict, png: str | Path, num_steps: int = 100):
 
 
 def _plain(section: Any) -> Any:
-    from wordbridge.config import to_dict
-
     return to_dict(section)
