@@ -3,13 +3,13 @@ import time
 import pytest
 import torch
 
-from wordbridge.translate.config import ModelConfig
+from wordbridge.translate.config import ATTENTIONS, ModelConfig
 from wordbridge.translate.decode import beam_search, greedy, max_lengths
 from wordbridge.translate.loss import masked_cross_entropy
 from wordbridge.translate.metrics import bleu
-from wordbridge.translate.model import EOS, Seq2Seq
+from wordbridge.text.vocab import EOS
+from wordbridge.translate.model import Seq2Seq
 
-ATTENTIONS = ("none", "bahdanau", "luong")
 
 
 def tiny(attention, seed=0, **kw):

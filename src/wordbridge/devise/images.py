@@ -106,10 +106,10 @@ def to_rgb(im: Image.Image, max_side: int = MAX_SIDE) -> Image.Image:
 
 def to_tensor(im: Image.Image) -> torch.Tensor:
     """RGB PIL image -> (3, H, W) float32 in [0, 1]."""
-    return to_normalized_tensor(im, (0.0, 0.0, 0.0), (1.0, 1.0, 1.0))
+    return to_standardized_tensor(im, (0.0, 0.0, 0.0), (1.0, 1.0, 1.0))
 
 
-def to_normalized_tensor(im: Image.Image, mean, std) -> torch.Tensor:
+def to_standardized_tensor(im: Image.Image, mean, std) -> torch.Tensor:
     """RGB PIL image -> (3, H, W) float32 (x/255 - mean) / std, in numpy: per-image torch ops cost ~10x more
     (thread start-up per tiny op), which dominated the data pipeline."""
     scale = 1.0 / (255.0 * np.asarray(std, dtype=np.float32))  # (3,)
@@ -118,14 +118,14 @@ def to_normalized_tensor(im: Image.Image, mean, std) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(arr.transpose(2, 0, 1)))  # (3, H, W)
 
 
-def normalize(x: torch.Tensor, mean, std) -> torch.Tensor:
+def standardize(x: torch.Tensor, mean, std) -> torch.Tensor:
     mean_t = torch.tensor(mean, dtype=x.dtype).view(-1, 1, 1)
     std_t = torch.tensor(std, dtype=x.dtype).view(-1, 1, 1)
     return (x - mean_t) / std_t  # (3, H, W)
 
 
-def denormalize(x: torch.Tensor, mean, std) -> torch.Tensor:
-    """Inverse of normalize, clamped to [0, 1]: for showing a transformed image."""
+def unstandardize(x: torch.Tensor, mean, std) -> torch.Tensor:
+    """Inverse of standardize, clamped to [0, 1]: for showing a transformed image."""
     shape = (-1, 1, 1)
     return (x * torch.tensor(std).view(shape) + torch.tensor(mean).view(shape)).clamp(0, 1)
 
@@ -165,7 +165,7 @@ class EvalTransform:
 
     def __call__(self, im: Image.Image) -> torch.Tensor:
         im = center_crop(resize_shorter(im, self.load_size), self.size)
-        return to_normalized_tensor(im, self.mean, self.std)
+        return to_standardized_tensor(im, self.mean, self.std)
 
 
 @dataclasses.dataclass
@@ -214,7 +214,7 @@ class TrainTransform:
         im = im.resize((self.size, self.size), Image.Resampling.BILINEAR, box=box)
         if self.flip and self.rng.random() < 0.5:
             im = im.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-        return to_normalized_tensor(im, self.mean, self.std)
+        return to_standardized_tensor(im, self.mean, self.std)
 
 
 def eval_transform(backbone) -> EvalTransform:

@@ -15,7 +15,7 @@ import dataclasses
 import json
 import logging
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable
 
 import numpy as np
 
@@ -243,18 +243,9 @@ def index_folder(
     return counts
 
 
-def normalize(vectors: np.ndarray) -> np.ndarray:
-    vectors = np.asarray(vectors, dtype=np.float32)
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
-
-
 def top_k(matrix: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Exact inner-product top-k of queries (q, dim) against rows of matrix (n, dim) with faiss; (scores, rows)."""
     index = faiss.IndexFlatIP(matrix.shape[1])
     index.add(np.ascontiguousarray(matrix, dtype=np.float32))
     return index.search(np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, matrix.shape[1]),
                         min(k, len(matrix)))
-
-
-def paths_of(gallery: Gallery, ids: Sequence[int]) -> list[Path]:
-    return [gallery.folder / gallery.images[gallery.row_of(int(i))]["path"] for i in ids]

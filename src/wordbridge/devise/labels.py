@@ -27,6 +27,7 @@ from wordbridge import asset_paths, paths
 from wordbridge.atomic import atomic_dir
 from wordbridge.errors import AssetError, DataError
 from wordbridge.text import wordnet
+from wordbridge.text.vectors import l2_normalize
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +35,6 @@ LABELS_VERSION = 2  # bump when the way label vectors are computed changes (cach
 _WORD_SPLIT = re.compile(r"[\s_\-]+")
 _STRIP = re.compile(r"^[^\w]+|[^\w]+$")
 _ALTERNATIVES = re.compile(r"\s*[/,;]\s*")
-
-
-def normalize_rows(matrix: np.ndarray) -> np.ndarray:
-    """L2-normalise each row (zero rows stay zero); float32."""
-    matrix = np.asarray(matrix, dtype=np.float32)
-    norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
-    return (matrix / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
 def vectors_fingerprint(wv) -> str:
@@ -75,7 +69,7 @@ class VectorLookup:
         row = self.index.get(word.lower())
         if row is None:
             return None
-        return normalize_rows(self.wv.vectors[row] - self.mean)
+        return l2_normalize(self.wv.vectors[row] - self.mean)
 
     @staticmethod
     def words_of(text: str) -> list[str]:
@@ -89,7 +83,7 @@ class VectorLookup:
                 return self.word(form), "exact"
         words = self.words_of(text)
         if len(words) > 1 and all(w in self.index for w in words):
-            return normalize_rows(np.mean([self.word(w) for w in words], axis=0)), "words"
+            return l2_normalize(np.mean([self.word(w) for w in words], axis=0)), "words"
         return None, "none"
 
     def head(self, lemma: str) -> np.ndarray | None:
@@ -109,7 +103,7 @@ class VectorLookup:
         found = [vec for vec, _ in results if vec is not None]
         if found:
             how = "exact" if results[0][1] == "exact" else "lemmas"
-            return normalize_rows(np.mean(found, axis=0)), how
+            return l2_normalize(np.mean(found, axis=0)), how
         for lemma in lemmas:
             vec = self.head(lemma)
             if vec is not None:

@@ -11,7 +11,6 @@ one-line DataError naming the closest known spellings.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import logging
 import re
@@ -21,37 +20,16 @@ import numpy as np
 from PIL import Image
 
 from wordbridge.devise.images import load_image
-from wordbridge.devise.index import Gallery, faiss, normalize, top_k
+from wordbridge.devise.index import Gallery, faiss, top_k
 from wordbridge.devise.labels import LabelSet, VectorLookup, load_labels, vectors_fingerprint
 from wordbridge.devise.model import RunModel
 from wordbridge.errors import DataError
-from wordbridge.text.vectors import load_vectors
+from wordbridge.results import ImageHit, ImageResult, LabelHit
+from wordbridge.text.vectors import l2_normalize, load_vectors
 
 log = logging.getLogger(__name__)
 
 _QUERY_SPLIT = re.compile(r"[\s,;+&]+")
-
-
-@dataclasses.dataclass(frozen=True)
-class ImageHit:
-    id: int
-    path: str  # relative to the indexed folder (Searcher.image_path gives the full path)
-    score: float  # cosine similarity
-    label: str | None  # the folder the image sits in, if any
-
-
-@dataclasses.dataclass(frozen=True)
-class LabelHit:
-    wnid: str
-    name: str
-    score: float
-
-
-@dataclasses.dataclass(frozen=True)
-class ImageResult:
-    labels: list[LabelHit]  # among the 1,000 ImageNet classes
-    zero_shot: list[LabelHit]  # among all WordNet nouns with a vector
-    similar: list[ImageHit]  # gallery images
 
 
 def closest_words(word: str, vocabulary, n: int = 5) -> list[str]:
@@ -97,7 +75,7 @@ class Searcher:
                 hint = f" Closest known words: {', '.join(near)}." if near else ""
                 raise DataError(f"No word vector for '{token}'.{hint}")
             vecs.append(vec)
-        return normalize(np.mean(vecs, axis=0))
+        return l2_normalize(np.mean(vecs, axis=0))
 
     def image_vector(self, image: bytes | Image.Image | str | Path) -> np.ndarray:
         return self.model.embed_images([load_image(image)])[0]

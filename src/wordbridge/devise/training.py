@@ -26,7 +26,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from wordbridge.atomic import atomic_dir, write_json, write_text
 from wordbridge.config import dump_yaml, to_dict
 from wordbridge.devise.backbones import load_backbone
-from wordbridge.devise.config import DeviseConfig, DeviseDataConfig
+from wordbridge.devise.config import SOURCES, DeviseConfig, DeviseDataConfig
 from wordbridge.devise.data import (
     load_emoji_gallery,
     load_fashion_mnist,
@@ -36,10 +36,10 @@ from wordbridge.devise.data import (
 )
 from wordbridge.devise.features import cached_features
 from wordbridge.devise.images import load_image, train_transform
-from wordbridge.devise.labels import LabelSet, VectorLookup, label_words, load_labels, normalize_rows
+from wordbridge.devise.labels import LabelSet, VectorLookup, label_words, load_labels
 from wordbridge.devise.model import CHECKPOINT_NAME, KIND, DeviseHead, DeviseNet, cosine_loss, state_fingerprint
 from wordbridge.errors import ConfigError, DataError, choices_hint
-from wordbridge.text.vectors import load_vectors
+from wordbridge.text.vectors import l2_normalize, load_vectors
 from wordbridge.train.checkpoint import load_checkpoint, save_checkpoint
 from wordbridge.train.hooks import FunctionHook
 from wordbridge.train.loop import fit
@@ -47,7 +47,6 @@ from wordbridge.train.lr_find import lr_find
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("fashion_mnist", "tuxpaint", "emoji")
 
 
 @dataclasses.dataclass
@@ -203,7 +202,7 @@ def conse_vectors(logits: np.ndarray, imagenet_vectors: np.ndarray, top: int) ->
     weights = np.take_along_axis(probs, idx, axis=1)
     weights /= weights.sum(axis=1, keepdims=True)
     vecs = imagenet_vectors[found][idx]  # (n, T, dim)
-    return normalize_rows((weights[..., None] * vecs).sum(axis=1))
+    return l2_normalize((weights[..., None] * vecs).sum(axis=1))
 
 
 def targets_for(prep: Prepared, cfg: DeviseConfig) -> np.ndarray:
@@ -211,7 +210,7 @@ def targets_for(prep: Prepared, cfg: DeviseConfig) -> np.ndarray:
     targets = prep.class_vectors[prep.item_class]
     if cfg.distill > 0 and prep.logits is not None:
         teacher = conse_vectors(prep.logits, prep.labels.imagenet_vectors, cfg.distill_top)
-        targets = normalize_rows((1 - cfg.distill) * targets + cfg.distill * teacher)
+        targets = l2_normalize((1 - cfg.distill) * targets + cfg.distill * teacher)
     return targets.astype(np.float32)
 
 

@@ -24,7 +24,7 @@ from wordbridge.errors import AssetError, ConfigError, DataError
 from wordbridge.text import corpora, filters as filters_mod
 from wordbridge.text.ragged import save_ragged
 from wordbridge.text.tokenize import (
-    SentencePieceTokenizer, SpacyTokenizer, Tokenizer, gc_paused, save_tokenizer_config,
+    SentencePieceTokenizer, SpacyTokenizer, Tokenizer, TokenizerKind, gc_paused, save_tokenizer_config,
 )
 from wordbridge.text.vectors import FR_ASSET, EN_ASSET, embedding_matrix, load_vectors
 from wordbridge.text.vocab import Vocab
@@ -48,7 +48,7 @@ class PrepareConfig:
     max_words: int = 30  # max_length filter: words per side
     max_ratio: float = 3.0  # length_ratio filter: longer/shorter word count
     lowercase: bool = True
-    tokenizer: Literal["spacy", "sentencepiece"] = "spacy"
+    tokenizer: TokenizerKind = "spacy"
     spm_vocab_size: int = 8000
     processes: int = 2
     max_vocab: int = 40000

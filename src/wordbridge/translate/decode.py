@@ -13,9 +13,9 @@ import dataclasses
 import numpy as np
 import torch
 
-from wordbridge.translate.model import BOS, EOS, Seq2Seq
+from wordbridge.text.vocab import BOS, EOS, PAD
+from wordbridge.translate.model import Seq2Seq
 
-PAD = 1
 
 
 @dataclasses.dataclass

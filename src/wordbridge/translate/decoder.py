@@ -16,7 +16,8 @@ from torch.nn import functional as F
 
 from wordbridge.translate.attention import BahdanauAttention, LuongAttention
 from wordbridge.translate.config import ModelConfig
-from wordbridge.translate.encoder import PAD, Encoded
+from wordbridge.text.vocab import PAD
+from wordbridge.translate.encoder import Encoded
 
 
 class _DenseOnce(torch.autograd.Function):

@@ -5,9 +5,9 @@ import dataclasses
 import torch
 from torch import nn
 
+from wordbridge.text.vocab import PAD
 from wordbridge.translate.config import ModelConfig
 
-PAD = 1
 
 
 @dataclasses.dataclass

@@ -8,7 +8,7 @@ for free: those numbers are lower than a masked loss and depend on how much padd
 import torch
 from torch.nn import functional as F
 
-from wordbridge.translate.encoder import PAD
+from wordbridge.text.vocab import PAD
 
 
 def target_tokens(tgt: torch.Tensor) -> torch.Tensor:

@@ -3,7 +3,6 @@
 `forward` is for training only and returns logits at the non-pad target positions; decoding lives in decode.py.
 """
 
-import dataclasses
 
 import numpy as np
 import torch
@@ -12,10 +11,8 @@ from torch import nn
 from wordbridge.config import from_dict, to_dict
 from wordbridge.translate.config import ModelConfig
 from wordbridge.translate.decoder import Decoder
-from wordbridge.translate.encoder import PAD, Encoded, Encoder
-
-BOS, EOS, UNK = 0, 2, 3
-
+from wordbridge.text.vocab import BOS, PAD
+from wordbridge.translate.encoder import Encoded, Encoder
 
 class Seq2Seq(nn.Module):
     def __init__(self, cfg: ModelConfig, src_vocab: int, tgt_vocab: int) -> None:
@@ -71,11 +68,3 @@ class Seq2Seq(nn.Module):
         states = self.decoder.states(tgt_in, enc, pr_force)  # (batch, tgt_len, dim)
         keep = tgt != PAD  # (batch, tgt_len)
         return self.decoder.project(states[keep])  # output layer ONCE over all kept states: (n_tokens, vocab)
-
-
-def count_parameters(model: nn.Module) -> int:
-    return sum(p.numel() for p in {id(p): p for p in model.parameters()}.values())
-
-
-def replace_config(cfg: ModelConfig, **changes) -> ModelConfig:
-    return dataclasses.replace(cfg, **changes)

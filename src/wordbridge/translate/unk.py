@@ -4,7 +4,9 @@ from typing import Sequence
 
 import numpy as np
 
-UNK_TOKEN = "_unk_"
+from wordbridge.text.vocab import SPECIALS, UNK
+
+UNK_TOKEN = SPECIALS[UNK]
 
 
 def replace_unk(tokens: Sequence[str], src_tokens: Sequence[str], attention: np.ndarray | None,
