@@ -26,7 +26,7 @@ from pathlib import Path
 
 from wordbridge.atomic import write_text
 from wordbridge.config import load_sections
-from wordbridge.text.prepare import PrepareConfig
+from wordbridge.text.config import PrepareConfig
 from wordbridge.translate.config import ModelConfig, TeacherForcing, TranslateTrainConfig
 from wordbridge.translate.evaluation import evaluate
 from wordbridge.translate.training import train

@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from common import describe_machine, machine_info, markdown_table  # noqa: E402
 
 from wordbridge.config import load_sections  # noqa: E402
-from wordbridge.text.prepare import PrepareConfig, read_and_filter  # noqa: E402
+from wordbridge.text.config import PrepareConfig  # noqa: E402
+from wordbridge.text.pipeline import read_and_filter  # noqa: E402
 from wordbridge.text.tokenize import SpacyTokenizer  # noqa: E402
 
 

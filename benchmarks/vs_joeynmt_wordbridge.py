@@ -32,7 +32,7 @@ def is_prepared(folder: Path) -> bool:
 def prepared_dir(config: Path, overrides: list[str]) -> Path:
     """The config's data.out (after overrides): where `wordbridge prepare CONFIG` writes and `train` reads."""
     from wordbridge.config import load_sections
-    from wordbridge.text.prepare import PrepareConfig
+    from wordbridge.text.config import PrepareConfig
 
     return Path(load_sections(config, {"data": PrepareConfig}, overrides=list(overrides))["data"].out).resolve()
 

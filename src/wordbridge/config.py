@@ -1,6 +1,6 @@
 """Typed configuration machinery: YAML -> frozen dataclasses, dotted overrides, strict validation.
 
-Each component owns its config dataclass (text.prepare.PrepareConfig, translate.config.ModelConfig, ...); a YAML file
+Each component owns its config dataclass (text.config.PrepareConfig, translate.config.ModelConfig, ...); a YAML file
 holds one section per component and a command loads the sections it needs with `load_sections`. Unknown keys are an
 error that lists the valid ones. Literal-typed fields are checked against their choices.
 """

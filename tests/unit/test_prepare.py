@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from wordbridge.errors import ConfigError, DataError
-from wordbridge.text.prepare import PrepareConfig, format_stats, prepare, split_indices, truncate
+from wordbridge.text.config import PrepareConfig
+from wordbridge.text.pipeline import format_stats, prepare, split_indices, truncate
 from wordbridge.text.prepared import PreparedData
 from wordbridge.text.vocab import EOS
 

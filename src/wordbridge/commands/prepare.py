@@ -5,7 +5,8 @@ import argparse
 import dataclasses
 
 from wordbridge.config import load_sections
-from wordbridge.text.prepare import PrepareConfig, format_stats, prepare
+from wordbridge.text.config import PrepareConfig
+from wordbridge.text.pipeline import format_stats, prepare
 
 
 def register(subparsers) -> None:

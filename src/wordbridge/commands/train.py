@@ -5,7 +5,7 @@ import dataclasses
 import os
 
 from wordbridge.config import load_sections
-from wordbridge.text.prepare import PrepareConfig
+from wordbridge.text.config import PrepareConfig
 from wordbridge.translate.config import ModelConfig, TranslateTrainConfig
 from wordbridge.translate.training import train
 

@@ -1,0 +1,65 @@
+"""Typed configuration of the data-preparation stage: the `data:` section of a config (configs/default.yaml documents
+every key), and the checks that reject impossible settings before any work."""
+
+import dataclasses
+from typing import Any, Literal, get_args
+
+from wordbridge.errors import ConfigError
+from wordbridge.text import filters as filters_mod
+from wordbridge.text.tokenize import TokenizerKind
+
+CorpusFormat = Literal["auto", "aligned", "tsv", "gettext", "bible", "help"]
+CORPUS_FORMATS: tuple[str, ...] = get_args(CorpusFormat)
+
+
+@dataclasses.dataclass(frozen=True)
+class PrepareConfig:
+    """The `data:` section of a config (configs/default.yaml documents every key)."""
+
+    corpus: str = "default"  # a named corpus (corpora.CORPORA) or a path; ignored when src and tgt are given
+    corpus_options: dict[str, Any] = dataclasses.field(default_factory=dict)  # e.g. {english: k, french: o}
+    src: str | None = None  # line-aligned source (French) file, giga-fren style
+    tgt: str | None = None  # line-aligned target (English) file
+    format: CorpusFormat = "auto"
+    max_pairs: int | None = None  # read at most this many pairs (None: all)
+    filters: tuple[str, ...] = ("dedup", "max_length", "length_ratio")
+    max_words: int = 30  # max_length filter: words per side
+    max_ratio: float = 3.0  # length_ratio filter: longer/shorter word count
+    lowercase: bool = True
+    tokenizer: TokenizerKind = "spacy"
+    spm_vocab_size: int = 8000
+    processes: int = 2
+    max_vocab: int = 40000
+    min_freq: int = 1
+    src_len_percentile: float = 97.0
+    tgt_len_percentile: float = 99.0
+    valid_fraction: float = 0.1
+    test_fraction: float = 0.05
+    seed: int = 42
+    src_lang: str = "fr"
+    tgt_lang: str = "en"
+    src_vectors: str | None = "fr"  # "fr" (spaCy), "en" (fetched fastText), a .bin/.vec path, or null
+    tgt_vectors: str | None = "en"
+    out: str = "runs/prepared/default"
+
+
+def validate(cfg: PrepareConfig) -> None:
+    """Reject impossible settings before any work, each with one line naming the key."""
+    if (cfg.src is None) != (cfg.tgt is None):
+        raise ConfigError("data.src and data.tgt go together: give both aligned files (--src FILE --tgt FILE).")
+    if cfg.src is not None and cfg.format not in ("auto", "aligned"):
+        raise ConfigError(f"data.format '{cfg.format}' does not apply to --src/--tgt files. Valid: auto, aligned.")
+    if cfg.src is None and cfg.format == "aligned":
+        raise ConfigError("data.format 'aligned' needs data.src and data.tgt.")
+    checks = [
+        (0 <= cfg.valid_fraction < 1 and 0 <= cfg.test_fraction < 1, "valid_fraction and test_fraction in [0, 1)"),
+        (cfg.valid_fraction + cfg.test_fraction < 1, "valid_fraction + test_fraction < 1"),
+        (0 < cfg.src_len_percentile <= 100 and 0 < cfg.tgt_len_percentile <= 100, "length percentiles in (0, 100]"),
+        (cfg.max_vocab >= 1 and cfg.min_freq >= 1 and cfg.processes >= 1, "max_vocab, min_freq, processes >= 1"),
+        (cfg.max_pairs is None or cfg.max_pairs >= 1, "max_pairs >= 1 or null"),
+        (cfg.spm_vocab_size >= 8, "spm_vocab_size >= 8"),
+    ]
+    for ok, rule in checks:
+        if not ok:
+            raise ConfigError(f"Invalid data section: need {rule}.")
+    filters_mod.make_filters(list(cfg.filters), max_words=cfg.max_words, max_ratio=cfg.max_ratio)
