@@ -21,8 +21,8 @@ import time
 import numpy as np
 import torch
 
-from wordbridge.train.runtime import adam, clip_grad_norm
 from wordbridge.train.config import TrainConfig
+from wordbridge.train.optim import adam, clip_grad_norm
 from wordbridge.translate.config import ModelConfig
 from wordbridge.translate.flops import train_flops
 from wordbridge.translate.loss import masked_cross_entropy

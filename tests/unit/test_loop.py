@@ -1,7 +1,6 @@
 import json
 import os
 import signal
-import time
 
 import pytest
 import torch
@@ -130,14 +129,26 @@ def test_early_stopping_on_a_max_metric(tmp_path):
     assert load_checkpoint(tmp_path / "best.pt")["step"] == 12
 
 
+class MovedClock:
+    """The trainer's clock, moved by the test only: no real time is measured, so a busy machine changes nothing."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
 def test_time_budget_stops_validates_and_saves(tmp_path):
+    clock = MovedClock()
+
     def slow_loss(model, batch):
-        time.sleep(0.02)
+        clock.now += 0.02  # each step "takes" 20 ms of the 0.3 s budget
         return batch_loss(model, batch)
 
     train, valid = _loaders()
     trainer = Trainer(_model(), slow_loss, train, valid, _cfg(epochs=100, max_minutes=0.3 / 60), run_dir=tmp_path,
-                      kind="toy")
+                      kind="toy", clock=clock)
     result = trainer.fit()
     assert result.stop_reason == "time" and 3 <= result.step < 100
     assert trainer.scheduler.pos > 0.5  # schedule_time: the one-cycle follows the budget, not the 600 planned steps
@@ -192,26 +203,26 @@ def test_main_first_single_process():
         main_first(lambda: (_ for _ in ()).throw(CheckpointError("boom")), DistInfo())
 
 
-def test_items_per_s_leaves_validation_time_out(monkeypatch):
-    """Validation moves the trainer's clock on by 100 s (no real sleep, so no timing race on a busy machine)."""
-    from types import SimpleNamespace
-
-    from wordbridge.train import loop
-
-    offset = [0.0]
-    monkeypatch.setattr(loop, "time", SimpleNamespace(monotonic=lambda: time.monotonic() + offset[0]))
+def test_items_per_s_leaves_validation_time_out():
+    """Validation moves the trainer's clock on by 100 s, each step by 1 s (no real time is measured)."""
+    clock = MovedClock()
 
     def slow_validate(model):
-        offset[0] += 100.0
+        clock.now += 100.0
         return {"loss": 1.0}
 
+    def one_second_loss(model, batch):
+        clock.now += 1.0
+        return batch_loss(model, batch)
+
     train, _ = _loaders()
-    trainer = Trainer(_model(), batch_loss, train, None, _cfg(epochs=2, valid_every=2, log_every=4),
-                      validate=slow_validate)
+    trainer = Trainer(_model(), one_second_loss, train, None, _cfg(epochs=2, valid_every=2, log_every=4),
+                      validate=slow_validate, clock=clock)
     trainer.fit()
     rates = [r["items_per_s"] for r in trainer.history["train"]]
     # a window is 4 steps x 16 items; with a validation's 100 s counted it would be under 0.64 items/s
-    assert offset[0] >= 200.0 and len(rates) >= 3 and min(rates) > 6.4
+    assert clock.now >= 1200.0 and len(rates) >= 3 and min(rates) > 6.4
+    assert set(rates) == {16.0}  # exactly 16 items per moved second: validation time is left out
 
 
 def test_empty_training_data_is_a_data_error():

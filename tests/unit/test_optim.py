@@ -1,12 +1,8 @@
-import dataclasses
-from typing import NamedTuple
-
 import pytest
 import torch
 
-from wordbridge.errors import ConfigError
 from wordbridge.train.config import TrainConfig
-from wordbridge.train.runtime import adam, clip_grad_norm, param_groups, resolve_precision, to_device
+from wordbridge.train.optim import OptimizerStep, adam, clip_grad_norm, param_groups
 
 
 def _grads(seed=0):
@@ -40,44 +36,15 @@ def test_param_groups_and_adam_betas():
     assert opt.param_groups[0]["betas"] == (0.9, 0.99) and opt.param_groups[0]["weight_decay"] == 0.01
 
 
-def test_precision_choices():
-    cpu = torch.device("cpu")
-    assert resolve_precision("auto", cpu).dtype is None
-    assert resolve_precision("bf16", cpu).dtype is torch.bfloat16
-    with pytest.raises(ConfigError, match="Valid there: auto, bf16, fp32"):
-        resolve_precision("fp16", cpu)
-
-
-class Pair(NamedTuple):
-    a: torch.Tensor
-    b: list
-
-
-@dataclasses.dataclass
-class Batch:
-    src: torch.Tensor
-    n: int
-
-
-def test_to_device_walks_containers():
-    meta = torch.device("meta")
-    moved = to_device({"x": Pair(torch.zeros(2), [torch.ones(1), 3]), "y": Batch(torch.zeros(1), 4)}, meta)
-    assert moved["x"].a.device.type == "meta" and moved["x"].b[0].device.type == "meta" and moved["x"].b[1] == 3
-    assert isinstance(moved["x"], Pair) and isinstance(moved["y"], Batch)
-    assert moved["y"].src.device.type == "meta" and moved["y"].n == 4
-
-
-def test_evaluate_loss_weights_by_items_and_handles_empty_data():
-    from wordbridge.train.runtime import evaluate_loss
-
-    model = torch.nn.Linear(1, 1)
-
-    def batch_loss(m, batch):
-        value, n = batch
-        return torch.tensor(value), n
-
-    result = evaluate_loss(model, batch_loss, [(1.0, 1), (4.0, 3)], torch.device("cpu"))
-    assert result == {"loss": pytest.approx(13 / 4), "n_items": 4.0}
-    assert model.training  # the mode is restored
-    empty = evaluate_loss(model, batch_loss, [], torch.device("cpu"))
-    assert empty["n_items"] == 0.0 and empty["loss"] != empty["loss"]  # NaN
+def test_optimizer_step_clips_steps_and_clears_gradients():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(5, 7), torch.nn.Linear(7, 2))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    step = OptimizerStep(opt, torch.amp.GradScaler("cpu", enabled=False), clip_grad=0.5)
+    assert step.grad_norm is None and not step.scaling and len(step.params) == 4
+    before = [p.detach().clone() for p in model.parameters()]
+    step((model(torch.randn(3, 5)) * 100).sum())
+    assert float(step.grad_norm) > 0.5  # the norm before clipping is reported
+    moved = torch.linalg.vector_norm(torch.stack([(b - p.detach()).norm() for b, p in zip(before, model.parameters())]))
+    assert float(moved) == pytest.approx(0.1 * 0.5, rel=1e-3)  # SGD moves lr x the clipped norm
+    assert all(p.grad is None for p in model.parameters())

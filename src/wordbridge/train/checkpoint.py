@@ -148,3 +148,16 @@ def load_model_state(model: torch.nn.Module, state_dict: Mapping[str, torch.Tens
     """check_compatible, then load_state_dict(strict=True)."""
     check_compatible(model, state_dict, path)
     model.load_state_dict(state_dict)
+
+
+def load_training_state(ckpt: Mapping[str, Any], path: str | Path, model: torch.nn.Module,
+                        optimizer: torch.optim.Optimizer, scaler: Any = None) -> None:
+    """Resume: weights (strict), then the optimiser and the GradScaler (when enabled) from `ckpt`."""
+    load_model_state(model, ckpt["model"], path)
+    try:
+        if ckpt.get("optimizer"):
+            optimizer.load_state_dict(ckpt["optimizer"])
+        if ckpt.get("scaler") and scaler is not None and scaler.is_enabled():
+            scaler.load_state_dict(ckpt["scaler"])
+    except (ValueError, KeyError, RuntimeError) as exc:
+        raise CheckpointError(f"Checkpoint {path} has an optimiser of another shape: {exc}") from None

@@ -86,8 +86,11 @@ def wrap_model(model: torch.nn.Module, info: DistInfo, device: torch.device, fin
     return DistributedDataParallel(model, device_ids=ids, find_unused_parameters=find_unused)
 
 
-def unwrap(model: torch.nn.Module) -> torch.nn.Module:
-    return model.module if hasattr(model, "module") and isinstance(model.module, torch.nn.Module) else model
+def set_epoch(data: Any, epoch: int) -> None:
+    """Call set_epoch(epoch) on a loader and on its sampler / batch_sampler, where they have one (shuffle order)."""
+    for obj in (data, getattr(data, "sampler", None), getattr(data, "batch_sampler", None)):
+        if obj is not None and hasattr(obj, "set_epoch"):
+            obj.set_epoch(epoch)
 
 
 def any_flag(flag: bool, info: DistInfo) -> bool:

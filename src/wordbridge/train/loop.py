@@ -9,12 +9,13 @@
     valid_data   iterable of batches for the default validation (masked mean loss via batch_loss), or None
     validate     optional fn(model) -> dict of metrics (replaces the default; run on rank 0 only, in eval mode)
     params       optional optimiser parameter groups: [{"params": [...], "lr": 1e-4 | "lr_mult": 0.1}, ...]
-    make_optimizer  optional fn(groups, cfg) -> Optimizer (default runtime.adam: AdamW, cfg.betas, fused)
+    make_optimizer  optional fn(groups, cfg) -> Optimizer (default optim.adam: AdamW, cfg.betas, fused)
     hooks        objects with before_fit / before_epoch / before_batch / after_loss / after_batch / after_validate /
                  after_epoch / after_fit(trainer) methods (train.hooks.Hook, FunctionHook)
     cfg          train.config.TrainConfig (epochs / max_steps / max_minutes, lr, schedule, precision, ...)
     run_dir      folder for latest.pt, best.pt, history.json, loss.png (None: nothing written)
     kind, model_args, config   stored in checkpoints (kind tag, model constructor args, resolved config dict)
+    clock        the monotonic clock for the time budget and items/s (default time.monotonic; tests move it)
 
     result = fit(model, batch_loss, train_dl, valid_dl, cfg, run_dir=run, kind="translate", model_args=...,
                  hooks=[TeacherForcingHook()], resume=args.resume)
@@ -27,6 +28,10 @@ SIGTERM stops after the current step and saves latest.pt; a second Ctrl-C aborts
 run_dir/latest.pt: weights, optimiser, scaler, step, epoch, position inside the epoch, schedule, RNG, best value.
 Hooks may read trainer.model, .optimizer, .scheduler, .epoch, .step, .batch, .loss, .n_items, .metrics, .device,
 .dist (DistInfo), .is_main and set trainer.stop_reason. Only rank 0 logs, validates and writes files.
+
+The loop owns the order of epochs, steps, validations and hooks; its parts live beside it: optim.OptimizerStep
+(backward, scaling, clipping), meter.LossMeter (loss, items/s), best.BestTracker (best, patience), budget.TimeBudget
+(max_minutes), evaluate.evaluate_loss (default validation, re-exported here), signals (Ctrl-C).
 """
 
 import dataclasses
@@ -44,15 +49,22 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 from wordbridge.config import to_dict
 from wordbridge.errors import CheckpointError, ConfigError, DataError
 from wordbridge.train import distributed as D
-from wordbridge.train.checkpoint import load_checkpoint, load_model_state, restore_rng, save_checkpoint
+from wordbridge.train.best import BestTracker
+from wordbridge.train.budget import TimeBudget
+from wordbridge.train.checkpoint import load_checkpoint, load_training_state, restore_rng, save_checkpoint
 from wordbridge.train.config import TrainConfig
+from wordbridge.train.device import configure_threads, set_seed, to_device
+from wordbridge.train.evaluate import evaluate_loss, run_validation
 from wordbridge.train.hooks import bind
 from wordbridge.train.memory import limit_heap_growth
-from wordbridge.train.runtime import (OptimizerFactory, ParamsLike, adam, clip_grad_norm, configure_threads,
-                                      evaluate_loss, graceful_stop, param_groups, resolve_precision, set_seed,
-                                      to_device)
+from wordbridge.train.meter import LossMeter
+from wordbridge.train.optim import OptimizerFactory, OptimizerStep, ParamsLike, adam, param_groups
+from wordbridge.train.precision import resolve_precision
 from wordbridge.train.runstate import RunFiles
 from wordbridge.train.schedule import StepScheduler, from_config
+from wordbridge.train.signals import Interrupts, graceful_stop
+
+__all__ = ["BatchLoss", "FitResult", "Trainer", "evaluate_loss", "fit"]
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +82,13 @@ class FitResult:
     run_dir: Path | None
 
 
+def _length(data: Iterable) -> int | None:
+    try:
+        return len(data)  # type: ignore[arg-type]
+    except TypeError:  # an iterable (or a DataLoader over an IterableDataset) without a length
+        return None
+
+
 class Trainer:
     """One training run; see the module docstring. Create, then call .fit(resume=...)."""
 
@@ -78,7 +97,8 @@ class Trainer:
                  run_dir: str | Path | None = None, params: ParamsLike | None = None,
                  make_optimizer: OptimizerFactory | None = None, hooks: Sequence[Any] = (),
                  validate: Callable[[torch.nn.Module], dict] | None = None, kind: str = "model",
-                 model_args: dict | None = None, config: dict | None = None) -> None:
+                 model_args: dict | None = None, config: dict | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.cfg, self.batch_loss, self.kind = cfg, batch_loss, kind
         self.train_data, self.valid_data, self.validate_fn = train_data, valid_data, validate
         self.model_args, self.config = dict(model_args or {}), dict(config or {"train": to_dict(cfg)})
@@ -93,13 +113,9 @@ class Trainer:
         self.train_model = D.wrap_model(self.model, self.dist, self.device, cfg.ddp_find_unused)
         if cfg.compile:
             self.train_model = torch.compile(self.train_model)
-        groups = param_groups(self.model, params, cfg)
-        self.optimizer = (make_optimizer or adam)(groups, cfg)
-        self.params = [p for g in self.optimizer.param_groups for p in g["params"]]
-        self.scaler = self.precision.scaler()
-        self._scaling = self.scaler.is_enabled()
-        self.grad_norm: torch.Tensor | None = None  # before clipping, of the last step (when clip_grad is set)
-        self.steps_per_epoch = self._len(train_data)
+        self.optimizer = (make_optimizer or adam)(param_groups(self.model, params, cfg), cfg)
+        self.update = OptimizerStep(self.optimizer, self.precision.scaler(), cfg.clip_grad)
+        self.steps_per_epoch = _length(train_data)
         if cfg.max_steps is None and self.steps_per_epoch is None:
             raise ConfigError("train.max_steps must be set when the training data has no length.")
         if self.steps_per_epoch == 0:
@@ -113,38 +129,28 @@ class Trainer:
         self.step = self.epoch = self.batch_in_epoch = 0
         self.batch = self.loss = self.n_items = None
         self.metrics: dict = {}
-        self.best: dict | None = None
-        self.bad_validations = 0
         self.stop_reason: str | None = None
         self.history: dict = {"train": [], "valid": []}
-        self._time_pos0 = 0.0  # schedule position reached by time in earlier (resumed) runs
-        self._elapsed_synced = 0.0
-        self._interrupts = 0
-        self._pending_rng: dict | None = None
-        self._last_valid_step = -1
-        self._bar = None
-        self._window_start, self._window_loss, self._window_n = 0.0, None, 0.0
-
-    @staticmethod
-    def _len(data: Iterable) -> int | None:
-        try:
-            return len(data)  # type: ignore[arg-type]
-        except TypeError:
-            return None
+        self.tracker = BestTracker(cfg.metric, cfg.metric_mode, cfg.patience)
+        self.budget = TimeBudget(cfg.max_minutes, cfg.schedule_time, clock)
+        self.meter = LossMeter(clock, self.dist.world_size)
+        self.interrupts = Interrupts(self.is_main)
+        self._pending_rng: dict | None = None  # restored once the epoch's iterator exists (resume)
+        self._last_valid_step = self._saved_step = -1
+        self._bar: tqdm | None = None
 
     def _call(self, event: str) -> None:
         for fn in self._fns[event]:
             fn(self)
 
-    # ------------------------------------------------------------------ fit
     def fit(self, resume: bool = False) -> FitResult:
         if resume:
             self._resume()
         else:
             set_seed(self.cfg.seed + self.dist.rank)
-        self._start = time.monotonic()
-        self._interrupts = 0
-        with graceful_stop(self._on_signal), logging_redirect_tqdm():
+        self.budget.restart()
+        self.interrupts.count = 0
+        with graceful_stop(self.interrupts), logging_redirect_tqdm():
             self._call("before_fit")
             self._log_start()
             while self.stop_reason is None:
@@ -153,28 +159,18 @@ class Trainer:
                     break
                 self._run_epoch()
             self._finish()
-        return FitResult(self.step, self.epoch, self.stop_reason or "epochs", self.best, self.metrics,
+        return FitResult(self.step, self.epoch, self.stop_reason or "epochs", self.tracker.best, self.metrics,
                          self.history, self.run_dir)
-
-    def _on_signal(self) -> None:
-        self._interrupts += 1
-        if self._interrupts > 1:
-            raise KeyboardInterrupt
-        if self.is_main:
-            log.warning("stopping after this step and saving latest.pt (Ctrl-C again to abort)")
 
     def _log_start(self) -> None:
         if self.is_main:
-            n_params = sum(p.numel() for p in self.params)
+            n_params = sum(p.numel() for p in self.update.params)
             log.info("training %s: %s params, %d steps (%s/epoch), device %s, %s, %d process(es)%s",
                      self.kind, f"{n_params:,}", self.total_steps, self.steps_per_epoch, self.device,
                      self.precision.name, self.dist.world_size, f", from step {self.step}" if self.step else "")
 
     def _run_epoch(self) -> None:
-        for obj in (self.train_data, getattr(self.train_data, "sampler", None),
-                    getattr(self.train_data, "batch_sampler", None)):
-            if obj is not None and hasattr(obj, "set_epoch"):
-                obj.set_epoch(self.epoch)
+        D.set_epoch(self.train_data, self.epoch)
         self._call("before_epoch")
         self.model.train()
         batches = iter(self.train_data)
@@ -185,7 +181,7 @@ class Trainer:
             self._pending_rng = None
         bar = self._bar = tqdm(total=self.steps_per_epoch, initial=self.batch_in_epoch, leave=False,
                                desc=f"epoch {self.epoch + 1}", disable=not self.is_main, dynamic_ncols=True)
-        self._window_start, self._window_loss, self._window_n = time.monotonic(), None, 0.0
+        self.meter.restart()
         exhausted, start_step = True, self.step
         for batch in batches:
             self._train_step(batch)
@@ -211,44 +207,16 @@ class Trainer:
     def _train_step(self, batch: Any) -> None:
         self.batch = to_device(batch, self.device) if self.device.type != "cpu" else batch
         self._call("before_batch")
-        self.scheduler.set_step(self.step, self._time_pos())
+        elapsed = self.budget.synced if self.dist.enabled else self.budget.elapsed()
+        self.scheduler.set_step(self.step, self.budget.schedule_pos(elapsed))
         with self.precision.autocast():
             self.loss, self.n_items = self.batch_loss(self.train_model, self.batch)
         self._call("after_loss")
-        if self._scaling:  # fp16 on CUDA
-            self.scaler.scale(self.loss).backward()
-            self.scaler.unscale_(self.optimizer)
-            if self.cfg.clip_grad is not None:
-                self.grad_norm = clip_grad_norm(self.params, self.cfg.clip_grad)
-            self.scaler.step(self.optimizer)
-            self.scaler.update()
-        else:
-            self.loss.backward()
-            if self.cfg.clip_grad is not None:
-                self.grad_norm = clip_grad_norm(self.params, self.cfg.clip_grad)
-            self.optimizer.step()
-        self.optimizer.zero_grad(set_to_none=True)
+        self.update(self.loss)
         self.step += 1
         self.batch_in_epoch += 1
-        # summed in place on the device (no host sync, no allocation with an int n_items); read every log_every steps
-        if self._window_loss is None:
-            self._window_loss = torch.zeros((), dtype=torch.float32, device=self.loss.device)
-        if isinstance(self.n_items, (int, float)):
-            self._window_loss.add_(self.loss.detach(), alpha=self.n_items)
-        else:
-            self._window_loss.add_(self.loss.detach() * self.n_items)
-        self._window_n = self._window_n + self.n_items
+        self.meter.add(self.loss, self.n_items)  # on the device; read every log_every steps
         self._call("after_batch")
-
-    def _elapsed(self) -> float:
-        return self._elapsed_synced if self.dist.enabled else time.monotonic() - self._start
-
-    def _time_pos(self) -> float | None:
-        """Fraction of the wall-clock budget used, mapped onto what was left of the schedule at (re)start."""
-        if self.cfg.max_minutes is None or not self.cfg.schedule_time:
-            return None
-        frac = min(self._elapsed() / (self.cfg.max_minutes * 60.0), 1.0)
-        return self._time_pos0 + (1.0 - self._time_pos0) * frac
 
     def _check_stop(self) -> None:
         """Log every log_every steps; agree on stopping (Ctrl-C, time budget, divergence) across ranks.
@@ -260,85 +228,64 @@ class Trainer:
             self._log_window()
         if self.dist.enabled and not (log_now or self.step % 10 == 0):
             return
-        elapsed = time.monotonic() - self._start
-        over_time = self.cfg.max_minutes is not None and elapsed >= self.cfg.max_minutes * 60
-        local = self._interrupts > 0 or over_time or self.stop_reason == "diverged"
-        stop, self._elapsed_synced = D.sync_stop_and_time(local, elapsed, self.dist)
+        elapsed = self.budget.elapsed()
+        over_time = self.budget.over(elapsed)
+        local = self.interrupts.count > 0 or over_time or self.stop_reason == "diverged"
+        stop, self.budget.synced = D.sync_stop_and_time(local, elapsed, self.dist)
         if stop and self.stop_reason is None:
-            self.stop_reason = "interrupted" if self._interrupts else "time" if over_time else "diverged"
+            self.stop_reason = "interrupted" if self.interrupts.count else "time" if over_time else "diverged"
             if not log_now:
                 self._log_window()
 
     def _log_window(self) -> None:
-        if self._window_loss is None:
+        if self.meter.empty:
             return
-        n = float(self._window_n)
-        loss = float(self._window_loss.item()) / max(n, 1e-12)  # the loop's one host sync per log_every steps
-        now = time.monotonic()
-        rate = n * self.dist.world_size / max(now - self._window_start, 1e-9)
-        self._window_start, self._window_loss, self._window_n = now, None, 0.0
+        loss, rate = self.meter.read()  # the loop's one host sync per log_every steps
         if not math.isfinite(loss):
             log.error("training diverged at step %d (loss %s): lower train.lr or set train.clip_grad", self.step, loss)
             self.stop_reason = "diverged"
         record = {"step": self.step, "epoch": self.epoch, "loss": loss, "lr": self.scheduler.lr,
                   "items_per_s": round(rate, 1)}
-        if self.grad_norm is not None:
-            record["grad_norm"] = float(self.grad_norm)
+        if self.update.grad_norm is not None:
+            record["grad_norm"] = float(self.update.grad_norm)
         self.history["train"].append(record)
-        self._bar.set_postfix(loss=f"{loss:.3f}", lr=f"{self.scheduler.lr:.1e}", tok_s=f"{rate:,.0f}", refresh=False)
+        if self._bar is not None:
+            self._bar.set_postfix(loss=f"{loss:.3f}", lr=f"{self.scheduler.lr:.1e}", tok_s=f"{rate:,.0f}",
+                                  refresh=False)
 
     # ------------------------------------------------------------ validation
     def _validate(self) -> None:
         metrics = None
-        started = time.monotonic()
+        started = self.budget.clock()
         self._log_window()  # the train loss of the record below covers the steps up to now
         if self.is_main:
-            if self.validate_fn is not None:
-                self.model.eval()
-                with torch.no_grad():
-                    metrics = dict(self.validate_fn(self.model))
-                self.model.train()
-            elif self.valid_data is not None:
-                metrics = evaluate_loss(self.model, self.batch_loss, self.valid_data, self.device,
-                                        self.precision.autocast)
-            else:
-                metrics = {}
-            metrics["valid_s"] = round(time.monotonic() - started, 3)
+            metrics = run_validation(self.model, self.validate_fn, self.batch_loss, self.valid_data, self.device,
+                                     self.precision.autocast)
+            metrics["valid_s"] = round(self.budget.clock() - started, 3)
         self.metrics = D.broadcast_object(metrics, self.dist)
         self._last_valid_step = self.step
         train = self.history["train"][-1]["loss"] if self.history["train"] else None
         record = {"step": self.step, "epoch": self.epoch, "train_loss": train,
-                  "elapsed_s": round(time.monotonic() - self._start, 1), **self.metrics}
+                  "elapsed_s": round(self.budget.elapsed(), 1), **self.metrics}
         self.history["valid"].append(record)
         self._update_best()
         self._call("after_validate")
         if self.is_main:
             shown = ", ".join(f"{k} {v:.4g}" for k, v in self.metrics.items()
-                              if isinstance(v, float) and k not in ("valid_s", "n_items"))
+                              if isinstance(v, float) and k not in BestTracker.IGNORED)
             log.info("step %d (epoch %d): train loss %s, valid %s", self.step, self.epoch,
                      f"{train:.4f}" if train is not None else "-", shown or "-")
         self._save("latest.pt")
-        self._window_start += time.monotonic() - started  # items/s counts training time only
+        self.meter.skip_time(self.budget.clock() - started)  # items/s counts training time only
 
     def _update_best(self) -> None:
-        value = self.metrics.get(self.cfg.metric)
-        if value is None:
-            if self.metrics.keys() - {"valid_s", "n_items"}:
-                self._save("latest.pt")
-                raise ConfigError(f"Invalid train.metric '{self.cfg.metric}': validation reports "
-                                  f"{', '.join(sorted(self.metrics))}. latest.pt is saved: fix it and --resume.")
-            return
-        value = float(value)
-        if not math.isfinite(value):
-            return
-        best = self.best["value"] if self.best else None
-        if best is None or (value < best if self.cfg.metric_mode == "min" else value > best):
-            self.best = {"metric": self.cfg.metric, "value": value, "step": self.step, "epoch": self.epoch}
-            self.bad_validations = 0
+        if self.tracker.missing(self.metrics):
+            self._save("latest.pt")
+            raise ConfigError(f"Invalid train.metric '{self.cfg.metric}': validation reports "
+                              f"{', '.join(sorted(self.metrics))}. latest.pt is saved: fix it and --resume.")
+        if self.tracker.update(self.metrics, self.step, self.epoch):
             self._save("best.pt")
-            return
-        self.bad_validations += 1
-        if self.cfg.patience and self.bad_validations >= self.cfg.patience and self.stop_reason is None:
+        elif self.tracker.out_of_patience and self.stop_reason is None:
             self.stop_reason = "early_stop"
             if self.is_main:
                 log.info("early stopping: %s has not improved for %d validations", self.cfg.metric, self.cfg.patience)
@@ -347,11 +294,11 @@ class Trainer:
     def _save(self, name: str) -> None:
         if self.files is None or self.stop_reason == "diverged":  # never overwrite good weights with NaNs
             return
-        extra = {"bad_validations": self.bad_validations, "time_pos": self.scheduler.pos}
+        extra = {"bad_validations": self.tracker.bad_validations, "time_pos": self.scheduler.pos}
         save_checkpoint(self.files.dir / name, kind=self.kind, model=self.model, optimizer=self.optimizer,
-                        scaler=self.scaler, model_args=self.model_args, config=self.config, step=self.step,
+                        scaler=self.update.scaler, model_args=self.model_args, config=self.config, step=self.step,
                         epoch=self.epoch, batch_in_epoch=self.batch_in_epoch, schedule=self.scheduler.state_dict(),
-                        best=self.best, extra=extra)
+                        best=self.tracker.best, extra=extra)
         if name == "latest.pt":
             self.files.write_history(self.history)
             self._saved_step = self.step
@@ -367,20 +314,12 @@ class Trainer:
             return load_checkpoint(path, self.kind, map_location="cpu")
 
         ckpt = D.main_first(read, self.dist)  # rank 0 reads; other machines need no copy of the run folder
-        load_model_state(self.model, ckpt["model"], path)
-        try:
-            if ckpt.get("optimizer"):
-                self.optimizer.load_state_dict(ckpt["optimizer"])
-            if ckpt.get("scaler") and self.scaler.is_enabled():
-                self.scaler.load_state_dict(ckpt["scaler"])
-        except (ValueError, KeyError, RuntimeError) as exc:
-            raise CheckpointError(f"Checkpoint {path} has an optimiser of another shape: {exc}") from None
+        load_training_state(ckpt, path, self.model, self.optimizer, self.update.scaler)
         self.step, self.epoch, self.batch_in_epoch = ckpt["step"], ckpt["epoch"], ckpt.get("batch_in_epoch", 0)
-        self.best = ckpt.get("best")
         extra = ckpt.get("extra") or {}
-        self.bad_validations = int(extra.get("bad_validations", 0))
-        self._time_pos0 = float(extra.get("time_pos", 0.0)) if self.cfg.max_minutes else 0.0
-        self.scheduler.set_step(self.step, self._time_pos0 or None)
+        self.tracker.restore(ckpt.get("best"), extra.get("bad_validations", 0))
+        self.budget.pos0 = float(extra.get("time_pos", 0.0)) if self.cfg.max_minutes else 0.0
+        self.scheduler.set_step(self.step, self.budget.pos0 or None)
         # RNG states are restored once the epoch's iterator exists (creating a DataLoader iterator draws a seed)
         self._pending_rng = ckpt.get("rng") if self.dist.is_main else None
         if self._pending_rng is None:
@@ -395,11 +334,12 @@ class Trainer:
     def _finish(self) -> None:
         if self.stop_reason not in ("interrupted", "diverged") and self._last_valid_step != self.step:
             self._validate()
-        if self.stop_reason != "diverged" and getattr(self, "_saved_step", -1) != self.step:
+        if self.stop_reason != "diverged" and self._saved_step != self.step:
             self._save("latest.pt")
         self._call("after_fit")
         if self.is_main:
-            best = self.best and f", best {self.best['metric']} {self.best['value']:.4g} at step {self.best['step']}"
+            b = self.tracker.best
+            best = b and f", best {b['metric']} {b['value']:.4g} at step {b['step']}"
             where = f"; checkpoints in {self.run_dir}" if self.files is not None else ""
             log.info("stopped (%s) at step %d, epoch %d%s%s", self.stop_reason, self.step, self.epoch, best or "", where)
 

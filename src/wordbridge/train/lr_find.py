@@ -20,8 +20,10 @@ from tqdm.auto import tqdm
 from wordbridge.errors import DataError
 from wordbridge.train.checkpoint import capture_rng, restore_rng
 from wordbridge.train.config import TrainConfig
+from wordbridge.train.device import to_device
+from wordbridge.train.optim import ParamsLike, adam, clip_grad_norm, param_groups
 from wordbridge.train.plots import plot_lr_find
-from wordbridge.train.runtime import ParamsLike, adam, clip_grad_norm, param_groups, resolve_precision, to_device
+from wordbridge.train.precision import resolve_precision
 from wordbridge.train.schedule import exponential
 
 log = logging.getLogger(__name__)

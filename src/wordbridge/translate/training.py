@@ -22,7 +22,7 @@ from wordbridge.train import distributed as D
 from wordbridge.train.hooks import Hook
 from wordbridge.train.loop import FitResult, evaluate_loss, fit
 from wordbridge.train.lr_find import lr_find
-from wordbridge.train.runtime import configure_threads, set_seed
+from wordbridge.train.device import configure_threads, set_seed
 from wordbridge.translate.config import ModelConfig, TranslateTrainConfig
 from wordbridge.translate.loss import masked_cross_entropy
 from wordbridge.translate.metrics import perplexity, scores
