@@ -1,9 +1,10 @@
 """The FastAPI app: REST API for translation (with attention) and DeViSE image search, plus the one-page UI.
 
-Models are injected: `create_app(translator=..., searcher=...)` takes any objects with the methods of
-`wordbridge.translate.translator.Translator` and `wordbridge.devise.search.Searcher` (docs/INTERFACES.md), so tests
-use small fakes (serve/fakes.py). Translation goes through a MicroBatcher (one worker thread); image search runs in
-its own single worker thread, so neither model is ever called from two threads at once.
+Models are injected: `create_app(translator=..., searcher=...)` takes any objects that follow the `Translator` and
+`Searcher` protocols of `wordbridge.results` (the real ones in translate/translator.py and devise/search.py, or the
+test doubles in tests/fakes.py), so this module loads no model code. Translation goes through a MicroBatcher (one
+worker thread); image search runs in its own single worker thread, so neither model is ever called from two threads
+at once.
 """
 
 import asyncio
@@ -13,7 +14,7 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from fastapi import FastAPI, File, Form, HTTPException, Request
 from fastapi import Path as PathParam
@@ -25,6 +26,7 @@ from fastapi.staticfiles import StaticFiles
 
 from wordbridge import __version__
 from wordbridge.errors import WordbridgeError
+from wordbridge.results import ImageHit, LabelHit, Searcher, Translation, Translator
 from wordbridge.serve import schemas
 from wordbridge.serve.batching import MicroBatcher, Overloaded
 from wordbridge.serve.security import (
@@ -41,6 +43,7 @@ from wordbridge.serve.security import (
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"
+T = TypeVar("T")
 NOT_FOUND = (KeyError, IndexError, ValueError, LookupError, WordbridgeError)
 
 
@@ -58,7 +61,7 @@ class ServeSettings:
 class _State:
     """What the routes share: the models, the batcher and the search thread."""
 
-    def __init__(self, translator: Any, searcher: Any, settings: ServeSettings):
+    def __init__(self, translator: Translator | None, searcher: Searcher | None, settings: ServeSettings):
         self.translator = translator
         self.searcher = searcher
         self.settings = settings
@@ -87,7 +90,7 @@ class _State:
         self.search_pool.shutdown(wait=False, cancel_futures=True)
         self.search_pool = None
 
-    async def translate(self, texts: list[str], beam: int, attention: bool) -> list[Any]:
+    async def translate(self, texts: list[str], beam: int, attention: bool) -> list[Translation]:
         if self.batcher is None:
             raise HTTPException(503, "no translation model is loaded; start the server with --run RUN_DIR")
         try:
@@ -95,7 +98,7 @@ class _State:
         except Overloaded as exc:
             raise HTTPException(503, str(exc)) from None
 
-    async def search(self, fn: Callable[..., Any], *args: Any) -> Any:
+    async def search(self, fn: Callable[..., T], *args: Any) -> T:
         """Run one Searcher method in the search thread; 503 when no index is loaded."""
         if self.searcher is None:
             raise HTTPException(503, "no image index is loaded; start the server with --devise RUN --index DIR")
@@ -108,7 +111,8 @@ def _search_pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="wordbridge-search")
 
 
-def create_app(translator: Any = None, searcher: Any = None, settings: ServeSettings | None = None) -> FastAPI:
+def create_app(translator: Translator | None = None, searcher: Searcher | None = None,
+               settings: ServeSettings | None = None) -> FastAPI:
     """Build the app around already-loaded models (either may be None: its routes then answer 503)."""
     settings = settings or ServeSettings()
     state = _State(translator, searcher, settings)
@@ -171,7 +175,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": "internal server error"}, status_code=500)
 
 
-def _translation_out(t: Any, attention: bool) -> schemas.TranslationOut:
+def _translation_out(t: Translation, attention: bool) -> schemas.TranslationOut:
     weights = None
     if attention and t.attention is not None:
         weights = [[round(float(w), 4) for w in row] for row in t.attention]
@@ -180,7 +184,7 @@ def _translation_out(t: Any, attention: bool) -> schemas.TranslationOut:
     )
 
 
-def _hit_out(hit: Any) -> schemas.ImageHitOut:
+def _hit_out(hit: ImageHit) -> schemas.ImageHitOut:
     image_id = int(hit.id)
     return schemas.ImageHitOut(
         id=image_id,
@@ -191,7 +195,7 @@ def _hit_out(hit: Any) -> schemas.ImageHitOut:
     )
 
 
-def _label_out(hit: Any) -> schemas.LabelOut:
+def _label_out(hit: LabelHit) -> schemas.LabelOut:
     return schemas.LabelOut(wnid=str(hit.wnid), name=str(hit.name), score=round(float(hit.score), 4))
 
 

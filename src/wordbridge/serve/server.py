@@ -4,8 +4,11 @@ import ipaddress
 import logging
 import socket
 from pathlib import Path
-from typing import Any
 
+import uvicorn
+from PIL import Image
+
+from wordbridge import results
 from wordbridge.errors import ConfigError
 from wordbridge.serve.app import ServeSettings, create_app
 
@@ -17,7 +20,7 @@ def load_models(
     devise_run: str | Path | None = None,
     index_dir: str | Path | None = None,
     device: str | None = None,
-) -> tuple[Any, Any]:
+) -> tuple[results.Translator | None, results.Searcher | None]:
     """(translator, searcher) from a translation run and a DeViSE run + index; either may be None when not given."""
     if (devise_run is None) != (index_dir is None):
         raise ConfigError("Image search needs both --devise DEVISE_RUN and --index INDEX_DIR (or neither).")
@@ -26,27 +29,25 @@ def load_models(
             raise ConfigError(f"{flag} {folder}: no such folder.")
     translator = searcher = None
     if run_dir is not None:
-        from wordbridge.translate.translator import Translator
+        from wordbridge.translate.translator import Translator  # torch loads only when a model is asked for
 
         log.info("loading translation run %s", run_dir)
         translator = Translator.load(run_dir, device=device)
     if devise_run is not None:
-        from wordbridge.devise.search import Searcher
+        from wordbridge.devise.search import Searcher  # torch and faiss load only when a model is asked for
 
         log.info("loading DeViSE run %s and index %s", devise_run, index_dir)
         searcher = Searcher.load(devise_run, index_dir)
     return translator, searcher
 
 
-def warm_up(translator: Any, searcher: Any) -> None:
+def warm_up(translator: results.Translator | None, searcher: results.Searcher | None) -> None:
     """One tiny request per model at start-up, so that lazy loading (tokenizers, backbone, label index) is not paid
     by the first user."""
     if translator is not None:
         log.info("warming up the translator")
         translator.translate(["bonjour ."], beam=1, attention=True)
     if searcher is not None:
-        from PIL import Image
-
         log.info("warming up the image search")
         searcher.search_image(Image.new("RGB", (64, 64), (128, 128, 128)), k=1)
 
@@ -85,8 +86,6 @@ def serve(
     device: str | None = None,
 ) -> None:
     """Load the models, then serve the API and page until interrupted."""
-    import uvicorn
-
     check_address(host, port)
     translator, searcher = load_models(run_dir, devise_run, index_dir, device)
     warm_up(translator, searcher)

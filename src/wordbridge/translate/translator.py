@@ -3,7 +3,6 @@
 Also the id-level batch decoder shared by evaluation and validation (`decode_rows`).
 """
 
-import dataclasses
 import logging
 from pathlib import Path
 from typing import Sequence
@@ -12,6 +11,7 @@ import numpy as np
 import torch
 
 from wordbridge.errors import CheckpointError, DataError
+from wordbridge.results import Translation
 from wordbridge.text.batching import pad_batch
 from wordbridge.text.tokenize import load_tokenizers
 from wordbridge.text.vocab import Vocab
@@ -24,14 +24,6 @@ log = logging.getLogger(__name__)
 
 KIND = "translate"
 MAX_SRC_TOKENS = 100  # longer inputs are truncated (with a warning)
-
-
-@dataclasses.dataclass
-class Translation:
-    text: str  # detokenised output
-    src_tokens: list[str]  # source tokens as the model saw them (after truncation)
-    tokens: list[str]  # output tokens, _unk_ replaced by attended source words where possible
-    attention: list[list[float]] | None  # rows = output tokens, columns = source tokens
 
 
 @torch.no_grad()
