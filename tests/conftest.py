@@ -1,5 +1,9 @@
 """Fixtures shared across test modules."""
 
+import importlib.util
+import socket
+from pathlib import Path
+
 import pytest
 import torch
 from torch import nn
@@ -31,3 +35,27 @@ def _tiny_devise_model(tmp_path) -> RunModel:
 def tiny_devise_model():
     """Factory: tiny_devise_model(folder) -> RunModel whose embedding of an image is its mean colour."""
     return _tiny_devise_model
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def free_port():
+    """free_port() -> a TCP port on 127.0.0.1 that nothing listens on right now (the OS picks it)."""
+    return _free_port
+
+
+@pytest.fixture(scope="session")
+def fakes():
+    """tests/fakes.py (FakeTranslator, FakeSearcher, make_gallery): test doubles of the models for the web-app tests.
+
+    Loaded from its file: with --import-mode=importlib no test folder is on sys.path, so tests cannot import it.
+    """
+    spec = importlib.util.spec_from_file_location("wordbridge_test_fakes", Path(__file__).with_name("fakes.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

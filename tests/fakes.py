@@ -1,10 +1,10 @@
-"""Small stand-ins for the real models, with the same methods as Translator and Searcher (docs/INTERFACES.md).
+"""Test doubles of the models: FakeTranslator and FakeSearcher follow the `Translator` and `Searcher` protocols of
+wordbridge.results and return its result types.
 
-Used by the API and browser tests, and by `benchmarks/load.py` when no trained run is given. They are deterministic
-and instant (FakeTranslator can also spend a realistic, batch-shaped amount of time per call).
+Used by the web-app tests (unit and browser); tests get this module from the `fakes` fixture of tests/conftest.py.
+They are deterministic and instant (FakeTranslator can also spend a batch-shaped amount of time per call).
 """
 
-import dataclasses
 import threading
 import time
 from pathlib import Path
@@ -12,6 +12,7 @@ from pathlib import Path
 from PIL import Image
 
 from wordbridge.errors import DataError
+from wordbridge.results import ImageHit, ImageResult, LabelHit, Translation
 
 FR_EN = {
     "le": "the", "la": "the", "les": "the", "un": "a", "une": "a", "chat": "cat", "chien": "dog", "est": "is",
@@ -20,14 +21,6 @@ FR_EN = {
     "je": "i", "suis": "am", "il": "he", "elle": "she", "mange": "eats", "pomme": "apple", "fleur": "flower",
     "poisson": "fish", "bateau": "boat", "sur": "on", "dans": "in", "avec": "with", "de": "of",
 }  # fmt: skip
-
-
-@dataclasses.dataclass
-class Translation:
-    text: str
-    src_tokens: list[str]
-    tokens: list[str]
-    attention: list[list[float]] | None
 
 
 class FakeTranslator:
@@ -62,28 +55,6 @@ class FakeTranslator:
                 weights.append([w / total for w in row])
         words = out[:-1]
         return Translation(" ".join(words), src, out, weights)
-
-
-@dataclasses.dataclass
-class ImageHit:
-    id: int
-    path: str
-    score: float
-    label: str | None
-
-
-@dataclasses.dataclass
-class LabelHit:
-    wnid: str
-    name: str
-    score: float
-
-
-@dataclasses.dataclass
-class ImageResult:
-    labels: list[LabelHit]
-    zero_shot: list[LabelHit]
-    similar: list[ImageHit]
 
 
 GALLERY = {

@@ -2,7 +2,6 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -49,19 +48,14 @@ WORKER = textwrap.dedent('''
 ''')
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _run(tmp_path, run_dir, steps, nproc, resume=False, dump_at=0):
+def _run(tmp_path, run_dir, steps, nproc, resume=False, dump_at=0, master_port=None):
     script = tmp_path / "worker.py"
     script.write_text(WORKER)
     args = [str(script), str(run_dir), str(steps), "1" if resume else "0", str(dump_at)]
     if nproc > 1:
+        assert master_port is not None, "several processes need a free master_port"
         cmd = [sys.executable, "-m", "torch.distributed.run", "--nnodes=1", f"--nproc_per_node={nproc}",
-               "--master_addr=127.0.0.1", f"--master_port={_free_port()}", *args]
+               "--master_addr=127.0.0.1", f"--master_port={master_port}", *args]
     else:
         cmd = [sys.executable, *args]
     env = dict(os.environ, OMP_NUM_THREADS="1", MASTER_ADDR="127.0.0.1")
@@ -77,10 +71,10 @@ def _assert_close(a: dict, b: dict):
         torch.testing.assert_close(a[k], b[k], rtol=1e-4, atol=1e-5)
 
 
-def test_two_processes_match_one_and_resume(tmp_path):
+def test_two_processes_match_one_and_resume(tmp_path, free_port):
     single, ddp = tmp_path / "single", tmp_path / "ddp"
     _run(tmp_path, single, steps=8, nproc=1, dump_at=4)
-    out = _run(tmp_path, ddp, steps=4, nproc=2)
+    out = _run(tmp_path, ddp, steps=4, nproc=2, master_port=free_port())
     assert out.stderr.count("training toy:") == 1  # only rank 0 logs
 
     # 2 processes x 16 items == 1 process x 32 items, step for step
@@ -88,7 +82,7 @@ def test_two_processes_match_one_and_resume(tmp_path):
     assert at4["step"] == 4
     _assert_close(at4["model"], torch.load(single / "step4.pt", weights_only=True))
 
-    _run(tmp_path, ddp, steps=8, nproc=2, resume=True)
+    _run(tmp_path, ddp, steps=8, nproc=2, resume=True, master_port=free_port())
     at8 = load_checkpoint(ddp / "latest.pt", kind="toy")
     assert at8["step"] == 8
     _assert_close(at8["model"], load_checkpoint(single / "latest.pt")["model"])

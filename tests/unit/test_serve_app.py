@@ -1,26 +1,25 @@
-"""serve/app.py: the REST API and page, with the fake models of serve/fakes.py (same methods as the real ones)."""
+"""serve/app.py: the REST API and page, with the fake models of tests/fakes.py (same methods as the real ones)."""
 
 import pytest
 from fastapi.testclient import TestClient
 
 from wordbridge.serve.app import ServeSettings, create_app
-from wordbridge.serve.fakes import FakeSearcher, FakeTranslator, make_gallery
 from wordbridge.serve.schemas import MAX_TEXTS
 
 
 @pytest.fixture(scope="module")
-def gallery(tmp_path_factory):
-    return make_gallery(tmp_path_factory.mktemp("gallery"))
+def gallery(tmp_path_factory, fakes):
+    return fakes.make_gallery(tmp_path_factory.mktemp("gallery"))
 
 
 @pytest.fixture
-def translator():
-    return FakeTranslator()
+def translator(fakes):
+    return fakes.FakeTranslator()
 
 
 @pytest.fixture
-def client(translator, gallery):
-    with TestClient(create_app(translator, FakeSearcher(gallery))) as c:
+def client(translator, gallery, fakes):
+    with TestClient(create_app(translator, fakes.FakeSearcher(gallery))) as c:
         yield c
 
 
@@ -70,8 +69,8 @@ def test_validation_errors_do_not_echo_the_input(client):
     assert "xxxxxxxxxx" not in r.text
 
 
-def test_translate_without_model_is_503(gallery):
-    with TestClient(create_app(None, FakeSearcher(gallery))) as c:
+def test_translate_without_model_is_503(gallery, fakes):
+    with TestClient(create_app(None, fakes.FakeSearcher(gallery))) as c:
         r = c.post("/api/translate", json={"text": "le chat"})
         assert r.status_code == 503
         assert "--run" in r.json()["detail"]
@@ -161,10 +160,10 @@ def test_health_page_and_openapi(client):
     assert client.get("/docs").status_code == 200
 
 
-def test_concurrent_http_requests_are_batched(gallery):
+def test_concurrent_http_requests_are_batched(gallery, fakes):
     import concurrent.futures
 
-    translator = FakeTranslator(fixed_ms=30)
+    translator = fakes.FakeTranslator(fixed_ms=30)
     settings = ServeSettings(batch_wait_ms=20)
     with TestClient(create_app(translator, None, settings)) as c:
         with concurrent.futures.ThreadPoolExecutor(8) as pool:
@@ -174,8 +173,8 @@ def test_concurrent_http_requests_are_batched(gallery):
     assert len(translator.calls) < 8
 
 
-def test_app_can_be_started_again_after_shutdown(gallery):
-    app = create_app(FakeTranslator(), FakeSearcher(gallery))
+def test_app_can_be_started_again_after_shutdown(gallery, fakes):
+    app = create_app(fakes.FakeTranslator(), fakes.FakeSearcher(gallery))
     for _ in range(2):
         with TestClient(app) as c:
             assert c.post("/api/translate", json={"text": "le chat"}).status_code == 200

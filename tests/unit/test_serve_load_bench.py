@@ -2,7 +2,6 @@
 
 import asyncio
 import importlib.util
-import socket
 import sys
 import threading
 import time
@@ -32,21 +31,26 @@ def test_percentile_nearest_rank():
     assert load.percentile([3.0], 99) == 3.0
 
 
+STARTUP_TIMEOUT_S = 60  # generous: the machine may be busy; the server normally starts in well under a second
+
+
 @pytest.fixture(scope="module")
-def live_url():
+def live_url(fakes, free_port):
     import uvicorn
 
     from wordbridge.serve.app import create_app
-    from wordbridge.serve.fakes import FakeTranslator
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    app = create_app(FakeTranslator(fixed_ms=20), None)
+    port = free_port()
+    app = create_app(fakes.FakeTranslator(fixed_ms=20), None)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while not server.started:
+        if not thread.is_alive():
+            pytest.fail(f"uvicorn exited before it started serving on 127.0.0.1:{port}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"uvicorn did not start on 127.0.0.1:{port} within {STARTUP_TIMEOUT_S} s")
         time.sleep(0.05)
     yield f"http://127.0.0.1:{port}", app
     server.should_exit = True

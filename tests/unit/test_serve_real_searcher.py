@@ -14,7 +14,6 @@ from wordbridge.devise.index import Gallery, index_folder
 from wordbridge.devise.labels import VectorLookup, build_labels
 from wordbridge.devise.search import Searcher
 from wordbridge.serve.app import create_app
-from wordbridge.serve.fakes import FakeTranslator
 
 COLORS = {"red": (255, 0, 0), "green": (0, 255, 0), "blue": (0, 0, 255), "purple": (255, 0, 255)}
 WORDS = ["red", "green", "blue", "purple", "colour", "void"]
@@ -23,7 +22,7 @@ VECS = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 1], [1, 1, 1], [-3, -2,
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory, tiny_devise_model):
+def client(tmp_path_factory, tiny_devise_model, fakes):
     tmp = tmp_path_factory.mktemp("devise")
     gallery = tmp / "gallery"
     for name, colour in COLORS.items():
@@ -36,7 +35,7 @@ def client(tmp_path_factory, tiny_devise_model):
     synsets = [(f"n0000000{i}", [w]) for i, w in enumerate(WORDS[:5])]
     labels = build_labels(synsets, [(wnid, names[0]) for wnid, names in synsets[:3]], wv)
     searcher = Searcher(model, Gallery.load(tmp / "index", "tiny"), VectorLookup(wv), labels)
-    with TestClient(create_app(FakeTranslator(), searcher)) as c:
+    with TestClient(create_app(fakes.FakeTranslator(), searcher)) as c:
         yield c
 
 

@@ -2,7 +2,6 @@
 (vocabularies, spaCy tokenizer description, a Seq2Seq checkpoint): shapes, batching and the CLI start-up."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -10,7 +9,8 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-translator_module = pytest.importorskip("wordbridge.translate.translator")
+from wordbridge.serve.app import create_app
+from wordbridge.translate.translator import Translator
 
 FR = ["le chat est noir .", "la maison est grande .", "un chien mange une pomme ."]
 EN = ["the cat is black .", "the house is big .", "a dog eats an apple ."]
@@ -44,9 +44,7 @@ def run_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(run_dir):
-    from wordbridge.serve.app import create_app
-
-    translator = translator_module.Translator.load(run_dir, device="cpu")
+    translator = Translator.load(run_dir, device="cpu")
     with TestClient(create_app(translator, None)) as c:
         yield c
 
@@ -70,17 +68,11 @@ def test_beam_and_lists_from_a_real_run(client):
     assert [t["src_tokens"] for t in out] == [s.split() for s in FR]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def test_wordbridge_serve_starts_and_answers(run_dir, tmp_path):
+def test_wordbridge_serve_starts_and_answers(run_dir, tmp_path, free_port):
     """The real command: loads the run, binds 127.0.0.1, answers /health and /api/translate, stops on SIGTERM."""
     import httpx
 
-    port = _free_port()
+    port = free_port()
     log = open(tmp_path / "serve.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "wordbridge", "serve", "--run", str(run_dir), "--port", str(port)],
                             stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "OMP_NUM_THREADS": "1"})

@@ -9,18 +9,23 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from wordbridge.serve.app import ServeSettings, create_app
-from wordbridge.serve.fakes import FakeSearcher, FakeTranslator, make_gallery
 from wordbridge.serve.security import BadImage, read_image
 
 
 @pytest.fixture(scope="module")
-def gallery(tmp_path_factory):
-    return make_gallery(tmp_path_factory.mktemp("gallery"), copies=1)
+def gallery(tmp_path_factory, fakes):
+    return fakes.make_gallery(tmp_path_factory.mktemp("gallery"), copies=1)
 
 
-def _client(gallery, searcher=None, **settings):
-    app = create_app(FakeTranslator(), searcher or FakeSearcher(gallery), ServeSettings(**settings))
-    return TestClient(app, raise_server_exceptions=False)
+@pytest.fixture(scope="module")
+def client(gallery, fakes):
+    """client(searcher=None, **settings) -> a TestClient over the fake models (server errors answer 500)."""
+
+    def make(searcher=None, **settings):
+        app = create_app(fakes.FakeTranslator(), searcher or fakes.FakeSearcher(gallery), ServeSettings(**settings))
+        return TestClient(app, raise_server_exceptions=False)
+
+    return make
 
 
 def _png(size=(32, 32)) -> bytes:
@@ -37,36 +42,36 @@ def _noise_png(side: int) -> bytes:
 
 
 # ---- uploads ---------------------------------------------------------------------------------------------------
-def test_upload_over_limit_is_413(gallery):
+def test_upload_over_limit_is_413(client):
     data = _noise_png(200)
-    with _client(gallery, max_upload_bytes=len(data) - 1) as c:
+    with client(max_upload_bytes=len(data) - 1) as c:
         r = c.post("/api/search/image", files={"file": ("big.png", data, "image/png")})
         assert r.status_code == 413
-    with _client(gallery, max_upload_bytes=len(data) + 10) as c:  # the same file under the limit is fine
+    with client(max_upload_bytes=len(data) + 10) as c:  # the same file under the limit is fine
         assert c.post("/api/search/image", files={"file": ("big.png", data, "image/png")}).status_code == 200
 
 
-def test_default_upload_limit_is_10_mb(gallery):
+def test_default_upload_limit_is_10_mb(client):
     assert ServeSettings().max_upload_bytes == 10 * 1024 * 1024
-    with _client(gallery) as c:
+    with client() as c:
         blob = b"\0" * (10 * 1024 * 1024 + 1)
         r = c.post("/api/search/image", files={"file": ("huge.png", blob, "image/png")})
         assert r.status_code == 413
         assert "too large" in r.json()["detail"]
 
 
-def test_chunked_body_over_limit_is_413(gallery):
+def test_chunked_body_over_limit_is_413(client):
     def chunks():
         for _ in range(40):
             yield b"x" * 65536  # 2.5 MB, no Content-Length
 
-    with _client(gallery) as c:
+    with client() as c:
         r = c.post("/api/translate", content=chunks(), headers={"content-type": "application/json"})
         assert r.status_code == 413
 
 
-def test_json_body_over_limit_is_413(gallery):
-    with _client(gallery, max_json_bytes=2000) as c:
+def test_json_body_over_limit_is_413(client):
+    with client(max_json_bytes=2000) as c:
         r = c.post("/api/translate", json={"text": ["le chat"] * 300})
         assert r.status_code == 413
 
@@ -81,16 +86,16 @@ def test_json_body_over_limit_is_413(gallery):
         (b"<svg xmlns='http://www.w3.org/2000/svg'></svg>", "x.svg"),
     ],
 )
-def test_non_images_are_400(gallery, data, name):
-    with _client(gallery) as c:
+def test_non_images_are_400(client, data, name):
+    with client() as c:
         r = c.post("/api/search/image", files={"file": (name, data, "image/png")})
         assert r.status_code == 400
         assert "image" in r.json()["detail"]
 
 
-def test_decompression_bomb_is_400(gallery):
+def test_decompression_bomb_is_400(client):
     data = _png((4000, 4000))  # tiny file, 16 M pixels once decoded
-    with _client(gallery, max_image_pixels=1_000_000) as c:
+    with client(max_image_pixels=1_000_000) as c:
         r = c.post("/api/search/image", files={"file": ("bomb.png", data, "image/png")})
         assert r.status_code == 400
         assert "pixels" in r.json()["detail"]
@@ -115,13 +120,13 @@ def test_read_image_converts_to_rgb():
         ("/api/search/text", {"query": "cat", "k": 51}),
     ],
 )
-def test_text_over_limit_is_422(gallery, route, payload):
-    with _client(gallery) as c:
+def test_text_over_limit_is_422(client, route, payload):
+    with client() as c:
         assert c.post(route, json=payload).status_code == 422
 
 
-def test_text_at_the_limit_is_accepted(gallery):
-    with _client(gallery) as c:
+def test_text_at_the_limit_is_accepted(client):
+    with client() as c:
         assert c.post("/api/translate", json={"text": "a" * 1000}).status_code == 200
 
 
@@ -141,29 +146,28 @@ def test_text_at_the_limit_is_accepted(gallery):
         "/static/..%2F..%2F..%2F..%2Fetc%2Fpasswd",
     ],
 )
-def test_no_paths_from_the_client(gallery, url):
-    with _client(gallery) as c:
+def test_no_paths_from_the_client(client, url):
+    with client() as c:
         r = c.get(url)
         assert r.status_code in (404, 422)
         assert "root:" not in r.text
 
 
-class _LeakySearcher(FakeSearcher):
-    """An index whose entry points at a non-image file: it must not be served."""
+def test_only_image_files_are_served(gallery, client, fakes):
+    class LeakySearcher(fakes.FakeSearcher):
+        """An index whose entry points at a non-image file: it must not be served."""
 
-    def image_path(self, image_id):
-        return Path("/etc/passwd") if image_id == 0 else super().image_path(image_id)
+        def image_path(self, image_id):
+            return Path("/etc/passwd") if image_id == 0 else super().image_path(image_id)
 
-
-def test_only_image_files_are_served(gallery):
-    with _client(gallery, searcher=_LeakySearcher(gallery)) as c:
+    with client(searcher=LeakySearcher(gallery)) as c:
         assert c.get("/api/images/0").status_code == 404
         assert c.get("/api/images/1").status_code == 200
 
 
 # ---- CORS ------------------------------------------------------------------------------------------------------
-def test_cors_is_off_by_default(gallery):
-    with _client(gallery) as c:
+def test_cors_is_off_by_default(client):
+    with client() as c:
         r = c.post("/api/translate", json={"text": "le chat"}, headers={"Origin": "https://evil.example"})
         assert r.status_code == 200
         assert "access-control-allow-origin" not in r.headers
@@ -174,8 +178,8 @@ def test_cors_is_off_by_default(gallery):
         assert "access-control-allow-origin" not in pre.headers
 
 
-def test_cors_can_be_enabled_for_named_origins(gallery):
-    with _client(gallery, cors_origins=("https://ok.example",)) as c:
+def test_cors_can_be_enabled_for_named_origins(client):
+    with client(cors_origins=("https://ok.example",)) as c:
         ok = c.post("/api/translate", json={"text": "le chat"}, headers={"Origin": "https://ok.example"})
         assert ok.headers["access-control-allow-origin"] == "https://ok.example"
         bad = c.post("/api/translate", json={"text": "le chat"}, headers={"Origin": "https://evil.example"})
@@ -183,18 +187,16 @@ def test_cors_can_be_enabled_for_named_origins(gallery):
 
 
 # ---- no stack traces -------------------------------------------------------------------------------------------
-class _BrokenSearcher(FakeSearcher):
-    def search_text(self, query, k=9):
-        raise RuntimeError("secret detail at /srv/private/index.faiss")
+def test_unexpected_errors_are_generic_500(gallery, fakes):
+    class BrokenSearcher(fakes.FakeSearcher):
+        def search_text(self, query, k=9):
+            raise RuntimeError("secret detail at /srv/private/index.faiss")
 
+    class BrokenTranslator(fakes.FakeTranslator):
+        def translate(self, texts, beam=1, attention=False):
+            raise ZeroDivisionError("model internals")
 
-class _BrokenTranslator(FakeTranslator):
-    def translate(self, texts, beam=1, attention=False):
-        raise ZeroDivisionError("model internals")
-
-
-def test_unexpected_errors_are_generic_500(gallery):
-    app = create_app(_BrokenTranslator(), _BrokenSearcher(gallery))
+    app = create_app(BrokenTranslator(), BrokenSearcher(gallery))
     with TestClient(app, raise_server_exceptions=False) as c:
         for route, payload in (("/api/search/text", {"query": "cat"}), ("/api/translate", {"text": "le chat"})):
             r = c.post(route, json=payload)
@@ -204,15 +206,15 @@ def test_unexpected_errors_are_generic_500(gallery):
                 assert leak not in r.text
 
 
-def test_malformed_json_is_422_without_trace(gallery):
-    with _client(gallery) as c:
+def test_malformed_json_is_422_without_trace(client):
+    with client() as c:
         r = c.post("/api/translate", content=b"{not json", headers={"content-type": "application/json"})
         assert r.status_code == 422
         assert "Traceback" not in r.text
 
 
-def test_security_headers(gallery):
-    with _client(gallery) as c:
+def test_security_headers(client):
+    with client() as c:
         r = c.get("/health")
         assert r.headers["x-content-type-options"] == "nosniff"
         assert r.headers["x-frame-options"] == "DENY"

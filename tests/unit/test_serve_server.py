@@ -7,7 +7,6 @@ import pytest
 from wordbridge import cli
 from wordbridge.errors import ConfigError
 from wordbridge.serve import server
-from wordbridge.serve.fakes import FakeTranslator
 
 
 def test_devise_without_index_is_exit_2(tmp_path, capsys):
@@ -41,7 +40,7 @@ def test_loopback_detection():
     assert not server._is_loopback("0.0.0.0")
 
 
-def test_serve_builds_the_app_from_flags(tmp_path, monkeypatch):
+def test_serve_builds_the_app_from_flags(tmp_path, monkeypatch, fakes, free_port):
     """The command loads the models once, passes its settings to the app and binds 127.0.0.1 by default."""
     import uvicorn
 
@@ -50,16 +49,14 @@ def test_serve_builds_the_app_from_flags(tmp_path, monkeypatch):
 
     def fake_load(run_dir, devise_run, index_dir, device):
         loads.append((run_dir, devise_run, index_dir, device))
-        return FakeTranslator(), None
+        return fakes.FakeTranslator(), None
 
     def fake_run(app, host, port, **kwargs):
         seen.update(app=app, host=host, port=port)
 
     monkeypatch.setattr(server, "load_models", fake_load)
     monkeypatch.setattr(uvicorn, "run", fake_run)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     args = ["serve", "--run", str(tmp_path), "--port", str(port), "--max-upload-mb", "2", "--no-batching"]
     assert cli.main(args + ["--cors-origin", "https://a.example"]) == 0
     assert loads == [(str(tmp_path), None, None, None)]
