@@ -47,11 +47,11 @@ from tqdm.auto import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from wordbridge.config import to_dict
-from wordbridge.errors import CheckpointError, ConfigError, DataError
+from wordbridge.errors import ConfigError, DataError
 from wordbridge.train import distributed as D
 from wordbridge.train.best import BestTracker
 from wordbridge.train.budget import TimeBudget
-from wordbridge.train.checkpoint import load_checkpoint, load_training_state, restore_rng, save_checkpoint
+from wordbridge.train.checkpoint import load_training_state, restore_rng
 from wordbridge.train.config import TrainConfig
 from wordbridge.train.device import configure_threads, set_seed, to_device
 from wordbridge.train.evaluate import evaluate_loss, run_validation
@@ -101,7 +101,6 @@ class Trainer:
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.cfg, self.batch_loss, self.kind = cfg, batch_loss, kind
         self.train_data, self.valid_data, self.validate_fn = train_data, valid_data, validate
-        self.model_args, self.config = dict(model_args or {}), dict(config or {"train": to_dict(cfg)})
         self.dist = D.init_from_env(cfg.device)
         self.is_main = self.dist.is_main
         self.device = D.device_for(self.dist, cfg.device)
@@ -122,10 +121,10 @@ class Trainer:
             raise DataError("The training data gives no batches (too few examples for one batch per process?).")
         self.total_steps = cfg.max_steps or cfg.epochs * self.steps_per_epoch
         self.scheduler = StepScheduler(self.optimizer, self.total_steps, *from_config(cfg))
-        self.files = RunFiles(run_dir, cfg.metric) if run_dir is not None and self.is_main else None
+        self.files = (RunFiles(run_dir, cfg.metric, kind, model_args, config or {"train": to_dict(cfg)})
+                      if run_dir is not None and self.is_main else None)
         self.run_dir = Path(run_dir) if run_dir is not None else None
-        self.hooks = list(hooks)
-        self._fns = bind(self.hooks)
+        self._fns = bind(list(hooks))
         self.step = self.epoch = self.batch_in_epoch = 0
         self.batch = self.loss = self.n_items = None
         self.metrics: dict = {}
@@ -136,7 +135,7 @@ class Trainer:
         self.meter = LossMeter(clock, self.dist.world_size)
         self.interrupts = Interrupts(self.is_main)
         self._pending_rng: dict | None = None  # restored once the epoch's iterator exists (resume)
-        self._last_valid_step = self._saved_step = -1
+        self._last_valid_step = -1
         self._bar: tqdm | None = None
 
     def _call(self, event: str) -> None:
@@ -295,25 +294,16 @@ class Trainer:
         if self.files is None or self.stop_reason == "diverged":  # never overwrite good weights with NaNs
             return
         extra = {"bad_validations": self.tracker.bad_validations, "time_pos": self.scheduler.pos}
-        save_checkpoint(self.files.dir / name, kind=self.kind, model=self.model, optimizer=self.optimizer,
-                        scaler=self.update.scaler, model_args=self.model_args, config=self.config, step=self.step,
-                        epoch=self.epoch, batch_in_epoch=self.batch_in_epoch, schedule=self.scheduler.state_dict(),
-                        best=self.tracker.best, extra=extra)
-        if name == "latest.pt":
-            self.files.write_history(self.history)
-            self._saved_step = self.step
+        self.files.save(name, self.history, model=self.model, optimizer=self.optimizer, scaler=self.update.scaler,
+                        step=self.step, epoch=self.epoch, batch_in_epoch=self.batch_in_epoch,
+                        schedule=self.scheduler.state_dict(), best=self.tracker.best, extra=extra)
 
     def _resume(self) -> None:
         if self.run_dir is None:
             raise ConfigError("resume needs a run folder (run_dir).")
         path = self.run_dir / "latest.pt"
-
-        def read() -> dict:
-            if not path.is_file():
-                raise CheckpointError(f"Nothing to resume: {path} does not exist.")
-            return load_checkpoint(path, self.kind, map_location="cpu")
-
-        ckpt = D.main_first(read, self.dist)  # rank 0 reads; other machines need no copy of the run folder
+        # rank 0 reads (only it has self.files); other machines need no copy of the run folder
+        ckpt = D.main_first(self.files.read_latest if self.files is not None else dict, self.dist)
         load_training_state(ckpt, path, self.model, self.optimizer, self.update.scaler)
         self.step, self.epoch, self.batch_in_epoch = ckpt["step"], ckpt["epoch"], ckpt.get("batch_in_epoch", 0)
         extra = ckpt.get("extra") or {}
@@ -326,7 +316,8 @@ class Trainer:
             set_seed(self.cfg.seed + self.dist.rank + self.step)
         if self.files is not None:
             self.history = self.files.load_history(self.step)
-        self._saved_step = self._last_valid_step = self.step
+            self.files.saved_step = self.step
+        self._last_valid_step = self.step
         if self.is_main:
             log.info("resumed from %s: step %d, epoch %d (+%d batches), lr %.3g", path, self.step, self.epoch,
                      self.batch_in_epoch, self.scheduler.lr)
@@ -334,7 +325,7 @@ class Trainer:
     def _finish(self) -> None:
         if self.stop_reason not in ("interrupted", "diverged") and self._last_valid_step != self.step:
             self._validate()
-        if self.stop_reason != "diverged" and self._saved_step != self.step:
+        if self.stop_reason != "diverged" and self.files is not None and self.files.saved_step != self.step:
             self._save("latest.pt")
         self._call("after_fit")
         if self.is_main:

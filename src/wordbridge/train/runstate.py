@@ -1,22 +1,29 @@
-"""What a training run writes into its run folder besides checkpoints: history.json and loss.png."""
+"""What a training run writes into its run folder: latest.pt / best.pt (tagged with the run's kind, model args and
+config), history.json and loss.png. Rank 0 only."""
 
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 from wordbridge.atomic import write_json
+from wordbridge.errors import CheckpointError
+from wordbridge.train.checkpoint import load_checkpoint, save_checkpoint
 from wordbridge.train.plots import plot_losses
 
 log = logging.getLogger(__name__)
 
 
 class RunFiles:
-    """Paths of one run folder and the writers of its history (rank 0 only)."""
+    """Paths of one run folder and the writers of its checkpoints and history."""
 
-    def __init__(self, run_dir: str | Path, metric: str = "loss") -> None:
+    def __init__(self, run_dir: str | Path, metric: str = "loss", kind: str = "model",
+                 model_args: dict | None = None, config: dict | None = None) -> None:
         self.dir = Path(run_dir)
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.metric = metric
+        self.metric, self.kind = metric, kind
+        self.model_args, self.config = dict(model_args or {}), dict(config or {})
+        self.saved_step = -1  # step of the last latest.pt written or resumed from
 
     @property
     def latest(self) -> Path:
@@ -29,6 +36,19 @@ class RunFiles:
     @property
     def history_path(self) -> Path:
         return self.dir / "history.json"
+
+    def save(self, name: str, history: dict, **state: Any) -> None:
+        """save_checkpoint(dir/name, kind, model_args, config, **state); latest.pt also rewrites the history."""
+        save_checkpoint(self.dir / name, kind=self.kind, model_args=self.model_args, config=self.config, **state)
+        if name == "latest.pt":
+            self.write_history(history)
+            self.saved_step = state.get("step", -1)
+
+    def read_latest(self) -> dict:
+        """latest.pt of this run's kind (CheckpointError when missing or foreign)."""
+        if not self.latest.is_file():
+            raise CheckpointError(f"Nothing to resume: {self.latest} does not exist.")
+        return load_checkpoint(self.latest, self.kind, map_location="cpu")
 
     def write_history(self, history: dict) -> None:
         """history.json and loss.png (train loss + valid metric), both rewritten atomically."""
