@@ -116,15 +116,15 @@ def test_real_fashion_mnist():
 
 @pytest.mark.assets
 def test_real_galleries_load():
-    from wordbridge.devise.data import load_emoji_gallery, load_tuxpaint_gallery
+    from wordbridge.devise.data import load_emoji_images, load_tuxpaint_stamps
     from wordbridge.devise.images import load_image
 
     _need("tuxpaint-stamps", "emoji")
-    stamps = load_tuxpaint_gallery()
+    stamps = load_tuxpaint_stamps()
     assert len(stamps) > 700 and sum(s.label_fr is not None for s in stamps) > 700
     frog = next(s for s in stamps if s.label == "frog")
     assert frog.label_fr == "grenouille"
-    emoji = load_emoji_gallery()
+    emoji = load_emoji_images()
     assert len(emoji) > 1800
     for item in stamps[:3] + emoji[:3]:
         im = load_image(item.path)

@@ -97,7 +97,7 @@ def test_tuxpaint_gallery(tmp_path):
     _img(stamps / "food/apple.png")  # no description: left out
     _img(stamps / "town/tower.png")
     (stamps / "town/tower.txt").write_text("The Eiffel Tower.\n")
-    items = data.load_tuxpaint_gallery(tmp_path)
+    items = data.load_tuxpaint_stamps(tmp_path)
     assert [(i.label, i.label_fr, i.category) for i in items] == [
         ("frog", "grenouille", "animals"), ("eiffel tower", None, "town")]
     assert items[0].description == "A frog."
@@ -110,10 +110,10 @@ def test_emoji_gallery(tmp_path):
     entries = [{"name": "GRINNING FACE", "short_name": "grinning", "image": "1f600.png", "category": "Smileys"},
                {"name": "MISSING", "image": "ffff.png"}]
     (tmp_path / "emoji.json").write_text(json.dumps(entries))
-    items = data.load_emoji_gallery(tmp_path)
+    items = data.load_emoji_images(tmp_path)
     assert [(i.label, i.category, i.path.name) for i in items] == [("grinning face", "Smileys", "1f600.png")]
     with pytest.raises(DataError, match="fetch emoji"):
-        data.load_emoji_gallery(tmp_path / "none")
+        data.load_emoji_images(tmp_path / "none")
 
 
 def test_clean_description():

@@ -8,7 +8,7 @@ from typing import Literal, get_args
 from wordbridge.errors import ConfigError
 from wordbridge.train.config import TrainConfig
 
-Source = Literal["fashion_mnist", "tuxpaint", "emoji"]  # the offline labelled galleries
+Source = Literal["fashion_mnist", "tuxpaint", "emoji"]  # the offline labelled image sets
 SOURCES: tuple[str, ...] = get_args(Source)
 BackboneName = Literal["efficientnet_lite0", "resnet50"]
 BACKBONES: tuple[str, ...] = get_args(BackboneName)
@@ -18,12 +18,12 @@ BACKBONES: tuple[str, ...] = get_args(BackboneName)
 class DeviseDataConfig:
     """Which labelled images to train on and how to split them."""
 
-    sources: tuple[Source, ...] = SOURCES  # labelled galleries to train on
+    sources: tuple[Source, ...] = SOURCES  # labelled image sets to train on
     imagenet_folder: str | None = None  # an ImageNet-style folder (train/<wnid>/*.JPEG, valid/<wnid>/...)
     holdout: tuple[str, ...] = ("sandal", "ankle boot")  # class names kept out of training (zero-shot test)
     per_class: int = 150  # at most this many training images per class and source (features cost CPU)
     valid_per_class: int = 40  # at most this many validation/test images per class
-    valid_fraction: float = 0.15  # of galleries without a split (stamps, emoji), kept for validation
+    valid_fraction: float = 0.15  # of image sets without a split (stamps, emoji), kept for validation
     image_size: int = 224  # backbone input size
 
 

@@ -1,5 +1,5 @@
 """Image data sets for DeViSE: ImageNet-style folders (the lesson's format), Fashion-MNIST IDX files with a zero-shot
-split, and two labelled galleries (Tux Paint stamps with English + French descriptions, emoji with their names)."""
+split, and two captioned image sets (Tux Paint stamps with English + French descriptions, emoji with their names)."""
 
 import dataclasses
 import gzip
@@ -165,9 +165,9 @@ def zero_shot_split(data: FashionMNIST, held_out=("sandal", "ankle boot")) -> Ze
     )
 
 
-# ----------------------------------------------------------------------------------------------- galleries
+# ------------------------------------------------------------------------------------- captioned image sets
 @dataclasses.dataclass(frozen=True)
-class GalleryItem:
+class LabelledImage:
     path: Path
     label: str  # English text to embed: "frog", "grinning face"
     label_fr: str | None = None  # French description when known (Tux Paint)
@@ -189,7 +189,7 @@ def parse_tuxpaint_txt(text: str) -> tuple[str, str | None]:
     return english, french or None
 
 
-def load_tuxpaint_gallery(root: str | Path | None = None) -> list[GalleryItem]:
+def load_tuxpaint_stamps(root: str | Path | None = None) -> list[LabelledImage]:
     """Tux Paint stamps (PNG) that have a description; `_mirror` variants and SVG-only stamps are left out."""
     if root is None:
         root = asset_paths.path("tuxpaint-stamps")
@@ -208,7 +208,7 @@ def load_tuxpaint_gallery(root: str | Path | None = None) -> list[GalleryItem]:
         if not english:
             no_text += 1
             continue
-        items.append(GalleryItem(path=png, label=clean_description(english).lower(),
+        items.append(LabelledImage(path=png, label=clean_description(english).lower(),
                                  label_fr=clean_description(french).lower() if french else None,
                                  category=str(png.parent.relative_to(root)), description=english))
     if not items:
@@ -217,7 +217,7 @@ def load_tuxpaint_gallery(root: str | Path | None = None) -> list[GalleryItem]:
     return items
 
 
-def load_emoji_gallery(root: str | Path | None = None, size: int = 64) -> list[GalleryItem]:
+def load_emoji_images(root: str | Path | None = None, size: int = 64) -> list[LabelledImage]:
     """Emoji from emoji-datasource-google: emoji.json names + img/google/<size>/<image> PNGs that exist."""
     if root is None:
         root = asset_paths.path("emoji")
@@ -234,7 +234,7 @@ def load_emoji_gallery(root: str | Path | None = None, size: int = 64) -> list[G
         path = img_dir / str(e.get("image", ""))
         if not name or not e.get("image") or not path.is_file():
             continue
-        items.append(GalleryItem(path=path, label=name.lower(), category=e.get("category", ""),
+        items.append(LabelledImage(path=path, label=name.lower(), category=e.get("category", ""),
                                  description=e.get("short_name", "")))
     if not items:
         raise DataError(f"No emoji images found in {img_dir}.")

@@ -8,7 +8,7 @@ images whose true label is among the k best. Compared methods, all on the same b
 - ConSE (training-free): the ImageNet classifier's top-T softmax probabilities averaging those classes' vectors.
 Test sets: Fashion-MNIST test images of seen classes and of held-out classes (candidates: its 10 class words, or
 only the held-out ones, the classic zero-shot protocol), the
-held-out part of the galleries (stamps/emoji names mostly never seen in training; candidates: every gallery label)
+held-out part of the captioned sets (stamps/emoji names mostly never seen in training; candidates: every caption label)
 and an ImageNet-style folder's valid split when configured.
 """
 
@@ -63,13 +63,13 @@ def test_sets(prep: Prepared) -> list[TestSet]:
         unseen = sorted({int(c) for c in prep.item_class[unseen_rows]})
         if len(unseen) > 1:  # the classic zero-shot protocol: only the held-out labels compete
             sets.append(TestSet("Fashion-MNIST, held-out classes (held-out labels only)", unseen_rows, unseen, True))
-    gallery_rows = np.concatenate([prep.rows(s, source=g) for g in ("tuxpaint", "emoji") for s in ("train", "valid")])
+    captioned_rows = np.concatenate([prep.rows(s, source=g) for g in ("tuxpaint", "emoji") for s in ("train", "valid")])
     held = np.concatenate([prep.rows("valid", source=g) for g in ("tuxpaint", "emoji")])
     if len(held):
         train_classes = {int(c) for c in prep.item_class[np.concatenate([prep.rows("train", source=g)
                                                                           for g in ("tuxpaint", "emoji")])]}
         held = np.array([r for r in held if int(prep.item_class[r]) not in train_classes], dtype=np.int64)
-        candidates = sorted({int(c) for c in prep.item_class[gallery_rows]})
+        candidates = sorted({int(c) for c in prep.item_class[captioned_rows]})
         sets.append(TestSet("stamps + emoji, unseen names", held, candidates, True))
     imagenet = prep.rows("test", source="imagenet")
     if len(imagenet):

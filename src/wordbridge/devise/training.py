@@ -28,9 +28,9 @@ from wordbridge.config import dump_yaml, to_dict
 from wordbridge.devise.backbones import load_backbone
 from wordbridge.devise.config import SOURCES, DeviseConfig, DeviseDataConfig
 from wordbridge.devise.data import (
-    load_emoji_gallery,
+    load_emoji_images,
     load_fashion_mnist,
-    load_tuxpaint_gallery,
+    load_tuxpaint_stamps,
     read_imagenet_style,
     zero_shot_split,
 )
@@ -96,9 +96,9 @@ def add_fashion_mnist(data: DeviseData, cfg: DeviseDataConfig, seed: int) -> Non
         data.add(fm.test_images[i], fm.words[c], "fashion_mnist", "test", c in split.unseen)
 
 
-def add_gallery(data: DeviseData, source: str, cfg: DeviseDataConfig, held: set[str]) -> None:
+def add_captioned_images(data: DeviseData, source: str, cfg: DeviseDataConfig, held: set[str]) -> None:
     """Stamps or emoji: a stable valid_fraction validates; items naming a held-out class are left out entirely."""
-    items = load_tuxpaint_gallery() if source == "tuxpaint" else load_emoji_gallery()
+    items = load_tuxpaint_stamps() if source == "tuxpaint" else load_emoji_images()
     dropped = 0
     for item in items:
         if held & set(label_words(item.label)):
@@ -127,7 +127,7 @@ def load_devise_data(cfg: DeviseDataConfig, labels: LabelSet | None = None, seed
         if source == "fashion_mnist":
             add_fashion_mnist(data, cfg, seed)
         else:
-            add_gallery(data, source, cfg, held)
+            add_captioned_images(data, source, cfg, held)
     if cfg.imagenet_folder:
         add_imagenet_folder(data, cfg, labels)
     if not data.images:
