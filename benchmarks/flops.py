@@ -1,4 +1,7 @@
-"""Analytic FLOP count of one training step (matmuls only; backward = 2x forward), for achieved-GFLOP/s figures."""
+"""Analytic FLOP count of one training step (matmuls only; backward = 2x forward), for achieved-GFLOP/s figures.
+
+Used by benchmarks/train_speed.py (and the README's achieved-compute figure).
+"""
 
 from wordbridge.translate.config import ModelConfig
 

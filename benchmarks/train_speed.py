@@ -6,7 +6,7 @@
 Each variant runs `--steps` timed optimiser steps (after 2 warm-up steps) of forward + masked loss + backward +
 clipping + AdamW on the same batches: real sortish batches of a prepared folder (--data) or synthetic ones with the
 default corpus' shape (sentences of 4-30 tokens, vocabularies --src-vocab / --tgt-vocab). FLOPs are counted
-analytically (translate/flops.py: matmuls, backward = 2x forward) and compared with --peak-gflops (the ~180 GFLOP/s
+analytically (benchmarks/flops.py: matmuls, backward = 2x forward) and compared with --peak-gflops (the ~180 GFLOP/s
 fp32 matmul ceiling of this 2-core machine; bf16 ~400). `cpu` = process CPU seconds / wall seconds: below the
 thread count means other processes were competing for the cores and the wall figure is pessimistic; `tok/s@cpu`
 rescales tokens/s to full use of the threads.
@@ -16,7 +16,9 @@ import argparse
 import contextlib
 import dataclasses
 import itertools
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -24,9 +26,11 @@ import torch
 from wordbridge.train.config import TrainConfig
 from wordbridge.train.optim import adam, clip_grad_norm
 from wordbridge.translate.config import ModelConfig
-from wordbridge.translate.flops import train_flops
 from wordbridge.translate.loss import masked_cross_entropy
 from wordbridge.translate.model import Seq2Seq
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from flops import train_flops  # noqa: E402
 
 
 def synthetic_batches(n: int, batch_size: int, src_vocab: int, tgt_vocab: int, seed: int = 0):

@@ -2,10 +2,11 @@
 full-page screenshot: what the browser test uses, and how the README's docs/screenshot.png is made on real models:
 
     wordbridge serve --run RUN --devise DEVISE_RUN --index INDEX &
-    python -m wordbridge.serve.screenshot http://127.0.0.1:8000 docs/screenshot.png \
+    python scripts/screenshot.py http://127.0.0.1:8000 docs/screenshot.png \
         --french "le chat noir dort sur le canapé ." --words "cat" --french-words "un bateau à moteur"
 
-Needs the `dev` extra (selenium) and scripts/install_browser.sh; never downloads a browser or driver.
+Needs the `dev` extra (selenium) and scripts/install_browser.sh; never downloads a browser or driver. A developer
+tool, not part of the package: tests/integration/test_browser.py loads it from this file.
 """
 
 import argparse
@@ -15,6 +16,8 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+
+from wordbridge.atomic import write_bytes
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +40,7 @@ TIMEOUT = 60
 
 def chromium_driver(profile_dir: str | Path):
     """A headless Chromium session with a fresh user-data-dir; the caller quits it."""
-    from selenium import webdriver
+    from selenium import webdriver  # optional (the `dev` extra): only the browser tool and test need it
 
     os.environ.setdefault("SE_OFFLINE", "true")  # never let selenium fetch a driver or a browser
     options = webdriver.ChromeOptions()
@@ -64,7 +67,7 @@ def full_page_png(driver, max_height: int = 4000) -> bytes:
 
 
 def wait_for(driver, condition, message: str, timeout: float = TIMEOUT):
-    from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.webdriver.support.ui import WebDriverWait  # optional, as above
 
     return WebDriverWait(driver, timeout).until(lambda d: condition(d), message=message)
 
@@ -79,7 +82,7 @@ def images_loaded(driver, grid_id: str) -> bool:
 
 def fill_page(driver, url: str, french: str, words: str | None, french_words: str | None) -> None:
     """Open the page and use each panel: translate (heatmap), word search + click the first result, French search."""
-    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.by import By  # optional, as above
 
     driver.get(url.rstrip("/") + "/")
     wait_for(driver, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1", "page not ready")
@@ -121,8 +124,6 @@ def main(argv: list[str] | None = None) -> int:
             png = full_page_png(driver)
         finally:
             driver.quit()
-    from wordbridge.atomic import write_bytes
-
     write_bytes(args.out, png)
     log.info("wrote %s (%d bytes)", args.out, len(png))
     return 0

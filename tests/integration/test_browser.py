@@ -6,38 +6,43 @@ searches images in French; uploads an image; saves a screenshot (WORDBRIDGE_SCRE
 docs/screenshot.png).
 """
 
+import importlib.util
 import os
 import shutil
-import socket
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from wordbridge.serve import screenshot
-
 pytestmark = pytest.mark.browser
 
 TIMEOUT = 30
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def _load_screenshot_tool():
+    """scripts/screenshot.py (the developer tool this test exercises), loaded from its file."""
+    spec = importlib.util.spec_from_file_location("wordbridge_screenshot", ROOT / "scripts" / "screenshot.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+screenshot = _load_screenshot_tool()
 
 
 @pytest.fixture(scope="module")
-def server_url(tmp_path_factory):
+def server_url(tmp_path_factory, fakes, free_port):
     import uvicorn
 
     from wordbridge.serve.app import create_app
-    from wordbridge.serve.fakes import FakeSearcher, FakeTranslator, make_gallery
 
-    gallery = make_gallery(tmp_path_factory.mktemp("gallery"), copies=3, size=96)
-    app = create_app(FakeTranslator(), FakeSearcher(gallery))
-    port = _free_port()
+    gallery = fakes.make_gallery(tmp_path_factory.mktemp("gallery"), copies=3, size=96)
+    app = create_app(fakes.FakeTranslator(), fakes.FakeSearcher(gallery))
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -146,7 +151,7 @@ def test_image_upload_shows_labels(server_url, driver, tmp_path):
 
 
 def test_screenshot_tool(server_url, driver, tmp_path):
-    """python -m wordbridge.serve.screenshot: the tool that makes the README's picture on real models."""
+    """python scripts/screenshot.py: the tool that makes the README's picture on real models."""
     out = tmp_path / "page.png"
     args = [server_url, str(out), "--french", "le chien noir", "--words", "tree", "--french-words", "un bateau"]
     assert screenshot.main(args) == 0
