@@ -1,5 +1,3 @@
-import time
-
 import pytest
 import torch
 
@@ -94,8 +92,7 @@ def test_tiny_model_overfits_twenty_pairs():
                       enc_dropout=0.0, dec_dropout=0.0, out_dropout=0.0)
     model = Seq2Seq(cfg, 30, 30)
     opt = torch.optim.Adam(model.parameters(), lr=0.01)
-    start = time.time()
-    for _ in range(150):
+    for steps in range(1, 151):  # the budget is counted in optimiser steps, not in wall-clock seconds
         loss = masked_cross_entropy(model(src, src_len, tgt), tgt)
         opt.zero_grad()
         loss.backward()
@@ -106,4 +103,4 @@ def test_tiny_model_overfits_twenty_pairs():
     hyps = [" ".join(map(str, h.tokens)) for h in greedy(model, src, src_len)]
     refs = [" ".join(map(str, t[:-1].tolist())) for t in tgts]
     assert bleu(hyps, refs) > 90
-    assert time.time() - start < 60
+    assert loss.item() < 0.02 and steps < 150  # learnt well inside the budget (25 steps when written)
