@@ -11,8 +11,8 @@ from wordbridge.errors import DataError
 from wordbridge.text.batching import Seq2SeqDataset, make_loader
 from wordbridge.text.prepared import PreparedData
 from wordbridge.train.loop import evaluate_loss
+from wordbridge.translate.loss import make_batch_loss
 from wordbridge.translate.metrics import perplexity, scores
-from wordbridge.translate.training import is_lowercase, make_batch_loss
 from wordbridge.translate.translator import Translator
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def evaluate(run_dir: str | Path, split: str = "test", src_file: str | None = No
     texts = [""] * len(src)
     for i, h in zip(keep, hyps):
         texts[i] = h.text
-    result = scores(texts, ref, lowercase=is_lowercase(run_dir))
+    result = scores(texts, ref, lowercase=tr.tgt_tok.lowercase)  # the run's tokenizer.json says whether it lowercases
     data = Seq2SeqDataset([np.asarray(src_ids[i]) for i in keep], [np.asarray(ref_ids[i]) for i in keep])
     loss = evaluate_loss(tr.model, make_batch_loss(None), make_loader(data, batch_size, train=False),
                          next(tr.model.parameters()).device)["loss"]

@@ -1,9 +1,11 @@
-"""Cross-entropy over target tokens with padding masked out.
+"""Cross-entropy over target tokens with padding masked out, and the batch loss that training and evaluation share.
 
 The model already returns logits only at non-pad positions, so the loss is a plain mean over real tokens. (The
 lesson's seq2seq_loss averaged over every position including padding, which the model learns to predict almost
 for free: those numbers are lower than a masked loss and depend on how much padding each batch had.)
 """
+
+from typing import Callable, Protocol
 
 import torch
 from torch.nn import functional as F
@@ -28,3 +30,23 @@ def masked_cross_entropy(logits: torch.Tensor, tgt: torch.Tensor, reduction: str
             per_token = F.cross_entropy(logits, targets, reduction="none").float()  # (n_tokens,)
         return per_token.mean() if reduction == "mean" else per_token.sum() if reduction == "sum" else per_token
     return F.cross_entropy(logits.float(), targets, reduction=reduction)
+
+
+class ForcingSchedule(Protocol):
+    """What the batch loss needs of the teacher-forcing schedule (translate/training.TeacherForcingHook)."""
+
+    def draw(self) -> float: ...  # probability of feeding reference tokens for this batch
+
+
+BatchLoss = Callable[[torch.nn.Module, object], tuple[torch.Tensor, torch.Tensor]]
+
+
+def make_batch_loss(forcing: ForcingSchedule | None) -> BatchLoss:
+    """fn(model, batch) -> (masked mean loss, target tokens); teacher-forced in eval mode (validation loss)."""
+
+    def batch_loss(model: torch.nn.Module, batch) -> tuple[torch.Tensor, torch.Tensor]:
+        pr = forcing.draw() if (model.training and forcing is not None) else 1.0
+        logits = model(batch.src, batch.src_len, batch.tgt, pr)  # (n_tokens, vocab)
+        return masked_cross_entropy(logits, batch.tgt), batch.tgt_len.sum()  # 0-d tensor: no host sync on CUDA
+
+    return batch_loss

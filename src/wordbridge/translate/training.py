@@ -24,7 +24,7 @@ from wordbridge.train.loop import FitResult, evaluate_loss, fit
 from wordbridge.train.lr_find import lr_find
 from wordbridge.train.device import configure_threads, set_seed
 from wordbridge.translate.config import ModelConfig, TranslateTrainConfig
-from wordbridge.translate.loss import masked_cross_entropy
+from wordbridge.translate.loss import make_batch_loss
 from wordbridge.translate.metrics import perplexity, scores
 from wordbridge.translate.model import Seq2Seq
 from wordbridge.translate.translator import KIND, decode_rows
@@ -53,17 +53,6 @@ class TeacherForcingHook(Hook):
         if self.per == "step" or self.pr_force in (0.0, 1.0):
             return self.pr_force
         return 1.0 if float(torch.rand(())) < self.pr_force else 0.0
-
-
-def make_batch_loss(forcing: TeacherForcingHook | None):
-    """fn(model, batch) -> (masked mean loss, target tokens); teacher-forced in eval mode (validation loss)."""
-
-    def batch_loss(model: torch.nn.Module, batch) -> tuple[torch.Tensor, torch.Tensor]:
-        pr = forcing.draw() if (model.training and forcing is not None) else 1.0
-        logits = model(batch.src, batch.src_len, batch.tgt, pr)  # (n_tokens, vocab)
-        return masked_cross_entropy(logits, batch.tgt), batch.tgt_len.sum()  # 0-d tensor: no host sync on CUDA
-
-    return batch_loss
 
 
 def make_validate(data: PreparedData, valid_loader, cfg: TranslateTrainConfig, device: torch.device):
