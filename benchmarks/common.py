@@ -21,7 +21,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import psutil
 
@@ -149,24 +149,27 @@ def run_measured(
     timeout_s: float | None = None,
     grace_s: float = 180.0,
     poll_s: float = 0.1,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> RunResult:
     """Run `cmd` with stdout+stderr appended to `log_path`, sampling its process tree's peak RSS.
 
     budget_s: once `start_marker` (a regex) has appeared in the log (or from the start when it is None), send SIGINT
     after budget_s seconds, then wait up to grace_s for the process to save and exit before killing it.
     timeout_s: hard limit from process start; the tree is killed and `timed_out` set.
+    clock, sleep: the time source and the wait between polls (tests pass a clock that only their sleep moves).
     """
     log_path = Path(log_path)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     watcher = _LogWatcher(log_path, start_marker)
     result = RunResult(cmd=[str(c) for c in cmd], returncode=-1, wall_s=0.0, peak_rss_bytes=0, log_path=log_path)
     with open(log_path, "ab") as out:
-        start = time.monotonic()
+        start = clock()
         proc = subprocess.Popen(result.cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd,
                                 start_new_session=True)
         try:
             with PeakRSS(proc.pid, interval=poll_s) as rss:
-                _supervise(proc, result, watcher, start, budget_s, timeout_s, grace_s, poll_s)
+                _supervise(proc, result, watcher, start, budget_s, timeout_s, grace_s, poll_s, clock, sleep)
             result.peak_rss_bytes = rss.peak
         finally:
             stop_tree(proc)  # a no-op when it exited; cleans up on Ctrl-C or an error here
@@ -175,10 +178,10 @@ def run_measured(
 
 
 def _supervise(proc, result: RunResult, watcher: _LogWatcher, start: float, budget_s, timeout_s, grace_s,
-               poll_s) -> None:
+               poll_s, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
     """Poll until `proc` exits, sending SIGINT when the budget is spent and killing it on timeout."""
     while proc.poll() is None:
-        now = time.monotonic() - start
+        now = clock() - start
         if result.marker_s is None and watcher.seen():
             result.marker_s = 0.0 if watcher.regex is None else now
         if budget_s is not None and result.stop_s is None and result.marker_s is not None:
@@ -193,9 +196,9 @@ def _supervise(proc, result: RunResult, watcher: _LogWatcher, start: float, budg
             result.timed_out = True
             stop_tree(proc)
             break
-        time.sleep(poll_s)
+        sleep(poll_s)
     proc.wait()
-    result.wall_s = time.monotonic() - start
+    result.wall_s = clock() - start
 
 
 # ------------------------------------------------------------------------------------------------ timing
@@ -205,14 +208,14 @@ class Stopwatch:
 
 
 @contextlib.contextmanager
-def timed() -> Iterator[Stopwatch]:
-    """`with timed() as t: ...` then `t.seconds` (monotonic wall clock)."""
+def timed(clock: Callable[[], float] = time.perf_counter) -> Iterator[Stopwatch]:
+    """`with timed() as t: ...` then `t.seconds` (monotonic wall clock; tests pass a clock they move)."""
     watch = Stopwatch()
-    start = time.perf_counter()
+    start = clock()
     try:
         yield watch
     finally:
-        watch.seconds = time.perf_counter() - start
+        watch.seconds = clock() - start
 
 
 def thread_env(threads: int, base: dict | None = None) -> dict:

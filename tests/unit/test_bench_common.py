@@ -2,6 +2,7 @@
 
 import importlib.util
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,21 @@ except KeyboardInterrupt:
 """
 
 
+class PollClock:
+    """A clock that only the supervisor's waits move, by `step` per poll however long the poll really took: the
+    budget and timeout fire after a fixed number of polls, and 20 s of this clock is 2,000 polls (100 s real)."""
+
+    def __init__(self, step: float = 0.01):
+        self.now, self.step = 0.0, step
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)  # the child runs in real time meanwhile
+        self.now += self.step
+
+
 def test_peak_rss_counts_grandchildren(tmp_path):
     script = tmp_path / "tree.py"
     script.write_text(TREE_SCRIPT)
@@ -55,8 +71,9 @@ def test_peak_rss_counts_grandchildren(tmp_path):
 def test_budget_sends_sigint_after_marker(tmp_path):
     script, saved = tmp_path / "int.py", tmp_path / "saved.txt"
     script.write_text(INTERRUPT_SCRIPT)
+    clock = PollClock()
     res = common.run_measured([sys.executable, str(script), str(saved)], tmp_path / "log.txt", budget_s=0.5,
-                              start_marker=r"EPOCH 1", timeout_s=30, poll_s=0.05)
+                              start_marker=r"EPOCH 1", timeout_s=30, poll_s=0.05, clock=clock, sleep=clock.sleep)
     assert res.returncode == 0, res.tail()
     assert saved.read_text() == "saved"  # the child handled KeyboardInterrupt and saved
     assert res.marker_s is not None and res.stop_s is not None
@@ -65,8 +82,9 @@ def test_budget_sends_sigint_after_marker(tmp_path):
 
 
 def test_timeout_kills_the_tree(tmp_path):
+    clock = PollClock()
     res = common.run_measured([sys.executable, "-c", "import time; time.sleep(60)"], tmp_path / "log.txt",
-                              timeout_s=0.5, poll_s=0.05)
+                              timeout_s=0.5, poll_s=0.05, clock=clock, sleep=clock.sleep)
     assert res.timed_out
     assert res.returncode != 0
     assert res.wall_s < 20
@@ -111,8 +129,10 @@ def test_machine_info_and_thread_env():
 
 
 def test_timed_measures_elapsed():
-    import time
-
-    with common.timed() as t:
-        time.sleep(0.05)
+    clock = PollClock()
+    with common.timed(clock) as t:
+        clock.now += 0.05  # the block "takes" 50 ms of the moved clock
     assert 0.04 <= t.seconds < 2
+    with common.timed() as real:  # the default clock is the real one
+        time.sleep(0.001)
+    assert real.seconds > 0
