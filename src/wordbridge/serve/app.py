@@ -28,7 +28,7 @@ from wordbridge import __version__
 from wordbridge.errors import WordbridgeError
 from wordbridge.results import ImageHit, LabelHit, Searcher, Translation, Translator
 from wordbridge.serve import schemas
-from wordbridge.serve.batching import MicroBatcher, Overloaded
+from wordbridge.serve.microbatch import MicroBatcher, Overloaded
 from wordbridge.serve.security import (
     CONVERT_TO_PNG,
     IMAGE_MEDIA_TYPES,

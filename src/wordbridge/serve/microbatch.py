@@ -104,6 +104,11 @@ class MicroBatcher:
             self._executor = None
 
     # ---- requests --------------------------------------------------------------------------------------------
+    @property
+    def queued(self) -> int:
+        """Requests waiting for the worker (not counting the batch it is decoding)."""
+        return 0 if self._queue is None else self._queue.qsize()
+
     async def submit(self, texts: list[str], beam: int = 1, attention: bool = False) -> list[Any]:
         """Translate `texts` as part of the next batch; returns one result per text, in order."""
         if not texts:
@@ -111,7 +116,7 @@ class MicroBatcher:
         self.open()
         self.start()
         assert self._queue is not None
-        if self._queue.qsize() >= self.max_queue:
+        if self.queued >= self.max_queue:
             raise Overloaded(f"translation queue is full ({self.max_queue} requests)")
         future = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Job(list(texts), beam, attention, future))

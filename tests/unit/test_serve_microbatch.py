@@ -1,4 +1,4 @@
-"""serve/batching.py: concurrent requests are decoded together, in order, grouped by (beam, attention)."""
+"""serve/microbatch.py: concurrent requests are decoded together, in order, grouped by (beam, attention)."""
 
 import asyncio
 import threading
@@ -6,7 +6,9 @@ import time
 
 import pytest
 
-from wordbridge.serve.batching import MicroBatcher, Overloaded
+from wordbridge.serve.microbatch import MicroBatcher, Overloaded
+
+DEADLINE_S = 60  # generous: only a broken batcher waits this long
 
 
 class Recorder:
@@ -25,6 +27,15 @@ class Recorder:
         if self.fail_on is not None and self.fail_on in texts:
             raise ValueError("boom")
         return [f"{t}|{beam}|{attention}" for t in texts]
+
+
+async def _until(condition, what: str) -> None:
+    """Let the event loop run until condition() holds; fail after DEADLINE_S (no fixed sleeps, no timing race)."""
+    deadline = time.monotonic() + DEADLINE_S
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up waiting: {what}")
+        await asyncio.sleep(0.001)
 
 
 async def _burst(batcher: MicroBatcher, requests):
@@ -102,16 +113,23 @@ def test_wrong_result_count_is_an_error():
 
 
 def test_full_queue_raises_overloaded():
-    fn = Recorder(sleep_s=0.3)
+    """The worker holds "a" until the test releases it, so "b" surely waits in the queue when "c" arrives."""
+    busy, release = threading.Event(), threading.Event()
+
+    def fn(texts, beam, attention):
+        busy.set()
+        release.wait(DEADLINE_S)
+        return [f"{t}|{beam}|{attention}" for t in texts]
 
     async def scenario():
         batcher = MicroBatcher(fn, max_wait_ms=0, max_queue=1)
         first = asyncio.ensure_future(batcher.submit(["a"]))
-        await asyncio.sleep(0.1)  # the worker is busy with "a"
+        await _until(busy.is_set, "the worker to start on 'a'")  # the worker is busy with "a"
         second = asyncio.ensure_future(batcher.submit(["b"]))
-        await asyncio.sleep(0.01)  # "b" waits in the queue
+        await _until(lambda: batcher.queued == 1, "'b' to be queued")  # "b" waits in the queue
         with pytest.raises(Overloaded):
             await batcher.submit(["c"])
+        release.set()
         assert await first == ["a|1|False"]
         assert await second == ["b|1|False"]
         await batcher.stop()
