@@ -106,7 +106,3 @@ class Health(BaseModel):
     translator: bool
     searcher: bool
     batching: bool
-
-
-class ErrorOut(BaseModel):
-    detail: str
