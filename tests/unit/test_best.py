@@ -5,7 +5,8 @@ from wordbridge.train.best import BestTracker
 
 def test_min_mode_tracks_best_and_counts_bad_validations():
     t = BestTracker("loss", "min", patience=2)
-    assert t.update({"loss": 3.0}, step=1, epoch=0) and t.best == {"metric": "loss", "value": 3.0, "step": 1, "epoch": 0}
+    assert t.update({"loss": 3.0}, step=1, epoch=0)
+    assert t.best == {"metric": "loss", "value": 3.0, "step": 1, "epoch": 0}
     assert not t.update({"loss": 3.5}, 2, 0) and t.bad_validations == 1 and not t.out_of_patience
     assert t.update({"loss": 2.0}, 3, 1) and t.bad_validations == 0 and t.best["step"] == 3
     assert not t.update({"loss": 2.0}, 4, 1) and not t.update({"loss": 9.0}, 5, 1)  # a tie is not an improvement
