@@ -1,8 +1,10 @@
 """Fixtures shared across test modules."""
 
+import dataclasses
 import importlib.util
 import socket
 from pathlib import Path
+from typing import Callable, Sequence
 
 import pytest
 import torch
@@ -10,6 +12,12 @@ from torch import nn
 
 from wordbridge.devise.images import EvalTransform
 from wordbridge.devise.model import DeviseHead, RunModel
+from wordbridge.text.ragged import save_ragged
+from wordbridge.text.tokenize import make_spacy_tokenizers, save_tokenizer_config
+from wordbridge.text.vocab import Vocab
+from wordbridge.train.checkpoint import save_checkpoint
+from wordbridge.translate.config import ModelConfig
+from wordbridge.translate.model import Seq2Seq
 
 
 class PassThrough(nn.Module):
@@ -59,3 +67,59 @@ def fakes():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+# ------------------------------------------------------------------------------------------ tiny translation run
+@dataclasses.dataclass
+class TinyRun:
+    folder: Path
+    src_vocab: Vocab
+    tgt_vocab: Vocab
+    model: Seq2Seq | None
+
+
+def _tiny_run(folder: Path, pairs: Sequence[tuple[str, str]], *, tokenizer: str = "split",
+              splits: dict[str, Sequence[tuple[str, str]]] | None = None, model: dict | None = None,
+              edit_model: Callable[[Seq2Seq], None] | None = None, extra_tgt_tokens: Sequence[str] = (),
+              seed: int = 0) -> TinyRun:
+    """A tiny folder as `wordbridge prepare` / `wordbridge train` leave it, built in milliseconds.
+
+    pairs: [(fr, en), ...] -> vocab.src.json / vocab.tgt.json (most frequent first, ties in order of appearance;
+    extra_tgt_tokens appended) and tokenizer.json (the spaCy description, lowercase, fr -> en).
+    tokenizer: "split" (whitespace: the pairs are already tokenised) or "spacy" (the real fr/en tokenizers).
+    splits: {"train": [(fr, en), ...], ...} -> also <split>.src / .tgt (ragged ids) and <split>.src.txt / .tgt.txt.
+    model: ModelConfig overrides -> also best.pt holding a random-weight Seq2Seq (torch.manual_seed(seed)), which
+    edit_model(model) may change before it is saved.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    if tokenizer == "spacy":
+        src_tok, tgt_tok = make_spacy_tokenizers("fr", "en", lowercase=True)
+        tok_src, tok_tgt = src_tok.tokenize, tgt_tok.tokenize
+    else:
+        tok_src = tok_tgt = str.split
+    src_vocab = Vocab.build(tok_src(fr) for fr, _ in pairs)
+    tgt_vocab = Vocab(Vocab.build(tok_tgt(en) for _, en in pairs).itos + list(extra_tgt_tokens))
+    src_vocab.save(folder / "vocab.src.json")
+    tgt_vocab.save(folder / "vocab.tgt.json")
+    save_tokenizer_config(folder, "spacy", True, "fr", "en")
+    for split, rows in (splits or {}).items():
+        save_ragged(folder / f"{split}.src", [src_vocab.encode(tok_src(fr)) for fr, _ in rows])
+        save_ragged(folder / f"{split}.tgt", [tgt_vocab.encode(tok_tgt(en)) for _, en in rows])
+        (folder / f"{split}.src.txt").write_text("".join(fr + "\n" for fr, _ in rows), encoding="utf-8")
+        (folder / f"{split}.tgt.txt").write_text("".join(en + "\n" for _, en in rows), encoding="utf-8")
+    net = None
+    if model is not None:
+        torch.manual_seed(seed)
+        net = Seq2Seq(ModelConfig(**model), len(src_vocab), len(tgt_vocab))
+        if edit_model is not None:
+            with torch.no_grad():
+                edit_model(net)
+        save_checkpoint(folder / "best.pt", kind="translate", model=net, model_args=net.model_args(), rng=False)
+    return TinyRun(folder, src_vocab, tgt_vocab, net)
+
+
+@pytest.fixture(scope="session")
+def tiny_run():
+    """Factory: tiny_run(folder, pairs, tokenizer=, splits=, model=, ...) -> TinyRun(folder, src_vocab, tgt_vocab,
+    model): a prepared folder and/or a translation run folder from a few sentence pairs (see _tiny_run)."""
+    return _tiny_run

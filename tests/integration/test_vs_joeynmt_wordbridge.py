@@ -7,10 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from wordbridge.text.ragged import save_ragged
-from wordbridge.text.tokenize import make_spacy_tokenizers, save_tokenizer_config
-from wordbridge.text.vocab import Vocab
-
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 PAIRS = [("Le chat mange.", "The cat eats."), ("Le chien dort.", "The dog sleeps."), ("Il pleut.", "It rains."),
          ("Le chat dort.", "The cat sleeps.")]
@@ -30,21 +26,10 @@ def side():
 
 
 @pytest.fixture()
-def prepared(tmp_path):
-    folder = tmp_path / "prepared"
-    folder.mkdir()
-    src_tok, tgt_tok = make_spacy_tokenizers("fr", "en", lowercase=True)
-    src, tgt = [src_tok.tokenize(a) for a, _ in PAIRS], [tgt_tok.tokenize(b) for _, b in PAIRS]
-    sv, tv = Vocab.build(src), Vocab.build(tgt)
-    sv.save(folder / "vocab.src.json")
-    tv.save(folder / "vocab.tgt.json")
-    save_tokenizer_config(folder, "spacy", True, "fr", "en")
+def prepared(tmp_path, tiny_run):
+    folder = tiny_run(tmp_path / "prepared", PAIRS, tokenizer="spacy",
+                      splits={split: PAIRS for split in ("train", "valid", "test")}).folder
     (folder / "stats.json").write_text('{"pairs_kept": 4}')
-    for split in ("train", "valid", "test"):
-        save_ragged(folder / f"{split}.src", [sv.encode(x) for x in src])
-        save_ragged(folder / f"{split}.tgt", [tv.encode(x) for x in tgt])
-        (folder / f"{split}.src.txt").write_text("".join(a + "\n" for a, _ in PAIRS), encoding="utf-8")
-        (folder / f"{split}.tgt.txt").write_text("".join(b + "\n" for _, b in PAIRS), encoding="utf-8")
     return folder
 
 

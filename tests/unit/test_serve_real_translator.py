@@ -16,30 +16,11 @@ FR = ["le chat est noir .", "la maison est grande .", "un chien mange une pomme 
 EN = ["the cat is black .", "the house is big .", "a dog eats an apple ."]
 
 
-def build_run(folder):
-    """A run folder as `wordbridge train` leaves it, with a tiny random-weight model."""
-    from wordbridge.text.tokenize import save_tokenizer_config
-    from wordbridge.text.vocab import Vocab
-    from wordbridge.train.checkpoint import save_checkpoint
-    from wordbridge.translate.config import ModelConfig
-    from wordbridge.translate.model import Seq2Seq
-    import torch
-
-    folder.mkdir(parents=True, exist_ok=True)
-    src, tgt = Vocab.build(s.split() for s in FR), Vocab.build(s.split() for s in EN)
-    src.save(folder / "vocab.src.json")
-    tgt.save(folder / "vocab.tgt.json")
-    save_tokenizer_config(folder, "spacy", True, "fr", "en")
-    torch.manual_seed(0)
-    cfg = ModelConfig(emb_size_src=16, emb_size_tgt=16, hidden=16, layers=1)
-    model = Seq2Seq(cfg, len(src), len(tgt))
-    save_checkpoint(folder / "best.pt", kind="translate", model=model, model_args=model.model_args(), rng=False)
-    return folder
-
-
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
-    return build_run(tmp_path_factory.mktemp("run") / "tiny")
+def run_dir(tmp_path_factory, tiny_run):
+    """A run folder as `wordbridge train` leaves it, with a tiny random-weight model."""
+    return tiny_run(tmp_path_factory.mktemp("run") / "tiny", list(zip(FR, EN)),
+                    model={"emb_size_src": 16, "emb_size_tgt": 16, "hidden": 16, "layers": 1}).folder
 
 
 @pytest.fixture(scope="module")

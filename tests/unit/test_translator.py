@@ -5,8 +5,6 @@ import pytest
 import torch
 
 from wordbridge.errors import CheckpointError, DataError
-from wordbridge.text.tokenize import save_tokenizer_config
-from wordbridge.text.vocab import SPECIALS, Vocab
 from wordbridge.train.checkpoint import save_checkpoint
 from wordbridge.translate.config import ModelConfig
 from wordbridge.translate.model import Seq2Seq
@@ -18,15 +16,13 @@ EN = ["the", "cat", "is", "black", "?", "what", "light"]
 
 
 @pytest.fixture()
-def run_dir(tmp_path):
-    torch.manual_seed(0)
-    Vocab(list(SPECIALS) + FR).save(tmp_path / "vocab.src.json")
-    Vocab(list(SPECIALS) + EN).save(tmp_path / "vocab.tgt.json")
-    save_tokenizer_config(tmp_path, "spacy", True, "fr", "en")
-    model = Seq2Seq(ModelConfig(emb_size_src=8, emb_size_tgt=8, hidden=8), len(FR) + 4, len(EN) + 4)
-    with torch.no_grad():
+def run_dir(tmp_path, tiny_run):
+    def never_eos(model):
         model.decoder.out.bias[2] = -50.0  # never _eos_: outputs run to the maximum length
-    save_checkpoint(tmp_path / "best.pt", kind="translate", model=model, model_args=model.model_args())
+
+    tiny = {"emb_size_src": 8, "emb_size_tgt": 8, "hidden": 8}
+    run = tiny_run(tmp_path, [(" ".join(FR), " ".join(EN))], model=tiny, edit_model=never_eos)
+    assert run.src_vocab.itos[4:] == FR and run.tgt_vocab.itos[4:] == EN  # ids: specials, then the words in order
     return tmp_path
 
 

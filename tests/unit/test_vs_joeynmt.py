@@ -12,8 +12,7 @@ import pytest
 import yaml
 
 from wordbridge.text.ragged import save_ragged
-from wordbridge.text.tokenize import make_spacy_tokenizers, save_tokenizer_config
-from wordbridge.text.vocab import Vocab
+from wordbridge.text.tokenize import make_spacy_tokenizers
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 
@@ -42,21 +41,12 @@ PAIRS = {
 
 
 @pytest.fixture()
-def prepared(tmp_path):
+def prepared(tmp_path, tiny_run):
     """A tiny prepared folder in wordbridge's layout; test source ids truncated to 2 tokens as a percentile would."""
-    src_tok, tgt_tok = make_spacy_tokenizers("fr", "en", lowercase=True)
-    toks = {k: ([src_tok.tokenize(a) for a, _ in v], [tgt_tok.tokenize(b) for _, b in v]) for k, v in PAIRS.items()}
-    sv, tv = Vocab.build(toks["train"][0]), Vocab.build(toks["train"][1] + [["a b"]])  # a token holding a space
-    sv.save(tmp_path / "vocab.src.json")
-    tv.save(tmp_path / "vocab.tgt.json")
-    save_tokenizer_config(tmp_path, "spacy", True, "fr", "en")
-    for split, (s, t) in toks.items():
-        cut = 2 if split == "test" else None
-        save_ragged(tmp_path / f"{split}.src", [sv.encode(x[:cut]) for x in s])
-        save_ragged(tmp_path / f"{split}.tgt", [tv.encode(x) for x in t])
-        (tmp_path / f"{split}.src.txt").write_text("".join(a + "\n" for a, _ in PAIRS[split]), encoding="utf-8")
-        (tmp_path / f"{split}.tgt.txt").write_text("".join(b + "\n" for _, b in PAIRS[split]), encoding="utf-8")
-    np.save(tmp_path / "emb.tgt.npy", np.arange(len(tv) * 4, dtype=np.float32).reshape(len(tv), 4))
+    run = tiny_run(tmp_path, PAIRS["train"], tokenizer="spacy", splits=PAIRS, extra_tgt_tokens=["a b"])  # a space
+    src_tok, _ = make_spacy_tokenizers("fr", "en", lowercase=True)
+    save_ragged(tmp_path / "test.src", [run.src_vocab.encode(src_tok.tokenize(a)[:2]) for a, _ in PAIRS["test"]])
+    np.save(tmp_path / "emb.tgt.npy", np.arange(len(run.tgt_vocab) * 4, dtype=np.float32).reshape(-1, 4))
     return tmp_path
 
 
