@@ -76,7 +76,8 @@ def serve_child(args: argparse.Namespace) -> None:
     """`load.py _server`: one uvicorn server with or without batching, until SIGTERM; prints its batch stats."""
     import uvicorn
 
-    from wordbridge.serve.app import ServeSettings, create_app
+    from wordbridge.serve.app import create_app
+    from wordbridge.serve.config import ServeSettings
     from wordbridge.serve.server import warm_up
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")

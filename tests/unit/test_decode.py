@@ -1,13 +1,12 @@
 import pytest
 import torch
 
+from wordbridge.text.vocab import EOS
 from wordbridge.translate.config import ATTENTIONS, ModelConfig
 from wordbridge.translate.decode import beam_search, greedy, max_lengths
 from wordbridge.translate.loss import masked_cross_entropy
 from wordbridge.translate.metrics import bleu
-from wordbridge.text.vocab import EOS
 from wordbridge.translate.model import Seq2Seq
-
 
 
 def tiny(attention, seed=0, **kw):

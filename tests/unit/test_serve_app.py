@@ -3,7 +3,8 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from wordbridge.serve.app import ServeSettings, create_app
+from wordbridge.serve.app import create_app
+from wordbridge.serve.config import ServeSettings
 from wordbridge.serve.schemas import MAX_TEXTS
 
 

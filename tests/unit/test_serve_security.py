@@ -8,7 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from wordbridge.serve.app import ServeSettings, create_app
+from wordbridge.serve.app import create_app
+from wordbridge.serve.config import ServeSettings
 from wordbridge.serve.security import BadImage, read_image
 
 

@@ -3,7 +3,7 @@
 import argparse
 
 from wordbridge.errors import ConfigError
-from wordbridge.serve.app import ServeSettings
+from wordbridge.serve.config import ServeSettings
 from wordbridge.serve.server import serve
 
 

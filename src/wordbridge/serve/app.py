@@ -9,7 +9,6 @@ at once.
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +27,7 @@ from wordbridge import __version__
 from wordbridge.errors import WordbridgeError
 from wordbridge.results import ImageHit, LabelHit, Searcher, Translation, Translator
 from wordbridge.serve import schemas
+from wordbridge.serve.config import ServeSettings
 from wordbridge.serve.microbatch import MicroBatcher, Overloaded
 from wordbridge.serve.security import (
     CONVERT_TO_PNG,
@@ -45,17 +45,6 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
 T = TypeVar("T")
 NOT_FOUND = (KeyError, IndexError, ValueError, LookupError, WordbridgeError)
-
-
-@dataclasses.dataclass(frozen=True)
-class ServeSettings:
-    max_upload_bytes: int = 10 * 1024 * 1024  # image uploads; 413 beyond
-    max_json_bytes: int = 1024 * 1024  # any other request body; 413 beyond
-    max_image_pixels: int = 40_000_000  # decoded size of an upload; 400 beyond (decompression bombs)
-    cors_origins: tuple[str, ...] = ()  # CORS is off unless origins are given
-    batching: bool = True  # micro-batch concurrent translation requests
-    max_batch: int = 32  # texts decoded together at most
-    batch_wait_ms: float = 5.0  # how long the first request of a batch waits for company
 
 
 class _State:

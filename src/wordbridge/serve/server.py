@@ -10,7 +10,8 @@ from PIL import Image
 
 from wordbridge import results
 from wordbridge.errors import ConfigError
-from wordbridge.serve.app import ServeSettings, create_app
+from wordbridge.serve.app import create_app
+from wordbridge.serve.config import ServeSettings
 
 log = logging.getLogger(__name__)
 
