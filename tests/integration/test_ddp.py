@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 import torch
 
 from wordbridge.train.checkpoint import load_checkpoint
@@ -90,3 +91,60 @@ def test_two_processes_match_one_and_resume(tmp_path, free_port):
     losses = [r["loss"] for r in json.loads((ddp / "history.json").read_text())["train"]]
     assert len(losses) == 8 and losses[-1] < losses[0]
     assert sorted(p.name for p in ddp.iterdir()) == ["history.json", "latest.pt", "loss.png"]
+
+
+TRANSLATE_FR = ["le chat est noir .", "le chien est blanc .", "la maison est grande .", "je mange une pomme .",
+                "où est la gare ?", "nous aimons la musique .", "elle lit un livre .", "le ciel est bleu ."]
+TRANSLATE_EN = ["the cat is black .", "the dog is white .", "the house is big .", "i eat an apple .",
+                "where is the station ?", "we love music .", "she reads a book .", "the sky is blue ."]
+TRANSLATE_MODELS = {
+    "gru": "model:\n  emb_size_src: 16\n  emb_size_tgt: 16\n  hidden: 16\n  layers: 1\n",
+    "transformer": "model:\n  arch: transformer\n  transformer: {d_model: 16, heads: 2, ff_size: 32, enc_layers: 1, "
+                   "dec_layers: 1}\n",
+}
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory):
+    from wordbridge.cli import main
+
+    root = tmp_path_factory.mktemp("ddp_translate")
+    (root / "fr.txt").write_text("\n".join(TRANSLATE_FR * 6) + "\n", encoding="utf-8")
+    (root / "en.txt").write_text("\n".join(TRANSLATE_EN * 6) + "\n", encoding="utf-8")
+    config = root / "prep.yaml"
+    config.write_text(f"data:\n  out: {root / 'prep'}\n  src_vectors: null\n  tgt_vectors: null\n  filters: []\n"
+                      "  processes: 1\n", encoding="utf-8")
+    assert main(["prepare", str(config), "--src", str(root / "fr.txt"), "--tgt", str(root / "en.txt")]) == 0
+    return root / "prep"
+
+
+@pytest.mark.parametrize("arch", ["gru", "transformer"])
+def test_wordbridge_train_under_torchrun_for_both_archs(tmp_path, prepared, arch, free_port):
+    """`wordbridge train` under torchrun (2 gloo processes): rank 0 alone logs and writes; --resume continues."""
+    config = tmp_path / "train.yaml"
+    config.write_text(f"data:\n  out: {prepared}\n{TRANSLATE_MODELS[arch]}"
+                      "train:\n  epochs: 1\n  batch_size: 4\n  lr: 0.003\n  threads: 1\n  log_every: 1\n"
+                      "  valid_bleu_sentences: 2\n  label_smoothing: 0.1\n  warmup_steps: 2\n", encoding="utf-8")
+    script = tmp_path / "cli.py"
+    script.write_text("import sys\nfrom wordbridge.cli import main\nsys.exit(main(sys.argv[1:]))\n")
+    run = tmp_path / "run"
+
+    def torchrun(*args):
+        cmd = [sys.executable, "-m", "torch.distributed.run", "--nnodes=1", "--nproc_per_node=2",
+               "--master_addr=127.0.0.1", f"--master_port={free_port()}", str(script), "train", str(config),
+               "--run-dir", str(run), *args]
+        env = dict(os.environ, OMP_NUM_THREADS="1", MASTER_ADDR="127.0.0.1")
+        if os.path.exists("/sys/class/net/lo"):
+            env["GLOO_SOCKET_IFNAME"] = "lo"
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done
+
+    out = torchrun()
+    assert out.stdout.count("stopped (") == 1 and out.stderr.count("training translate:") == 1  # rank 0 only
+    first = load_checkpoint(run / "latest.pt", kind="translate")
+    assert first["model_args"]["config"]["arch"] == arch and first["epoch"] == 1 and first["step"] > 0
+    out = torchrun("--resume", "--set", "train.epochs=2")
+    again = load_checkpoint(run / "latest.pt", kind="translate")
+    assert again["epoch"] == 2 and again["step"] == 2 * first["step"]
+    assert "resumed from" in (run / "log.txt").read_text()

@@ -35,3 +35,16 @@ def test_bf16_logits_give_a_close_loss_and_gradients():
     assert abs(got.item() - want.item()) < 0.01 * want.item()
     got.backward()
     assert logits.grad is not None and torch.isfinite(logits.grad).all()
+
+
+def test_label_smoothing_mixes_in_a_uniform_target():
+    tgt = torch.tensor([[5, 6, 2], [7, 2, 1]])
+    logits = torch.randn(5, 10)
+    logp = F.log_softmax(logits, -1)
+    targets = torch.tensor([5, 6, 2, 7, 2])
+    nll = -logp.gather(1, targets[:, None]).squeeze(1)
+    want = (0.9 * nll - 0.1 * logp.mean(-1)).mean()  # (1 - eps) one-hot + eps uniform
+    assert torch.allclose(masked_cross_entropy(logits, tgt, label_smoothing=0.1), want, atol=1e-6)
+    assert torch.allclose(masked_cross_entropy(logits, tgt, label_smoothing=0.0), nll.mean())
+    bf16 = masked_cross_entropy(logits.bfloat16(), tgt, label_smoothing=0.1)  # the CPU bf16 path smooths too
+    assert float(bf16) == pytest.approx(float(want), rel=0.02)

@@ -13,11 +13,16 @@ def register(subparsers) -> None:
         description="Translate a split of the run's prepared data (or any aligned --src/--ref files) and score the "
                     "detokenised output against the raw references with sacrebleu.",
     )
-    p.add_argument("run_dir", metavar="RUN_DIR", help="a `wordbridge train` run folder")
+    p.add_argument("run_dir", metavar="RUN_DIR",
+                   help="a `wordbridge train` run folder, or a `wordbridge export` folder")
     p.add_argument("--split", default="test", choices=("train", "valid", "test"), help="prepared split (default test)")
     p.add_argument("--src", metavar="FILE", help="source sentences, one per line (with --ref)")
     p.add_argument("--ref", metavar="FILE", help="reference translations, aligned with --src")
     p.add_argument("--beam", type=int, default=1, metavar="N", help="beam size (1 = greedy)")
+    p.add_argument("--engine", default="auto", choices=("auto", "torch", "ctranslate2"),
+                   help="decoding engine: torch (the run's checkpoint), ctranslate2 (a `wordbridge export` "
+                        "folder, given as RUN_DIR or found in RUN_DIR/ctranslate2), auto (default: ctranslate2 "
+                        "for an export folder, else torch)")
     p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     p.set_defaults(func=run)
 
@@ -25,7 +30,8 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.beam < 1:
         raise DataError(f"Invalid --beam {args.beam}: must be >= 1.")
-    result = evaluate(args.run_dir, split=args.split, src_file=args.src, ref_file=args.ref, beam=args.beam)
+    result = evaluate(args.run_dir, split=args.split, src_file=args.src, ref_file=args.ref, beam=args.beam,
+                      engine=args.engine)
     if args.json:
         print(json.dumps(result))
     else:

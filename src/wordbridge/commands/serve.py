@@ -14,7 +14,11 @@ def register(subparsers) -> None:
         description="Serve the translation model (and DeViSE image search) as a web page and a REST API "
         "(OpenAPI at /openapi.json, docs at /docs). Models load once at start-up.",
     )
-    p.add_argument("--run", required=True, metavar="RUN_DIR", help="translation run folder (wordbridge train)")
+    p.add_argument("--run", required=True, metavar="RUN_DIR",
+                   help="translation run folder (wordbridge train) or its CTranslate2 export (wordbridge export)")
+    p.add_argument("--engine", default="auto", choices=("auto", "torch", "ctranslate2"),
+                   help="decoding engine: torch (the run's checkpoint), ctranslate2 (a `wordbridge export` folder, "
+                        "given as --run or found in RUN_DIR/ctranslate2), auto (default: ctranslate2 for an export)")
     p.add_argument("--devise", metavar="DEVISE_RUN", help="DeViSE run folder (with --index)")
     p.add_argument("--index", metavar="INDEX", help="DeViSE image index folder (with --devise)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
@@ -48,5 +52,6 @@ def run(args: argparse.Namespace) -> int:
         max_batch=args.max_batch,
         batch_wait_ms=args.batch_wait_ms,
     )
-    serve(args.run, args.devise, args.index, host=args.host, port=args.port, settings=settings, device=args.device)
+    serve(args.run, args.devise, args.index, host=args.host, port=args.port, settings=settings, device=args.device,
+          engine=args.engine)
     return 0

@@ -22,11 +22,16 @@ def register(subparsers) -> None:
         "translate", help="translate French text with a trained run",
         description="Translate TEXT, the lines of -i FILE, or stdin line by line. Empty lines give empty lines.",
     )
-    p.add_argument("run_dir", metavar="RUN_DIR", help="a `wordbridge train` run folder")
+    p.add_argument("run_dir", metavar="RUN_DIR",
+                   help="a `wordbridge train` run folder, or a `wordbridge export` folder")
     p.add_argument("text", nargs="?", metavar="TEXT", help="sentence to translate")
     p.add_argument("-i", "--input", metavar="FILE", help="file of sentences, one per line")
     p.add_argument("-o", "--output", metavar="FILE", help="write translations here (default stdout)")
     p.add_argument("--beam", type=int, default=1, metavar="N", help="beam size (1 = greedy)")
+    p.add_argument("--engine", default="auto", choices=("auto", "torch", "ctranslate2"),
+                   help="decoding engine: torch (the run's checkpoint), ctranslate2 (a `wordbridge export` "
+                        "folder, given as RUN_DIR or found in RUN_DIR/ctranslate2), auto (default: ctranslate2 "
+                        "for an export folder, else torch)")
     p.add_argument("--plot-attention", metavar="PNG", help="save the attention heatmap of the first sentence")
     p.add_argument("--overwrite", action="store_true", help="replace an existing -o file")
     p.set_defaults(func=run)
@@ -39,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         raise DataError("Give TEXT or -i FILE, not both.")
     if args.output and Path(args.output).exists() and not args.overwrite:
         raise DataError(f"Output file {args.output} already exists; pass --overwrite to replace it.")
-    tr = Translator.load(args.run_dir)
+    tr = Translator.load(args.run_dir, engine=args.engine)
     want_attention = bool(args.plot_attention)
     if args.text is None and not args.input:
         return _stream(tr, args)

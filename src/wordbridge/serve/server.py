@@ -21,6 +21,7 @@ def load_models(
     devise_run: str | Path | None = None,
     index_dir: str | Path | None = None,
     device: str | None = None,
+    engine: str = "auto",
 ) -> tuple[results.Translator | None, results.Searcher | None]:
     """(translator, searcher) from a translation run and a DeViSE run + index; either may be None when not given."""
     if (devise_run is None) != (index_dir is None):
@@ -33,7 +34,7 @@ def load_models(
         from wordbridge.translate.translator import Translator  # torch loads only when a model is asked for
 
         log.info("loading translation run %s", run_dir)
-        translator = Translator.load(run_dir, device=device)
+        translator = Translator.load(run_dir, device=device, engine=engine)
     if devise_run is not None:
         from wordbridge.devise.search import Searcher  # torch and faiss load only when a model is asked for
 
@@ -85,10 +86,11 @@ def serve(
     port: int = 8000,
     settings: ServeSettings | None = None,
     device: str | None = None,
+    engine: str = "auto",
 ) -> None:
-    """Load the models, then serve the API and page until interrupted."""
+    """Load the models, then serve the API and page until interrupted (engine: auto | torch | ctranslate2)."""
     check_address(host, port)
-    translator, searcher = load_models(run_dir, devise_run, index_dir, device)
+    translator, searcher = load_models(run_dir, devise_run, index_dir, device, engine)
     warm_up(translator, searcher)
     app = create_app(translator, searcher, settings)
     log.info("serving on http://%s:%d/ (API docs at /docs)", host if ":" not in host else f"[{host}]", port)

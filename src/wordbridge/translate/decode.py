@@ -1,4 +1,9 @@
-"""Decoding as pure functions over a Seq2Seq model: batched greedy and batched beam search.
+"""Decoding as pure functions over any model with the `Decodable` interface: batched greedy and beam search.
+
+A model decodes through two methods: `encode(src, src_len) -> state` and `step(tokens, state) -> (logits (rows,
+vocab), state, attention (rows, src_len) | None)`. A state has `index_select(rows)` (keep/repeat whole rows: a
+sentence per beam, finished sentences leaving) and `reorder(rows)` (beam search moving hypotheses within their
+sentence: only the hypothesis-dependent part, e.g. a GRU state or a Transformer's key/value cache, is copied).
 
 Both stop each sentence at _eos_ or at a maximum output length relative to its input (`len_a * src_len + len_b`
 tokens, _eos_ included), return the attention of every output token (rows) over the source (columns) for attention
@@ -9,13 +14,24 @@ among the `beam` best candidates (so beam=1 is exactly greedy), finished ones ar
 """
 
 import dataclasses
+from typing import Any, Protocol
 
 import numpy as np
 import torch
 
 from wordbridge.text.vocab import BOS, EOS, PAD
-from wordbridge.translate.model import Seq2Seq
 
+
+class DecodeState(Protocol):
+    def index_select(self, index: torch.Tensor) -> "DecodeState": ...
+
+    def reorder(self, index: torch.Tensor) -> "DecodeState": ...
+
+
+class Decodable(Protocol):
+    def encode(self, src: torch.Tensor, src_len: torch.Tensor) -> Any: ...
+
+    def step(self, tokens: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any, torch.Tensor | None]: ...
 
 
 @dataclasses.dataclass
@@ -30,36 +46,43 @@ def max_lengths(src_len: torch.Tensor, len_a: float = 2.0, len_b: int = 10) -> t
     return (src_len.float() * len_a).long() + len_b
 
 
+def _limits(model: Decodable, src_len: torch.Tensor, len_a: float, len_b: int) -> torch.Tensor:
+    """max_lengths, capped by the model's longest output (`max_output_len`, e.g. a position table) when it has one."""
+    limit = max_lengths(src_len, len_a, len_b)
+    cap = getattr(model, "max_output_len", None)
+    return limit if cap is None else limit.clamp(max=cap)
+
+
 def length_penalty(length: int, alpha: float) -> float:
     return ((5.0 + length) / 6.0) ** alpha
 
 
-def _step_logits(model: Seq2Seq, tokens, h, enc):
-    out, h, attn = model.decoder.step(tokens, h, enc)  # out: (rows, dim)
-    logits = model.decoder.project(out).float()  # (rows, vocab)
+def _step_logits(model: Decodable, tokens: torch.Tensor, state):
+    logits, state, attn = model.step(tokens, state)
+    logits = logits.float()  # (rows, vocab)
     logits[:, BOS] = float("-inf")  # never generate _bos_ or _pad_
     logits[:, PAD] = float("-inf")
-    return logits, h, attn
+    return logits, state, attn
 
 
 @torch.no_grad()
-def greedy(model: Seq2Seq, src: torch.Tensor, src_len: torch.Tensor, len_a: float = 2.0,
+def greedy(model: Decodable, src: torch.Tensor, src_len: torch.Tensor, len_a: float = 2.0,
            len_b: int = 10) -> list[Hypothesis]:
     """src: (batch, src_len) padded at the end -> one Hypothesis per sentence.
 
     Finished sentences leave the batch: each step runs the decoder on the unfinished rows only.
     """
-    enc = model.encode(src, src_len)
+    state = model.encode(src, src_len)
     batch, dev = src.size(0), src.device
-    limit = max_lengths(src_len, len_a, len_b).to(dev)  # (batch,)
+    limit = _limits(model, src_len, len_a, len_b).to(dev)  # (batch,)
     n_steps = int(limit.max())
     out = torch.full((batch, n_steps), PAD, dtype=torch.long, device=dev)
     att = None  # (batch, n_steps, src_len) for attention models
     scores = torch.zeros(batch, device=dev)
     rows = torch.arange(batch, device=dev)  # original index of each unfinished row
-    tokens, h = torch.full((batch,), BOS, dtype=torch.long, device=dev), enc.hidden
+    tokens = torch.full((batch,), BOS, dtype=torch.long, device=dev)
     for t in range(n_steps):
-        logits, h, attn = _step_logits(model, tokens, h, enc)  # (rows, vocab)
+        logits, state, attn = _step_logits(model, tokens, state)  # (rows, vocab)
         best, choice = logits.max(-1)  # one pass: argmax and the max for the log-sum-exp
         last = t >= limit[rows] - 1  # out of length: _eos_ is forced
         choice = torch.where(last, torch.full_like(choice, EOS), choice)
@@ -75,7 +98,7 @@ def greedy(model: Seq2Seq, src: torch.Tensor, src_len: torch.Tensor, len_a: floa
             break
         if not bool(live.all()):  # drop the rows that just finished
             keep = live.nonzero().squeeze(1)
-            rows, choice, h, enc = rows[keep], choice[keep], h.index_select(1, keep), enc.index_select(keep)
+            rows, choice, state = rows[keep], choice[keep], state.index_select(keep)
         tokens = choice
     out_rows = out.tolist()
     att_np = None if att is None else att.cpu().numpy()
@@ -88,7 +111,7 @@ def greedy(model: Seq2Seq, src: torch.Tensor, src_len: torch.Tensor, len_a: floa
 
 
 @torch.no_grad()
-def beam_search(model: Seq2Seq, src: torch.Tensor, src_len: torch.Tensor, beam: int = 5, n_best: int = 1,
+def beam_search(model: Decodable, src: torch.Tensor, src_len: torch.Tensor, beam: int = 5, n_best: int = 1,
                 alpha: float = 1.0, len_a: float = 2.0, len_b: int = 10) -> list[list[Hypothesis]]:
     """-> for each sentence, its n_best finished hypotheses, best first.
 
@@ -97,17 +120,17 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, src_len: torch.Tensor, beam: 
     if not 1 <= n_best <= beam:
         raise ValueError(f"n_best must be in [1, beam={beam}], got {n_best}")
     batch, k, dev = src.size(0), beam, src.device
-    enc = model.encode(src, src_len).index_select(torch.arange(batch, device=dev).repeat_interleave(k))
-    limit = max_lengths(src_len, len_a, len_b).to(dev)  # (live,) for the sentences still in the batch
+    state = model.encode(src, src_len).index_select(torch.arange(batch, device=dev).repeat_interleave(k))
+    limit = _limits(model, src_len, len_a, len_b).to(dev)  # (live,) for the sentences still in the batch
     scores = torch.full((batch, k), float("-inf"), device=dev)
     scores[:, 0] = 0.0  # only the first beam is alive at the start
     tokens = torch.full((batch * k,), BOS, dtype=torch.long, device=dev)
-    h, hist, att_hist = enc.hidden, torch.zeros(batch * k, 0, dtype=torch.long, device=dev), None
+    hist, att_hist = torch.zeros(batch * k, 0, dtype=torch.long, device=dev), None
     finished: list[list[tuple[float, list[int], np.ndarray | None]]] = [[] for _ in range(batch)]
     live = list(range(batch))  # original index of each sentence still in the batch
     for t in range(int(limit.max())):
         n = len(live)
-        logits, h, attn = _step_logits(model, tokens, h, enc)  # (n*k, vocab)
+        logits, state, attn = _step_logits(model, tokens, state)  # (n*k, vocab)
         vocab = logits.size(1)
         cand = _extend(logits, scores.view(-1, 1), (t >= limit - 1).repeat_interleave(k))
         top_s, top_i = cand.view(n, k * vocab).topk(2 * k, dim=1)  # (n, 2k) best one-token extensions
@@ -119,18 +142,20 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, src_len: torch.Tensor, beam: 
         _collect(found, is_eos, top_s, src_beam, hist, att_hist, k, t, alpha)
         order = torch.sort(is_eos.int(), dim=1, stable=True).indices[:, :k]  # first k non-eos candidates
         scores = top_s.gather(1, order)
-        base = (torch.arange(n, device=dev) * k).unsqueeze(1)  # (n, 1)
-        flat = (base + src_beam.gather(1, order)).view(-1)  # (n*k,) rows they extend
-        tokens = tok.gather(1, order).view(-1)
+        from_beam, tokens = src_beam.gather(1, order), tok.gather(1, order)  # (n, k) beam each extends, token
         going = [i for i, f in enumerate(found) if len(f) < k]
         if not going:
             break
         if len(going) < n:  # drop the sentences that are done, with their k rows
             keep = torch.tensor(going, device=dev)
             keep_rows = (keep[:, None] * k + torch.arange(k, device=dev)).view(-1)
-            live, limit, scores = [live[i] for i in going], limit[keep], scores[keep]
-            flat, tokens, enc = flat[keep_rows], tokens[keep_rows], enc.index_select(keep_rows)
-        h = h.index_select(1, flat)
+            live, limit, scores, from_beam, tokens = [live[i] for i in going], limit[keep], scores[keep], \
+                from_beam[keep], tokens[keep]
+            state, hist = state.index_select(keep_rows), hist.index_select(0, keep_rows)
+            att_hist = None if att_hist is None else att_hist.index_select(0, keep_rows)
+        flat = (torch.arange(len(live), device=dev)[:, None] * k + from_beam).view(-1)  # (rows,) rows they extend
+        tokens = tokens.view(-1)
+        state = state.reorder(flat)
         hist = torch.cat([hist.index_select(0, flat), tokens[:, None]], 1)
         att_hist = None if att_hist is None else att_hist.index_select(0, flat)
     return [_best(finished[b], n_best, int(src_len[b])) for b in range(batch)]

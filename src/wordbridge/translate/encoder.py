@@ -16,7 +16,7 @@ class Encoded:
 
     out: torch.Tensor  # (batch, src_len, enc_size)
     mask: torch.Tensor  # (batch, src_len) bool, True at real tokens
-    hidden: torch.Tensor  # (layers, batch, dec_size): the decoder's initial state
+    hidden: torch.Tensor  # (layers, batch, dec_size): the decoder's state (initial, then after each decoding step)
     keys: torch.Tensor | None = None  # (batch, src_len, attn): Bahdanau W1 enc_out, once per batch
 
     def index_select(self, index: torch.Tensor) -> "Encoded":
@@ -27,6 +27,10 @@ class Encoded:
             hidden=self.hidden.index_select(1, index),
             keys=None if self.keys is None else self.keys.index_select(0, index),
         )
+
+    def reorder(self, index: torch.Tensor) -> "Encoded":
+        """Decoder state of rows `index`; the encoder side is kept (beam search: rows of the same sentence)."""
+        return dataclasses.replace(self, hidden=self.hidden.index_select(1, index))
 
 
 def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:

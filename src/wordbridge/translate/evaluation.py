@@ -51,12 +51,14 @@ def file_data(tr: Translator, src_file: str, ref_file: str) -> tuple[list[str], 
 
 
 def evaluate(run_dir: str | Path, split: str = "test", src_file: str | None = None, ref_file: str | None = None,
-             beam: int = 1, batch_size: int = 64) -> dict:
-    """-> {"bleu", "chrf", "loss", "ppl", "sentences", "beam", "seconds", "source"}."""
+             beam: int = 1, batch_size: int = 64, engine: str = "auto") -> dict:
+    """-> {"bleu", "chrf", "loss", "ppl", "sentences", "beam", "seconds", "source", "engine"}.
+
+    run_dir: a run folder or a CTranslate2 export of one (engine: auto | torch | ctranslate2)."""
     run_dir = Path(run_dir)
     if (src_file is None) != (ref_file is None):
         raise DataError("Give both --src FILE and --ref FILE, or neither (then --split is used).")
-    tr = Translator.load(run_dir)
+    tr = Translator.load(run_dir, engine=engine)
     if src_file is not None:
         src, ref, src_ids, ref_ids = file_data(tr, src_file, ref_file)
     else:
@@ -71,11 +73,15 @@ def evaluate(run_dir: str | Path, split: str = "test", src_file: str | None = No
     for i, h in zip(keep, hyps):
         texts[i] = h.text
     result = scores(texts, ref, lowercase=tr.tgt_tok.lowercase)  # the run's tokenizer.json says whether it lowercases
-    data = Seq2SeqDataset([np.asarray(src_ids[i]) for i in keep], [np.asarray(ref_ids[i]) for i in keep])
-    loss = evaluate_loss(tr.model, make_batch_loss(None), make_loader(data, batch_size, train=False),
-                         next(tr.model.parameters()).device)["loss"]
+    src_rows, ref_rows = [np.asarray(src_ids[i]) for i in keep], [np.asarray(ref_ids[i]) for i in keep]
+    if tr.model is None:  # CTranslate2 scores the references itself
+        loss = tr.engine.loss(src_rows, ref_rows, batch_size)
+    else:
+        loss = evaluate_loss(tr.model, make_batch_loss(None), make_loader(Seq2SeqDataset(src_rows, ref_rows),
+                             batch_size, train=False), next(tr.model.parameters()).device)["loss"]
     result.update(loss=loss, ppl=perplexity(loss), sentences=len(src), beam=beam, seconds=round(seconds, 2),
-                  source=f"{src_file} / {ref_file}" if src_file else f"{split} split")
+                  source=f"{src_file} / {ref_file}" if src_file else f"{split} split",
+                  engine="torch" if tr.model is not None else "ctranslate2")
     return result
 
 

@@ -18,8 +18,11 @@ def target_tokens(tgt: torch.Tensor) -> torch.Tensor:
     return tgt[tgt != PAD]
 
 
-def masked_cross_entropy(logits: torch.Tensor, tgt: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
-    """logits: (n_tokens, vocab) from Seq2Seq.forward; tgt: (batch, tgt_len) padded -> mean (or sum) loss."""
+def masked_cross_entropy(logits: torch.Tensor, tgt: torch.Tensor, reduction: str = "mean",
+                         label_smoothing: float = 0.0) -> torch.Tensor:
+    """logits: (n_tokens, vocab) from the model's forward; tgt: (batch, tgt_len) padded -> mean (or sum) loss.
+
+    label_smoothing > 0: the target is (1 - eps) one-hot + eps uniform over the vocabulary (a training loss)."""
     targets = target_tokens(tgt)  # (n_tokens,)
     if logits.size(0) != targets.size(0):
         raise ValueError(f"{logits.size(0)} logits for {targets.size(0)} target tokens")
@@ -27,9 +30,10 @@ def masked_cross_entropy(logits: torch.Tensor, tgt: torch.Tensor, reduction: str
         # bf16 logits (CPU autocast): log-softmax in bf16 is ~2x faster than autocast's fp32 upcast; the per-token
         # losses are summed in fp32 so the reported value keeps fp32-level accuracy on average.
         with torch.autocast("cpu", enabled=False):
-            per_token = F.cross_entropy(logits, targets, reduction="none").float()  # (n_tokens,)
+            per_token = F.cross_entropy(logits, targets, reduction="none",
+                                        label_smoothing=label_smoothing).float()  # (n_tokens,)
         return per_token.mean() if reduction == "mean" else per_token.sum() if reduction == "sum" else per_token
-    return F.cross_entropy(logits.float(), targets, reduction=reduction)
+    return F.cross_entropy(logits.float(), targets, reduction=reduction, label_smoothing=label_smoothing)
 
 
 class ForcingSchedule(Protocol):
@@ -41,12 +45,16 @@ class ForcingSchedule(Protocol):
 BatchLoss = Callable[[torch.nn.Module, object], tuple[torch.Tensor, torch.Tensor]]
 
 
-def make_batch_loss(forcing: ForcingSchedule | None) -> BatchLoss:
-    """fn(model, batch) -> (masked mean loss, target tokens); teacher-forced in eval mode (validation loss)."""
+def make_batch_loss(forcing: ForcingSchedule | None, label_smoothing: float = 0.0) -> BatchLoss:
+    """fn(model, batch) -> (masked mean loss, target tokens); teacher-forced in eval mode (validation loss).
+
+    Label smoothing applies in training mode only: validation loss and perplexity stay the plain NLL."""
 
     def batch_loss(model: torch.nn.Module, batch) -> tuple[torch.Tensor, torch.Tensor]:
         pr = forcing.draw() if (model.training and forcing is not None) else 1.0
         logits = model(batch.src, batch.src_len, batch.tgt, pr)  # (n_tokens, vocab)
-        return masked_cross_entropy(logits, batch.tgt), batch.tgt_len.sum()  # 0-d tensor: no host sync on CUDA
+        smoothing = label_smoothing if model.training else 0.0
+        loss = masked_cross_entropy(logits, batch.tgt, label_smoothing=smoothing)
+        return loss, batch.tgt_len.sum()  # 0-d tensor: no host sync on CUDA
 
     return batch_loss

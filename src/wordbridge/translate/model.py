@@ -4,15 +4,24 @@
 """
 
 
+import dataclasses
+from pathlib import Path
+
 import numpy as np
 import torch
 from torch import nn
 
 from wordbridge.config import from_dict, to_dict
+from wordbridge.errors import CheckpointError
+from wordbridge.train.checkpoint import load_checkpoint, load_model_state
 from wordbridge.translate.config import ModelConfig
 from wordbridge.translate.decoder import Decoder
 from wordbridge.text.vocab import BOS, PAD
 from wordbridge.translate.encoder import Encoded, Encoder
+from wordbridge.translate.transformer import Transformer
+
+KIND = "translate"  # checkpoint kind of translation runs
+
 
 class Seq2Seq(nn.Module):
     def __init__(self, cfg: ModelConfig, src_vocab: int, tgt_vocab: int) -> None:
@@ -57,6 +66,13 @@ class Seq2Seq(nn.Module):
         keys = self.decoder.attn.project_keys(out) if self.cfg.attention == "bahdanau" else None
         return Encoded(out=out, mask=mask, hidden=hidden, keys=keys)
 
+    def step(self, tokens: torch.Tensor, state: Encoded):
+        """One decoding step (decode.py). tokens: (rows,) previous outputs; state: Encoded with the decoder state.
+
+        -> logits (rows, vocab), the state after this step, attention (rows, src_len) | None."""
+        out, hidden, attn = self.decoder.step(tokens, state.hidden, state)  # out: (rows, dim)
+        return self.decoder.project(out), dataclasses.replace(state, hidden=hidden), attn
+
     def forward(self, src: torch.Tensor, src_len: torch.Tensor, tgt: torch.Tensor, pr_force: float = 1.0):
         """Training forward. tgt: (batch, tgt_len) ending with EOS, padded with PAD.
 
@@ -68,3 +84,32 @@ class Seq2Seq(nn.Module):
         states = self.decoder.states(tgt_in, enc, pr_force)  # (batch, tgt_len, dim)
         keep = tgt != PAD  # (batch, tgt_len)
         return self.decoder.project(states[keep])  # output layer ONCE over all kept states: (n_tokens, vocab)
+
+
+def build_model(cfg: ModelConfig, src_vocab: int, tgt_vocab: int) -> "Seq2Seq | Transformer":
+    """The member of the model family named by cfg.arch (both train with `forward` and decode via encode/step)."""
+    return (Transformer if cfg.arch == "transformer" else Seq2Seq)(cfg, src_vocab, tgt_vocab)
+
+
+def model_from_args(args: dict) -> "Seq2Seq | Transformer":
+    """Rebuild a model from a checkpoint's model_args (runs saved before model.arch existed are GRUs)."""
+    cfg = from_dict(ModelConfig, args["config"], "model")
+    return build_model(cfg, int(args["src_vocab"]), int(args["tgt_vocab"]))
+
+
+def find_checkpoint(run_dir: Path) -> Path:
+    for name in ("best.pt", "latest.pt"):
+        if (run_dir / name).is_file():
+            return run_dir / name
+    raise CheckpointError(f"{run_dir} holds no best.pt or latest.pt; is it a `wordbridge train` run folder?")
+
+
+def load_model(path: Path, device: torch.device | str = "cpu") -> tuple[torch.nn.Module, dict]:
+    """Rebuild the model from a checkpoint alone (weights_only load); one-line CheckpointError otherwise."""
+    ckpt = load_checkpoint(path, KIND, map_location=device)
+    try:
+        model = model_from_args(ckpt["model_args"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CheckpointError(f"Checkpoint {path} has no usable model_args ({exc}).") from None
+    load_model_state(model, ckpt["model"], path)
+    return model.to(device).eval(), ckpt

@@ -1,4 +1,5 @@
-"""Translation on top of the model-agnostic training engine: run folder, data, model, teacher forcing, validation.
+"""Translation on top of the model-agnostic training engine: run folder, data, model (model.arch: gru or
+transformer, built by translate/model.py), teacher forcing (GRU), LR warm-up, label smoothing, validation.
 
 `train(sections, ...)` is what `wordbridge train CONFIG` calls; `find_lr(sections, png)` is `wordbridge lr-find`.
 The run folder receives the resolved config, the prepared vocabularies and tokenizer files (so it translates on
@@ -26,7 +27,7 @@ from wordbridge.train.device import configure_threads, set_seed
 from wordbridge.translate.config import ModelConfig, TranslateTrainConfig
 from wordbridge.translate.loss import make_batch_loss
 from wordbridge.translate.metrics import perplexity, scores
-from wordbridge.translate.model import Seq2Seq
+from wordbridge.translate.model import build_model as build_arch
 from wordbridge.translate.translator import KIND, decode_rows
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,20 @@ class TeacherForcingHook(Hook):
         return 1.0 if float(torch.rand(())) < self.pr_force else 0.0
 
 
+class WarmupHook(Hook):
+    """Linear learning-rate warm-up over the first `steps` optimiser steps, on top of the engine's schedule: after
+    the engine sets a step's LR, every group's LR is scaled by (step + 1) / steps (by 1 from then on)."""
+
+    def __init__(self, steps: int) -> None:
+        self.steps = steps
+
+    def after_loss(self, trainer: Any) -> None:  # the engine set this step's LR before the forward
+        if trainer.step < self.steps:
+            scale = (trainer.step + 1) / self.steps
+            for group in trainer.optimizer.param_groups:
+                group["lr"] *= scale
+
+
 def make_validate(data: PreparedData, valid_loader, cfg: TranslateTrainConfig, device: torch.device):
     """fn(model) -> {"loss", "ppl", "bleu", "chrf"} and a few example translations in the log."""
     src_ids, _ = data.split("valid")
@@ -64,7 +79,7 @@ def make_validate(data: PreparedData, valid_loader, cfg: TranslateTrainConfig, d
     lowercase = is_lowercase(data.dir)
     loss_fn = make_batch_loss(None)
 
-    def validate(model: Seq2Seq) -> dict:
+    def validate(model: torch.nn.Module) -> dict:
         metrics = evaluate_loss(model, loss_fn, valid_loader, device)
         metrics["ppl"] = perplexity(metrics["loss"])
         if n:
@@ -116,8 +131,9 @@ def load_data(sections: dict, cfg: TranslateTrainConfig, rank: int = 0, world: i
     return data, train_dl, valid_dl
 
 
-def build_model(mcfg: ModelConfig, data: PreparedData) -> Seq2Seq:
-    model = Seq2Seq(mcfg, len(data.src_vocab), len(data.tgt_vocab))
+def build_model(mcfg: ModelConfig, data: PreparedData) -> torch.nn.Module:
+    """The model named by model.arch, its embeddings initialised from the prepared word vectors (where sizes fit)."""
+    model = build_arch(mcfg, len(data.src_vocab), len(data.tgt_vocab))
     model.load_embeddings(*data.embeddings())
     return model
 
@@ -152,13 +168,14 @@ def train(sections: dict, run_dir: str | Path, overwrite: bool = False, resume: 
     D.main_first(lambda: prepare_run_dir(run_dir, data, sections, overwrite, resume), info)
     set_seed(cfg.seed)  # same initial weights on every rank
     model = build_model(sections["model"], data)
-    forcing = TeacherForcingHook(cfg)
+    forcing = TeacherForcingHook(cfg) if sections["model"].arch == "gru" else None  # the GRU's scheduled sampling
+    hooks = [h for h in (forcing, WarmupHook(cfg.warmup_steps) if cfg.warmup_steps else None) if h is not None]
     device = D.device_for(info, cfg.device)
     with _log_to(run_dir / "log.txt" if info.is_main else None):
-        log.info("data %s: %d training pairs, vocab %d -> %d", data.dir, len(train_dl.dataset),
-                 len(data.src_vocab), len(data.tgt_vocab))
-        return fit(model, make_batch_loss(forcing), train_dl, valid_dl, cfg, resume=resume, run_dir=run_dir,
-                   hooks=[forcing], validate=make_validate(data, valid_dl, cfg, device), kind=KIND,
+        log.info("data %s: %d training pairs, vocab %d -> %d, model %s", data.dir, len(train_dl.dataset),
+                 len(data.src_vocab), len(data.tgt_vocab), sections["model"].arch)
+        return fit(model, make_batch_loss(forcing, cfg.label_smoothing), train_dl, valid_dl, cfg, resume=resume,
+                   run_dir=run_dir, hooks=hooks, validate=make_validate(data, valid_dl, cfg, device), kind=KIND,
                    model_args=model.model_args(), config={k: _plain(v) for k, v in sections.items()})
 
 
@@ -170,7 +187,8 @@ def find_lr(sections: dict, png: str | Path, num_steps: int = 100):
     set_seed(cfg.seed)
     model = build_model(sections["model"], data)
     model.train()
-    return lr_find(model, make_batch_loss(TeacherForcingHook(cfg)), train_dl, cfg, png=png, num_steps=num_steps)
+    forcing = TeacherForcingHook(cfg) if sections["model"].arch == "gru" else None
+    return lr_find(model, make_batch_loss(forcing, cfg.label_smoothing), train_dl, cfg, png=png, num_steps=num_steps)
 
 
 def _plain(section: Any) -> Any:

@@ -1,6 +1,8 @@
 """Load a trained run folder and translate text: `Translator.load(run_dir).translate(texts, beam, attention)`.
 
-Also the id-level batch decoder shared by evaluation and validation (`decode_rows`).
+Two engines decode: torch (the run's checkpoint, `decode_rows`: also what evaluation and validation use) and
+CTranslate2 (a folder written by `wordbridge export`, translate/ct2_engine.py); `Translator.load(path,
+engine="auto")` picks CTranslate2 for an export folder and torch for a run folder.
 """
 
 import logging
@@ -10,27 +12,30 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from wordbridge.errors import CheckpointError, DataError
+from wordbridge.errors import CheckpointError, DataError, choices_hint
 from wordbridge.results import Translation
 from wordbridge.text.batching import pad_batch
 from wordbridge.text.tokenize import load_tokenizers
-from wordbridge.text.vocab import Vocab
-from wordbridge.train.checkpoint import load_checkpoint, load_model_state
+from wordbridge.text.vocab import EOS, Vocab
 from wordbridge.translate.decode import Hypothesis, beam_search, greedy
-from wordbridge.translate.model import Seq2Seq
+from wordbridge.translate.ct2_engine import Ct2Engine
+from wordbridge.translate.ct2_export import DEFAULT_SUBDIR, MARKER, is_export
+from wordbridge.translate.model import KIND, find_checkpoint, load_model  # noqa: F401  (KIND: re-exported)
 from wordbridge.translate.unk import replace_unk
 
 log = logging.getLogger(__name__)
 
-KIND = "translate"
 MAX_SRC_TOKENS = 100  # longer inputs are truncated (with a warning)
 
 
 @torch.no_grad()
-def decode_rows(model: Seq2Seq, rows: Sequence[np.ndarray], beam: int = 1, batch_size: int = 64,
+def decode_rows(model: torch.nn.Module, rows: Sequence[np.ndarray], beam: int = 1, batch_size: int = 64,
                 len_a: float = 2.0, len_b: int = 10) -> list[Hypothesis]:
     """Source id rows (each ending with _eos_) -> best hypothesis per row, in input order; batches by length."""
     device = next(model.parameters()).device
+    cap = getattr(model, "max_source_len", None)  # e.g. a Transformer's position table
+    if cap is not None:
+        rows = [r if len(r) <= cap else np.append(r[: cap - 1], EOS) for r in rows]
     order = sorted(range(len(rows)), key=lambda i: -len(rows[i]))
     out: list[Hypothesis | None] = [None] * len(rows)
     for start in range(0, len(order), batch_size):
@@ -46,36 +51,57 @@ def decode_rows(model: Seq2Seq, rows: Sequence[np.ndarray], beam: int = 1, batch
     return out  # type: ignore[return-value]
 
 
-def find_checkpoint(run_dir: Path) -> Path:
-    for name in ("best.pt", "latest.pt"):
-        if (run_dir / name).is_file():
-            return run_dir / name
-    raise CheckpointError(f"{run_dir} holds no best.pt or latest.pt; is it a `wordbridge train` run folder?")
+ENGINES = ("auto", "torch", "ctranslate2")
 
 
-def load_model(path: Path, device: torch.device | str = "cpu") -> tuple[Seq2Seq, dict]:
-    """Rebuild the model from a checkpoint alone (weights_only load); one-line CheckpointError otherwise."""
-    ckpt = load_checkpoint(path, KIND, map_location=device)
-    try:
-        model = Seq2Seq.from_args(ckpt["model_args"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise CheckpointError(f"Checkpoint {path} has no usable model_args ({exc}).") from None
-    load_model_state(model, ckpt["model"], path)
-    return model.to(device).eval(), ckpt
+class TorchEngine:
+    """The torch model behind the Translator (the CTranslate2 one is ct2_engine.Ct2Engine)."""
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        self.model = model.eval()
+
+    def decode(self, rows: Sequence[np.ndarray], beam: int = 1, batch_size: int = 64) -> list[Hypothesis]:
+        return decode_rows(self.model, rows, beam=beam, batch_size=batch_size)
+
+
+def export_folder(path: Path, engine: str = "auto") -> Path | None:
+    """The CTranslate2 export to decode with (None: use torch). `path`: a run folder or an export folder."""
+    if engine not in ENGINES:
+        raise DataError(f"Invalid engine {choices_hint(engine, ENGINES)}")
+    if engine == "torch":
+        if is_export(path):
+            raise DataError(f"{path} is a CTranslate2 export: use --engine ctranslate2 (or auto), or the run folder.")
+        return None
+    if is_export(path):
+        return path
+    if engine == "ctranslate2":
+        if (path / DEFAULT_SUBDIR / MARKER).is_file():
+            return path / DEFAULT_SUBDIR
+        raise DataError(f"{path} has no CTranslate2 export; run `wordbridge export {path} --format ctranslate2` "
+                        "or give the export folder.")
+    return None
 
 
 class Translator:
-    def __init__(self, model: Seq2Seq, src_vocab: Vocab, tgt_vocab: Vocab, src_tok, tgt_tok,
-                 max_src_tokens: int = MAX_SRC_TOKENS) -> None:
-        self.model, self.src_vocab, self.tgt_vocab = model.eval(), src_vocab, tgt_vocab
+    def __init__(self, engine: "TorchEngine | Ct2Engine | torch.nn.Module", src_vocab: Vocab, tgt_vocab: Vocab,
+                 src_tok, tgt_tok, max_src_tokens: int = MAX_SRC_TOKENS) -> None:
+        self.engine = engine if hasattr(engine, "decode") else TorchEngine(engine)
+        self.model = self.engine.model  # the torch model (None with CTranslate2)
+        self.src_vocab, self.tgt_vocab = src_vocab, tgt_vocab
         self.src_tok, self.tgt_tok = src_tok, tgt_tok
         self.max_src_tokens = max_src_tokens
 
     @classmethod
-    def load(cls, run_dir: str | Path, device: str | torch.device | None = None) -> "Translator":
+    def load(cls, run_dir: str | Path, device: str | torch.device | None = None,
+             engine: str = "auto") -> "Translator":
+        """A run folder (torch) or an export folder (CTranslate2); engine: auto | torch | ctranslate2."""
         run_dir = Path(run_dir)
         if not run_dir.is_dir():
             raise DataError(f"Run folder {run_dir} does not exist.")
+        folder = export_folder(run_dir, engine)
+        if folder is not None:
+            ct2 = Ct2Engine.load(folder, None if device is None else str(device))
+            return cls(ct2, ct2.src_vocab, ct2.tgt_vocab, *load_tokenizers(folder))
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         model, _ = load_model(find_checkpoint(run_dir), device)
         src_vocab, tgt_vocab = Vocab.load(run_dir / "vocab.src.json"), Vocab.load(run_dir / "vocab.tgt.json")
@@ -97,7 +123,7 @@ class Translator:
         """One Translation per text; an empty (or blank) text gives an empty translation."""
         encoded = [self.encode(t) if t.strip() else None for t in texts]
         todo = [i for i, e in enumerate(encoded) if e is not None]
-        hyps = decode_rows(self.model, [encoded[i][1] for i in todo], beam=beam, batch_size=batch_size)
+        hyps = self.engine.decode([encoded[i][1] for i in todo], beam=beam, batch_size=batch_size)
         results = [Translation("", [], [], [] if attention else None) for _ in texts]
         for i, hyp in zip(todo, hyps):
             src_tokens = encoded[i][0]
