@@ -21,7 +21,7 @@ def load(args):
     from wordbridge.text.prepared import PreparedData
     from wordbridge.translate.config import ModelConfig
     from wordbridge.translate.model import Seq2Seq
-    from wordbridge.translate.translator import find_checkpoint, load_model
+    from wordbridge.translate.model import find_checkpoint, load_model
 
     if args.random:
         rng = np.random.default_rng(0)

@@ -4,15 +4,23 @@
 # forcing) within a budget, report its test BLEU, translate a few French sentences, save an attention heatmap,
 # then train the DeViSE head, index a gallery and answer image -> labels and words -> images queries.
 # DEMO_MINUTES (default 25) bounds the translation training; RUNS (default runs) is where run folders go.
+# DEMO_ARCH=transformer trains the Transformer (configs/transformer.yaml) instead of the lesson's GRU, exports it to
+# CTranslate2 (int8) and reports / translates with the export too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 MINUTES=${DEMO_MINUTES:-25}
 RUNS=${RUNS:-runs}
+ARCH=${DEMO_ARCH:-gru}
+case "$ARCH" in
+  gru) CONFIG=configs/default.yaml; EXTRAS='.[assets]' ;;
+  transformer) CONFIG=configs/transformer.yaml; EXTRAS='.[assets,ct2]' ;;
+  *) echo "error: DEMO_ARCH must be gru or transformer, not '$ARCH'" >&2; exit 2 ;;
+esac
 step() { printf '\n=== %s\n' "$*"; }
 
 step "install (pinned CPU torch via constraints.txt)"
-"$PY" -m pip install -q -c constraints.txt -e '.[assets]'
+"$PY" -m pip install -q -c constraints.txt -e "$EXTRAS"
 WB=("$PY" -m wordbridge)
 
 step "fetch offline assets (idempotent: a second run does no work)"
@@ -26,13 +34,20 @@ else
   "${WB[@]}" prepare configs/default.yaml --out "$RUNS/prepared/default"
 fi
 
-step "train the default model for at most $MINUTES minutes"
-"${WB[@]}" train configs/default.yaml --set data.out="$RUNS/prepared/default" \
+step "train the $ARCH model ($CONFIG) for at most $MINUTES minutes"
+"${WB[@]}" train "$CONFIG" --set data.out="$RUNS/prepared/default" \
   --run-dir "$RUNS/demo" --max-minutes "$MINUTES" --overwrite
 
 step "test BLEU / chrF of the demo model (greedy and beam 5)"
 "${WB[@]}" evaluate "$RUNS/demo" --json
 "${WB[@]}" evaluate "$RUNS/demo" --beam 5 --json
+
+if [ "$ARCH" = transformer ]; then
+  step "export the Transformer to CTranslate2 (int8) and score the export"
+  "${WB[@]}" export "$RUNS/demo" --format ctranslate2 --quantization int8 --out "$RUNS/demo/ctranslate2" --overwrite
+  "${WB[@]}" evaluate "$RUNS/demo/ctranslate2" --json
+  "${WB[@]}" translate "$RUNS/demo/ctranslate2" -i examples/demo_fr.txt --beam 5
+fi
 
 step "translate a few French sentences (beam 5)"
 "${WB[@]}" translate "$RUNS/demo" -i examples/demo_fr.txt --beam 5
@@ -68,6 +83,7 @@ for words in "boat" "engine boat" "cat"; do
 done
 
 step "done"
-echo "translation run folder: $RUNS/demo (attention heatmap: $RUNS/demo/attention.png)"
+echo "translation run folder: $RUNS/demo ($ARCH; attention heatmap: $RUNS/demo/attention.png)"
+if [ "$ARCH" = transformer ]; then echo "CTranslate2 export:     $RUNS/demo/ctranslate2 (wordbridge serve --run it)"; fi
 echo "DeViSE run folder:      $RUNS/devise (index: $RUNS/devise/indexes/stamps)"
 echo "web app: wordbridge serve --run $RUNS/demo --devise $RUNS/devise --index $RUNS/devise/indexes/stamps"

@@ -45,10 +45,11 @@ def test_serve_builds_the_app_from_flags(tmp_path, monkeypatch, fakes, free_port
     import uvicorn
 
     seen = {}
-    loads = []
+    loads, engines = [], []
 
-    def fake_load(run_dir, devise_run, index_dir, device):
+    def fake_load(run_dir, devise_run, index_dir, device, engine):
         loads.append((run_dir, devise_run, index_dir, device))
+        engines.append(engine)
         return fakes.FakeTranslator(), None
 
     def fake_run(app, host, port, **kwargs):
@@ -60,6 +61,7 @@ def test_serve_builds_the_app_from_flags(tmp_path, monkeypatch, fakes, free_port
     args = ["serve", "--run", str(tmp_path), "--port", str(port), "--max-upload-mb", "2", "--no-batching"]
     assert cli.main(args + ["--cors-origin", "https://a.example"]) == 0
     assert loads == [(str(tmp_path), None, None, None)]
+    assert engines == ["auto"]  # --engine: ctranslate2 for an export folder, else torch
     assert seen["app"].state.wordbridge.translator.calls == [1]  # warmed up once before serving
     assert seen["host"] == "127.0.0.1" and seen["port"] == port
     settings = seen["app"].state.wordbridge.settings

@@ -8,8 +8,8 @@ import torch
 from wordbridge.errors import ConfigError
 from wordbridge.text.batching import Batch
 from wordbridge.translate.config import ModelConfig, TransformerConfig, TranslateTrainConfig
-from wordbridge.translate.model import build_model
 from wordbridge.translate.loss import make_batch_loss
+from wordbridge.translate.model import build_model
 from wordbridge.translate.training import WarmupHook
 
 

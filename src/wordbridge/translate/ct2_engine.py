@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from wordbridge.text.vocab import BOS, EOS, PAD, SPECIALS, Vocab
+from wordbridge.text.vocab import BOS, EOS, PAD, SPECIALS, UNK, Vocab
 from wordbridge.translate.ct2_export import check_export, check_vocabularies, require_ctranslate2
 from wordbridge.translate.decode import Hypothesis, max_lengths
 
@@ -69,7 +69,7 @@ class Ct2Engine:
         hyps = []
         for src, limit, res in zip(sources, limits, results):
             n = limit - 1
-            tokens = [self._tgt_ids.get(t, 3) for t in res.hypotheses[0][:n]]
+            tokens = [self._tgt_ids.get(t, UNK) for t in res.hypotheses[0][:n]]
             att = np.asarray(res.attention[0], dtype=np.float32)[:n] if res.attention else None
             if att is not None and att.size == 0:
                 att = np.zeros((0, len(src)), dtype=np.float32)

@@ -32,7 +32,7 @@ def _norm(spec, norm: torch.nn.LayerNorm) -> None:
     spec.gamma, spec.beta = _array(norm.weight), _array(norm.bias)
 
 
-def _embedding_side(spec, emb: torch.nn.Embedding, positions: np.ndarray, norm: torch.nn.LayerNorm) -> None:
+def _embedding_side(spec, positions: np.ndarray, norm: torch.nn.LayerNorm) -> None:
     spec.scale_embeddings = True  # x * sqrt(d_model), as Transformer.embed
     spec.position_encodings.encodings = positions  # (max_positions, d_model)
     _norm(spec.layer_norm, norm)  # the final pre-norm layer norm
@@ -56,14 +56,14 @@ class TransformerConverter(Converter):
         positions = _array(m.positions)
         enc, dec = spec.encoder, spec.decoder
         enc.embeddings[0].weight = _array(m.src_emb.weight)
-        _embedding_side(enc, m.src_emb, positions, m.enc_norm)
+        _embedding_side(enc, positions, m.enc_norm)
         for ls, layer in zip(enc.layer, m.enc_layers):
             _norm(ls.self_attention.layer_norm, layer.norm)
             _linear(ls.self_attention.linear[0], layer.attn.qkv)
             _linear(ls.self_attention.linear[1], layer.attn.out)
             self._ffn(ls.ffn, layer.ff)
         dec.embeddings.weight = _array(m.tgt_emb.weight)
-        _embedding_side(dec, m.tgt_emb, positions, m.dec_norm)
+        _embedding_side(dec, positions, m.dec_norm)
         for ls, layer in zip(dec.layer, m.dec_layers):
             _norm(ls.self_attention.layer_norm, layer.norm1)
             _linear(ls.self_attention.linear[0], layer.self_attn.qkv)

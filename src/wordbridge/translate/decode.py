@@ -142,7 +142,7 @@ def beam_search(model: Decodable, src: torch.Tensor, src_len: torch.Tensor, beam
         _collect(found, is_eos, top_s, src_beam, hist, att_hist, k, t, alpha)
         order = torch.sort(is_eos.int(), dim=1, stable=True).indices[:, :k]  # first k non-eos candidates
         scores = top_s.gather(1, order)
-        from_beam, tokens = src_beam.gather(1, order), tok.gather(1, order)  # (n, k) beam each extends, token
+        from_beam, tokens = src_beam.gather(1, order), tok.gather(1, order)  # (n, k): beam extended, its token
         going = [i for i, f in enumerate(found) if len(f) < k]
         if not going:
             break

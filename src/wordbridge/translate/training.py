@@ -27,8 +27,9 @@ from wordbridge.train.device import configure_threads, set_seed
 from wordbridge.translate.config import ModelConfig, TranslateTrainConfig
 from wordbridge.translate.loss import make_batch_loss
 from wordbridge.translate.metrics import perplexity, scores
+from wordbridge.translate.model import KIND
 from wordbridge.translate.model import build_model as build_arch
-from wordbridge.translate.translator import KIND, decode_rows
+from wordbridge.translate.translator import decode_rows
 
 log = logging.getLogger(__name__)
 

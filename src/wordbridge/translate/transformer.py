@@ -75,7 +75,8 @@ class Attention(nn.Module):
 class FeedForward(nn.Module):
     def __init__(self, d: int, ff: int, dropout: float) -> None:
         super().__init__()
-        self.norm, self.w1, self.w2, self.drop = nn.LayerNorm(d, eps=LN_EPS), nn.Linear(d, ff), nn.Linear(ff, d), dropout
+        self.norm = nn.LayerNorm(d, eps=LN_EPS)
+        self.w1, self.w2, self.drop = nn.Linear(d, ff), nn.Linear(ff, d), dropout
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = F.dropout(F.relu(self.w1(self.norm(x))), self.drop, self.training)  # (b, n, ff)
@@ -134,16 +135,17 @@ class TransformerState:
 
     def index_select(self, index: torch.Tensor) -> "TransformerState":
         """Rows `index` of everything (repeating sentences per beam, dropping finished ones)."""
-        sel = lambda kv: (kv[0].index_select(0, index), kv[1].index_select(0, index))  # noqa: E731
-        return TransformerState(self.mask.index_select(0, index), [sel(kv) for kv in self.cross],
-                                None if self.cache is None else [sel(kv) for kv in self.cache], self.t)
+        return TransformerState(self.mask.index_select(0, index), _rows(self.cross, index),
+                                None if self.cache is None else _rows(self.cache, index), self.t)
 
     def reorder(self, index: torch.Tensor) -> "TransformerState":
         """Rows `index` of the hypothesis-dependent part only (beam reordering within each sentence)."""
-        if self.cache is None:
-            return self
-        cache = [(k.index_select(0, index), v.index_select(0, index)) for k, v in self.cache]
-        return dataclasses.replace(self, cache=cache)
+        return self if self.cache is None else dataclasses.replace(self, cache=_rows(self.cache, index))
+
+
+def _rows(pairs: list[tuple[torch.Tensor, torch.Tensor]], index: torch.Tensor) -> list[tuple]:
+    """Rows `index` (dim 0) of each (keys, values) pair."""
+    return [(k.index_select(0, index), v.index_select(0, index)) for k, v in pairs]
 
 
 class Transformer(nn.Module):
@@ -246,7 +248,8 @@ class Transformer(nn.Module):
         return TransformerState(mask, [layer.cross.keys_values(memory) for layer in self.dec_layers], None, 0)
 
     def step(self, tokens: torch.Tensor, state: TransformerState):
-        """tokens (rows,) -> logits (rows, vocab), next state, last layer's cross-attention mean over heads (rows, src)."""
+        """tokens (rows,) -> logits (rows, vocab), the next state, and the last layer's cross-attention averaged
+        over heads (rows, src_len): the heatmap."""
         x = self.embed(self.tgt_emb, tokens[:, None], state.t)  # (rows, 1, d)
         cache, last = [], len(self.dec_layers) - 1
         mask = torch.ones(1, 1, dtype=torch.bool, device=tokens.device)

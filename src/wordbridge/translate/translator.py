@@ -20,7 +20,7 @@ from wordbridge.text.vocab import EOS, Vocab
 from wordbridge.translate.decode import Hypothesis, beam_search, greedy
 from wordbridge.translate.ct2_engine import Ct2Engine
 from wordbridge.translate.ct2_export import DEFAULT_SUBDIR, MARKER, is_export
-from wordbridge.translate.model import KIND, find_checkpoint, load_model  # noqa: F401  (KIND: re-exported)
+from wordbridge.translate.model import find_checkpoint, load_model
 from wordbridge.translate.unk import replace_unk
 
 log = logging.getLogger(__name__)
