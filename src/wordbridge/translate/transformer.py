@@ -3,7 +3,7 @@ interface as the GRU Seq2Seq: `forward` for training (logits at the non-pad targ
 for decoding (decode.py), `model_args` / `from_args` for checkpoints, `load_embeddings` for word vectors.
 
 Its weights are laid out as CTranslate2 stores a Transformer (fused query/key/value in self-attention, fused
-key/value in cross-attention), so the export (translate/ct2_export.py) is a renaming.
+key/value in cross-attention), so the CTranslate2 converter (translate/ct2_spec.py) is a renaming.
 """
 
 import dataclasses
