@@ -1,6 +1,8 @@
 """The seq2seq model: Encoder + Decoder, built from a ModelConfig and vocabulary sizes alone (checkpoint-friendly).
 
-`forward` is for training only and returns logits at the non-pad target positions; decoding lives in decode.py.
+`forward` is for training only and returns logits at the non-pad target positions; decoding lives in decode.py
+(through `encode` / `step`). Also the model family's construction: `build_model` picks Seq2Seq (model.arch: gru)
+or the Transformer (transformer.py) and `load_model` rebuilds either from a checkpoint alone.
 """
 
 
