@@ -28,6 +28,7 @@ class ImageHit:
     path: str  # relative to the indexed folder (Searcher.image_path gives the full path)
     score: float  # cosine similarity
     label: str | None  # the folder the image sits in, if any
+    caption: str | None = None  # what the image shows, when its gallery says (Tux Paint text, emoji name, captions.json)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """`wordbridge devise train / index / search / evaluate` end to end on tiny generated assets.
 
 The assets are fakes written under a temporary WORDBRIDGE_HOME: Fashion-MNIST IDX files of random 28x28 images,
-an 'en-vectors' folder with a few random word vectors, and a three-line WordNet data.noun. The real EfficientNet-Lite0
-weights come from the installed package (run at 64 px to stay fast).
+'en-vectors' and 'glove-6b-50d' folders with a few random word vectors (GloVe's as parquet + .npy), a three-line
+WordNet data.noun, and a 'photos' folder of distillation images with a non-image, a truncated JPEG and a
+55-megapixel PNG among them. The real EfficientNet-Lite0 weights come from the installed package (run at 64 px).
 """
 
 import gzip
@@ -10,6 +11,8 @@ import json
 import struct
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
@@ -38,6 +41,18 @@ def write_fake_assets(home):
     vec.mkdir(parents=True)
     (vec / "words.txt").write_text("\n".join(WORDS) + "\n")
     np.save(vec / "vectors.npy", rng.normal(size=(len(WORDS), 16)).astype(np.float32))
+    glove = home / "assets" / "glove-6b-50d"
+    glove.mkdir(parents=True)
+    pq.write_table(pa.table({"index": WORDS}), glove / "glove_6B_index.parquet")
+    np.save(glove / "glove_6B_50d_emb.npy", rng.normal(size=(len(WORDS), 8)).astype(np.float32))
+    photos = home / "assets" / "photos" / "wall"
+    photos.mkdir(parents=True)
+    for i in range(3):
+        Image.fromarray((rng.random((40, 60, 3)) * 255).astype(np.uint8)).save(photos / f"photo{i}.jpg")
+    (photos / "notes.xml").write_text("<not an image/>")
+    (photos / "cut.jpg").write_bytes((photos / "photo0.jpg").read_bytes()[:300])  # truncated JPEG
+    Image.new("1", (10_000, 5_500)).save(photos / "huge.png")  # 55 MP (1-bit, a few kB on disk)
+    (photos.parent / "captions.json").write_text(json.dumps({"wall/photo0.jpg": "a red sky"}))
     wn = home / "assets" / "wordnet" / "dict"
     wn.mkdir(parents=True)
     (wn / "data.noun").write_text(
@@ -81,11 +96,16 @@ def run_cli(capsys, *argv):
     return code, out, err
 
 
-def test_train_index_search_evaluate(env, capsys):
+def test_train_index_search_evaluate(env, capsys, caplog):
     run, gallery = env["run"], env["gallery"]
     code, out, err = run_cli(capsys, "devise", "train", str(env["config"]), "--out", str(run))
     assert code == 0, err
     assert "classes: 10" in out
+    for kind in ("not an image", "too large", "unreadable"):  # bad distillation images: one line per kind
+        assert sum(r.getMessage().endswith(f"1 file skipped: {kind}") for r in caplog.records) == 1, kind
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["distill_views"] == 3 * 8  # three readable photos x 8 views
+    assert set(summary["calibration"]["holdout"]) == {"shirt", "pullover"}
     for name in ("model.pt", "config.yaml", "classes.json", "lr_find.png", "summary.json", "history.json"):
         assert (run / name).is_file(), name
     assert json.loads((run / "classes.json").read_text())["unseen"] == ["ankle boot", "sandal"]
@@ -111,6 +131,11 @@ def test_train_index_search_evaluate(env, capsys):
     assert code == 0, err
     result = json.loads(out)
     assert len(result["labels"]) == 2 and result["zero_shot"] and result["similar"]
+    assert result["method"] == "blend"  # the default
+    for method in ("devise", "conse"):
+        code, out, err = run_cli(capsys, "devise", "search", str(run), "--image", str(gallery / "red" / "red0.png"),
+                                 "-k", "2", "--method", method)
+        assert code == 0 and f"(method {method})" in out, err
 
     code, out, err = run_cli(capsys, "devise", "search", str(run), "--index", str(index), "--similar",
                              str(gallery / "red" / "red0.png"), "-k", "4")
@@ -119,7 +144,10 @@ def test_train_index_search_evaluate(env, capsys):
 
     code, out, err = run_cli(capsys, "devise", "evaluate", str(run))
     assert code == 0, err
-    assert "Fashion-MNIST, held-out classes" in out and "ConSE" in out and "softmax" in out
+    assert "Fashion-MNIST, held-out classes" in out and "softmax" in out
+    for method in ("devise", "conse", "blend"):
+        assert f"vectors glove, distill 0, distillation images photos x8, method {method}:" in out
+    assert "Photo check" in out and "no Tux Paint stamps" in out
     assert (run / "eval.md").is_file()
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 
 from wordbridge.devise.evaluate import hit_at_k, markdown
-from wordbridge.devise.training import conse_vectors
+from wordbridge.devise.methods import conse_vectors
 
 
 def test_hit_at_k_known_ranks():

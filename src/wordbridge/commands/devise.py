@@ -11,10 +11,12 @@ from wordbridge.devise.config import DeviseConfig
 from wordbridge.devise.evaluate import evaluate_run
 from wordbridge.devise.images import load_image
 from wordbridge.devise.index import index_folder
+from wordbridge.devise.methods import METHODS
 from wordbridge.devise.model import RunModel
 from wordbridge.devise.search import Searcher
 from wordbridge.devise.training import train_devise
 from wordbridge.errors import ConfigError, DataError
+from wordbridge.translate.translator import Translator
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +53,19 @@ def register(subparsers) -> None:
     mode.add_argument("--similar", metavar="FILE_OR_ID", help="an image file or an image id of the index: "
                       "top-k similar images")
     s.add_argument("-k", type=int, default=9, help="how many results (default 9)")
+    s.add_argument("--method", choices=METHODS, help="image -> labels: devise (the trained head), conse (the "
+                   "ImageNet classifier's label vectors), blend (both); default: the run's devise.method")
     s.add_argument("--json", action="store_true", help="print JSON instead of text")
     s.set_defaults(func=run_search)
 
-    e = sub.add_parser("evaluate", help="hit@k (flat and zero-shot) vs softmax and ConSE baselines")
+    e = sub.add_parser("evaluate", help="hit@k (flat and zero-shot) per method, photo check, captions -> images",
+                       description="Tables of hit@k per method (devise, conse, blend; raw and calibrated) vs a "
+                       "softmax baseline, the labels of scikit-image's photos, and captions -> images on the Tux "
+                       "Paint stamps never trained on (English captions; French ones through --translator).")
     e.add_argument("run_dir", help="a DeViSE run folder")
+    e.add_argument("--translator", metavar="RUN_DIR", help="a translation run folder (wordbridge train): adds the "
+                   "French caption -> translation -> image search row")
+    e.add_argument("--no-photos", action="store_true", help="skip the scikit-image photo check")
     e.set_defaults(func=run_evaluate)
 
 
@@ -101,8 +111,9 @@ def run_search(args: argparse.Namespace) -> int:
         raise DataError("--text and --similar search an image index: pass --index INDEX_DIR.")
     searcher = Searcher.load(args.run_dir, args.index)
     if args.image:
-        result = searcher.search_image(args.image, args.k)
-        payload = {"labels": [vars(h) for h in result.labels], "zero_shot": [vars(h) for h in result.zero_shot],
+        result = searcher.search_image(args.image, args.k, args.method)
+        payload = {"method": args.method or searcher.method, "labels": [vars(h) for h in result.labels],
+                   "zero_shot": [vars(h) for h in result.zero_shot],
                    "similar": [_hit(searcher, h) for h in result.similar]}
     elif args.text is not None:
         payload = {"images": [_hit(searcher, h) for h in searcher.search_text(args.text, args.k)]}
@@ -124,9 +135,12 @@ def format_result(payload: dict) -> str:
               "images": "images"}
     lines = []
     for key, hits in payload.items():
-        lines.append(f"{titles[key]}:")
+        if key == "method":
+            continue
+        lines.append(f"{titles[key]}" + (f" (method {payload['method']})" if key == "labels" else "") + ":")
         for h in hits:
             what = h["file"] if "file" in h else f"{h['name']} ({h['wnid']})"
+            what += f"  [{h['caption']}]" if h.get("caption") else ""
             lines.append(f"  {h['score']:.3f}  {what}")
         if not hits:
             lines.append("  (none)")
@@ -134,6 +148,13 @@ def format_result(payload: dict) -> str:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    table, _ = evaluate_run(args.run_dir)
+    translate = None
+    if args.translator:
+        translator = Translator.load(args.translator)
+
+        def translate(texts: list[str]) -> list[str]:
+            return [t.text for t in translator.translate(texts)]
+
+    table, _ = evaluate_run(args.run_dir, photos=not args.no_photos, translate=translate)
     sys.stdout.write(table + "\n")
     return 0

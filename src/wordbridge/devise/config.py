@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal, get_args
 
-from wordbridge.errors import ConfigError
+from wordbridge.devise.methods import METHODS, Method
+from wordbridge.errors import ConfigError, choices_hint
 from wordbridge.train.config import TrainConfig
 
 Source = Literal["fashion_mnist", "tuxpaint", "emoji"]  # the offline labelled image sets
@@ -25,6 +26,9 @@ class DeviseDataConfig:
     valid_per_class: int = 40  # at most this many validation/test images per class
     valid_fraction: float = 0.15  # of image sets without a split (stamps, emoji), kept for validation
     image_size: int = 224  # backbone input size
+    distill_images: str | None = "photos"  # unlabelled photos (asset name or folder) trained on the classifier's
+    # targets only, to keep its ImageNet knowledge in the head; null = none
+    distill_views: int = 8  # random crops + flips per distillation image
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,8 +67,8 @@ class DeviseTrainConfig(TrainConfig):
 class DeviseConfig:
     backbone: BackboneName = "efficientnet_lite0"
     backbone_weights: str | None = None  # a weights file; null = the offline EfficientNet-Lite0 weights
-    vectors: str = "en"  # word vectors: "en" (the trained English asset) or a fastText .bin/.vec path
-    distill: float = 0.0  # weight of ImageNet-classifier distillation targets (0 = off, 1 = only those)
+    vectors: str = "glove"  # word vectors: glove | fasttext (= en) | concat, or a fastText .bin/.vec path
+    distill: float = 0.0  # weight of ImageNet-classifier distillation targets in labelled images' targets (0 = off)
     distill_top: int = 5  # distillation target = softmax-weighted vectors of the classifier's top-N classes
     batch_size: int = 128
     lr_find: bool = True  # run the LR finder first and save lr_find.png (its suggestion is logged, not used)
@@ -74,6 +78,9 @@ class DeviseConfig:
     fine_tune: FineTuneConfig = dataclasses.field(default_factory=FineTuneConfig)
     eval_k: tuple[int, ...] = (1, 2, 5, 10)  # hit@k cut-offs
     conse_top: int = 10  # ConSE baseline: average the vectors of the classifier's top-T classes
+    method: Method = "blend"  # image -> labels: devise (the head) | conse (the classifier) | blend (both)
+    calibration_holdout: tuple[str, ...] = ("shirt", "pullover")  # training classes an auxiliary head leaves out
+    # to tune the calibrated-stacking margins on validation images; () = no calibration
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.distill <= 1.0:
@@ -84,5 +91,9 @@ class DeviseConfig:
             raise ConfigError(f"Invalid devise.eval_k {list(self.eval_k)}: expected positive integers.")
         if self.conse_top < 1 or self.distill_top < 1:
             raise ConfigError("Invalid devise.conse_top / devise.distill_top: must be >= 1.")
+        if self.method not in METHODS:
+            raise ConfigError(f"Invalid devise.method {choices_hint(self.method, METHODS)}")
+        if self.data.distill_views < 1:
+            raise ConfigError(f"Invalid devise.data.distill_views {self.data.distill_views}: must be >= 1.")
         if not 0.0 <= self.head.dropout < 1.0:
             raise ConfigError(f"Invalid devise.head.dropout {self.head.dropout}: must be in [0, 1).")

@@ -2,14 +2,16 @@
 
 Each test set ranks its candidate labels by cosine between an image's vector and the label vectors; hit@k = share of
 images whose true label is among the k best. Compared methods, all on the same backbone features:
-- DeViSE: the run's head.
+- devise, conse, blend (devise/methods.py), each raw and with the run's calibrated-stacking margin (seen labels'
+  scores lowered by gamma, tuned on validation data at training time: devise/calibration.py);
 - softmax: a linear classifier trained on the same training features (it cannot name a class it never saw: its
   zero-shot hit@k is 0 by construction). Trained only for test sets with <= SOFTMAX_MAX_CLASSES candidates.
-- ConSE (training-free): the ImageNet classifier's top-T softmax probabilities averaging those classes' vectors.
 Test sets: Fashion-MNIST test images of seen classes and of held-out classes (candidates: its 10 class words, or
 only the held-out ones, the classic zero-shot protocol), the
 held-out part of the captioned sets (stamps/emoji names mostly never seen in training; candidates: every caption label)
-and an ImageNet-style folder's valid split when configured.
+and an ImageNet-style folder's valid split when configured. Then the photo check (top-5 ImageNet labels of
+scikit-image's cat, coffee and rocket: devise/photo_check.py) and, when asked, captions -> images
+(devise/caption_eval.py).
 """
 
 from __future__ import annotations
@@ -25,7 +27,10 @@ from wordbridge.atomic import write_json, write_text
 from wordbridge.config import from_dict
 from wordbridge.devise.config import DeviseConfig
 from wordbridge.devise.model import RunModel
-from wordbridge.devise.training import Prepared, conse_vectors, prepare
+from wordbridge.devise.caption_eval import Translate, caption_markdown, caption_table
+from wordbridge.devise.methods import METHODS, calibrate, method_vectors
+from wordbridge.devise.photo_check import photo_check, photo_markdown
+from wordbridge.devise.training import Prepared, prepare
 
 log = logging.getLogger(__name__)
 
@@ -112,46 +117,96 @@ def softmax_scores(prep: Prepared, candidates: list[int], rows: np.ndarray, epoc
     return out
 
 
-def evaluate_prepared(prep: Prepared, embed, ks=(1, 2, 5, 10), conse_top: int = 10) -> list[dict]:
-    """Rows {test set, method, images, candidates, hit@k...} for DeViSE (embed: features -> vectors), softmax, ConSE."""
+def method_embeddings(prep: Prepared, embed, conse_top: int) -> dict[str, np.ndarray]:
+    """{method: (n_rows, dim) unit vectors} for every method this backbone allows (methods.py)."""
+    devise = embed(prep.pooled)
+    names = METHODS if prep.logits is not None else ("devise",)
+    return {m: method_vectors(m, devise, prep.logits, prep.labels.imagenet_vectors, conse_top) for m in names}
+
+
+def evaluate_prepared(prep: Prepared, embed, ks=(1, 2, 5, 10), conse_top: int = 10,
+                      margins: dict[str, float] | None = None, softmax: bool = True) -> list[dict]:
+    """Rows {test set, method, calibrated, gamma, images, candidates, hit@k...}: every method (devise, conse, blend)
+    raw and with the run's calibrated-stacking margin, plus the softmax baseline. embed: features -> vectors."""
     results = []
-    conse = conse_vectors(prep.logits, prep.labels.imagenet_vectors, conse_top) if prep.logits is not None else None
+    vectors = method_embeddings(prep, embed, conse_top)
+    trained = {int(c) for c in prep.item_class[prep.rows("train")]}
     for ts in test_sets(prep):
         pos = {c: j for j, c in enumerate(ts.candidates)}
         truth = np.array([pos[int(prep.item_class[r])] for r in ts.rows])
         label_vecs = prep.class_vectors[ts.candidates]  # (C, dim)
-        methods = {"DeViSE": embed(prep.pooled[ts.rows]) @ label_vecs.T}
-        if len(ts.candidates) <= SOFTMAX_MAX_CLASSES:
-            methods["softmax"] = softmax_scores(prep, ts.candidates, ts.rows)
-        if conse is not None:
-            methods[f"ConSE (T={conse_top})"] = conse[ts.rows] @ label_vecs.T
-        for method, scores in methods.items():
+        seen = np.array([c in trained for c in ts.candidates])
+        scored = []
+        for method, vecs in vectors.items():
+            scores = vecs[ts.rows] @ label_vecs.T  # (n, C)
+            scored.append((method, False, 0.0, scores))
+            gamma = (margins or {}).get(method, 0.0)
+            if gamma > 0 and seen.any() and not seen.all():
+                scored.append((method, True, gamma, calibrate(scores, seen, gamma)))
+        if softmax and len(ts.candidates) <= SOFTMAX_MAX_CLASSES:
+            scored.append(("softmax", False, 0.0, softmax_scores(prep, ts.candidates, ts.rows)))
+        for method, calibrated, gamma, scores in scored:
             hits = hit_at_k(scores, truth, ks)
-            results.append({"test set": ts.name, "method": method, "images": int(len(ts.rows)),
-                            "candidates": len(ts.candidates), "zero_shot": ts.zero_shot,
-                            **{f"hit@{k}": v for k, v in hits.items()}})
+            results.append({"test set": ts.name, "method": method, "calibrated": calibrated, "gamma": gamma,
+                            "images": int(len(ts.rows)), "candidates": len(ts.candidates),
+                            "zero_shot": ts.zero_shot, **{f"hit@{k}": v for k, v in hits.items()}})
     return results
+
+
+def method_label(row: dict) -> str:
+    if row["method"] == "softmax":
+        return "softmax (baseline)"
+    return f"{row['method']} + calibration (gamma {row['gamma']:.2f})" if row.get("calibrated") else row["method"]
 
 
 def markdown(results: list[dict], ks) -> str:
     head = ["test set", "images", "labels", "method"] + [f"hit@{k}" for k in ks]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join([":--"] + ["--:"] * 2 + [":--"] + ["--:"] * len(ks)) + "|"]
     for r in results:
-        cells = [r["test set"], str(r["images"]), str(r["candidates"]), r["method"]]
+        cells = [r["test set"], str(r["images"]), str(r["candidates"]), method_label(r)]
         cells += [f"{100 * r[f'hit@{k}']:.1f}%" for k in ks]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def evaluate_run(run_dir: str | Path, wv=None) -> tuple[str, list[dict]]:
-    """Evaluate a run folder; writes eval.md and eval.json into it and returns (markdown table, rows)."""
+def tables_by_method(results: list[dict], ks, setting: str) -> str:
+    """One markdown table per method (raw + calibrated rows), titled with the run's setting (vectors, distillation)."""
+    out = []
+    for method in dict.fromkeys(r["method"] for r in results):
+        rows = [r for r in results if r["method"] == method]
+        out.append(f"{setting}, method {method}:\n\n{markdown(rows, ks)}")
+    return "\n\n".join(out)
+
+
+def run_setting(cfg: DeviseConfig) -> str:
+    images = f"{cfg.data.distill_images} x{cfg.data.distill_views}" if cfg.data.distill_images else "none"
+    return f"vectors {cfg.vectors}, distill {cfg.distill:g}, distillation images {images}"
+
+
+def evaluate_run(run_dir: str | Path, wv=None, photos: bool = True, captions: bool = True,
+                 translate: Translate | None = None) -> tuple[str, dict]:
+    """Evaluate a run folder: hit@k tables per method, the photo check, and captions -> images (English captions;
+    French ones too when `translate` is given). Writes eval.md and eval.json into the run; returns (markdown,
+    results)."""
     run_dir = Path(run_dir)
     model = RunModel.load(run_dir)
     cfg = from_dict(DeviseConfig, model.config.get("devise"), "devise")
     prep = prepare(cfg, wv, backbone=model.backbone)
     model.check_vectors(prep.labels.fingerprint)
-    results = evaluate_prepared(prep, model.embed_features, cfg.eval_k, cfg.conse_top)
-    table = markdown(results, cfg.eval_k)
-    write_text(run_dir / "eval.md", table + "\n")
+    margins = model.extra.get("calibration") or {}
+    rows = evaluate_prepared(prep, model.embed_features, cfg.eval_k, cfg.conse_top, margins)
+    setting = run_setting(cfg)
+    parts = [tables_by_method(rows, cfg.eval_k, setting)]
+    results = {"setting": setting, "margins": margins, "hit_at_k": rows}
+    if photos:
+        checks = photo_check(model, prep.labels, cfg.conse_top, margins)
+        results["photos"] = checks
+        parts.append(photo_markdown(checks))
+    if captions:
+        table = caption_table(prep, model.embed_features, translate, cfg.eval_k)
+        results["captions"] = table
+        parts.append(caption_markdown(table, cfg.eval_k))
+    text = "\n\n".join(parts)
+    write_text(run_dir / "eval.md", text + "\n")
     write_json(run_dir / "eval.json", results)
-    return table, results
+    return text, results

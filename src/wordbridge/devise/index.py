@@ -4,7 +4,8 @@ Embeddings are L2-normalised, so inner product = cosine = angular distance order
 'angulardist'). The index folder holds
     index.faiss       faiss IndexIDMap2(IndexFlatIP) over the embeddings, ids = image ids
     embeddings.npy    (n, dim) float32, rows in `meta.json` order
-    meta.json         model fingerprint, image folder, images [{id, path, size, mtime_ns, label}], skipped files
+    meta.json         model fingerprint, image folder, images [{id, path, size, mtime_ns, label, caption}], skipped
+                      files (caption: what the image shows, when its gallery says: devise/captions.py)
 Indexing is incremental: a second run over the same folder embeds only new or changed files and drops removed
 ones. An index built by another model is refused (CheckpointError) rather than silently mixed.
 """
@@ -24,6 +25,7 @@ import faiss  # noqa: E402
 from tqdm import tqdm
 
 from wordbridge.atomic import atomic_dir
+from wordbridge.devise.captions import caption_of
 from wordbridge.errors import CheckpointError, DataError
 
 log = logging.getLogger(__name__)
@@ -200,7 +202,8 @@ def _embed_files(todo, embed: EmbedFn, load_image: LoadFn, batch_size: int, next
                 log.debug("skipped %s: %s", rel, reason)
                 continue
             entries.append({"id": next_id, "path": rel, "size": size, "mtime_ns": mtime,
-                            "label": _label_of(Path(rel))})
+                            "label": _label_of(Path(rel)),
+                            "caption": caption_of(path, path.parents[len(Path(rel).parts) - 1])})
             next_id += 1
         if loaded:
             vecs.append(np.asarray(embed(loaded), dtype=np.float32))

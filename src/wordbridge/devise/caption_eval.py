@@ -1,0 +1,88 @@
+"""Captions -> images, the yardstick of the joined pipeline (French -> English translation -> DeViSE text search).
+
+Queries: the Tux Paint stamps the head never trained on (the validation split) that have both captions, English
+(the stamp's .txt line 1) and French (its `fr.utf8=` line), leading article and final stop removed ("frog",
+"grenouille"). The gallery: every stamp of the run's data, embedded by the run's head. Rows:
+- English caption -> text vector -> cosine over the gallery -> rank of the captioned stamp;
+- French caption -> the translator (a wordbridge translation run, given to `devise evaluate --translator`) -> the
+  same search.
+hit@k = share of queries whose own stamp is among the k best images; the gap between the rows is the translator's
+share of the error. Query words without a vector are left out (a query with none is a miss: `no vector`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+import numpy as np
+
+from wordbridge.devise.data import load_tuxpaint_stamps
+from wordbridge.devise.search import query_vector
+
+log = logging.getLogger(__name__)
+
+Translate = Callable[[list[str]], list[str]]  # French texts -> English texts, in order
+
+
+def caption_hits(vectors: list, gallery: np.ndarray, truth: np.ndarray, ks) -> dict:
+    """vectors: one (dim,) unit vector or None per query; gallery (n, dim) unit rows; truth (q,) the gallery row of
+    each query's image -> {queries, no vector, hit@k...}; a query without a vector is a miss."""
+    ranks = np.full(len(truth), np.iinfo(np.int64).max, dtype=np.int64)
+    for i, vec in enumerate(vectors):
+        if vec is not None:
+            scores = gallery @ vec  # (n,)
+            ranks[i] = int((scores > scores[truth[i]]).sum())  # images scoring strictly higher
+    out = {"queries": int(len(truth)), "no vector": int(sum(v is None for v in vectors))}
+    out.update({f"hit@{k}": float((ranks < k).mean()) if len(truth) else float("nan") for k in ks})
+    return out
+
+
+def search_captions(lookup, gallery: np.ndarray, truth: np.ndarray, english: list[str], french: list[str],
+                    translate: Translate | None, ks) -> list[dict]:
+    """The table's rows for given gallery embeddings (n, dim), each query's gallery row and both captions."""
+    rows = [{"query": "English caption", **caption_hits([query_vector(lookup, t, strict=False) for t in english],
+                                                         gallery, truth, ks)}]
+    if translate is not None:
+        translations = translate(list(french))
+        rows.append({"query": "French caption -> translation", "examples": list(zip(french, translations))[:5],
+                     **caption_hits([query_vector(lookup, t, strict=False) for t in translations], gallery, truth,
+                                    ks)})
+    return rows
+
+
+def caption_table(prep, embed, translate: Translate | None, ks) -> list[dict]:
+    """Rows for a Prepared run's data (devise/training.py); [] when the stamps are not among its sources."""
+    stamp_rows = prep.rows("train", source="tuxpaint")
+    stamp_rows = np.concatenate([stamp_rows, prep.rows("valid", source="tuxpaint")])
+    if not len(stamp_rows):
+        return []
+    items = {item.path: item for item in load_tuxpaint_stamps()}
+    position = {int(r): j for j, r in enumerate(stamp_rows)}
+    truth, english, french = [], [], []
+    for r in prep.rows("valid", source="tuxpaint"):  # never trained on
+        item = items.get(prep.data.images[prep.item[r]])
+        if item is not None and item.label_fr:
+            truth.append(position[int(r)])
+            english.append(item.label)
+            french.append(item.label_fr)
+    gallery = embed(prep.pooled[stamp_rows])  # (n, dim)
+    log.info("captions -> images: %d queries over %d stamps", len(truth), len(stamp_rows))
+    rows = search_captions(prep.lookup, gallery, np.array(truth, dtype=np.int64), english, french, translate, ks)
+    return [dict(r, gallery=int(len(stamp_rows))) for r in rows]
+
+
+def caption_markdown(rows: list[dict], ks) -> str:
+    if not rows:
+        return "Captions -> images: no Tux Paint stamps in this run's data."
+    lines = [f"Captions -> images (Tux Paint stamps never trained on, searched among all {rows[0]['gallery']} "
+             f"stamps; hit@k of the captioned stamp):", "",
+             "| query | queries | no vector | " + " | ".join(f"hit@{k}" for k in ks) + " |",
+             "|:--|--:|--:|" + "--:|" * len(ks)]
+    for r in rows:
+        cells = [r["query"], str(r["queries"]), str(r["no vector"])] + [f"{100 * r[f'hit@{k}']:.1f}%" for k in ks]
+        lines.append("| " + " | ".join(cells) + " |")
+    examples = next((r["examples"] for r in rows if r.get("examples")), None)
+    if examples:
+        lines += ["", "Translations, e.g.: " + "; ".join(f"{fr} -> {en}" for fr, en in examples)]
+    return "\n".join(lines)
