@@ -84,11 +84,13 @@ class FakeSearcher:
 
     def __init__(self, items: list[tuple[Path, str]]):
         self.items = items
+        self.last_method = None  # what search_image was last asked for
         self.colours = [Image.open(p).convert("RGB").resize((1, 1)).getpixel((0, 0)) for p, _ in items]
 
     def _hits(self, scores: list[float], k: int, skip: int | None = None) -> list[ImageHit]:
         order = sorted((i for i in range(len(scores)) if i != skip), key=lambda i: -scores[i])[:k]
-        return [ImageHit(i, str(self.items[i][0]), round(scores[i], 4), self.items[i][1]) for i in order]
+        return [ImageHit(i, str(self.items[i][0]), round(scores[i], 4), self.items[i][1], f"a {self.items[i][1]} square")
+                for i in order]
 
     def _by_colour(self, colour) -> list[float]:
         return [1.0 - sum(abs(a - b) for a, b in zip(colour, c)) / 765.0 for c in self.colours]
@@ -103,7 +105,8 @@ class FakeSearcher:
                   for i, (_, label) in enumerate(self.items)]  # fmt: skip
         return self._hits(scores, k)
 
-    def search_image(self, image, k: int = 9) -> ImageResult:
+    def search_image(self, image, k: int = 9, method=None) -> ImageResult:
+        self.last_method = method
         colour = image.convert("RGB").resize((1, 1)).getpixel((0, 0))
         similar = self._hits(self._by_colour(colour), k)
         labels = [LabelHit(f"n{i:08d}", hit.label or "", hit.score) for i, hit in enumerate(similar[:5])]

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, get_args, runtime_checkable
 
 from PIL import Image
+
+
+# image -> labels: the DeViSE head, ConSE (the ImageNet classifier's label vectors) or both (devise/methods.py)
+ImageMethod = Literal["devise", "conse", "blend"]
+IMAGE_METHODS: tuple[str, ...] = get_args(ImageMethod)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,7 +63,7 @@ class Searcher(Protocol):
 
     def search_text(self, query: str, k: int = 9) -> list[ImageHit]: ...
 
-    def search_image(self, image: Image.Image, k: int = 9) -> ImageResult: ...
+    def search_image(self, image: Image.Image, k: int = 9, method: ImageMethod | None = None) -> ImageResult: ...
 
     def similar(self, image_id: int, k: int = 9) -> list[ImageHit]: ...
 

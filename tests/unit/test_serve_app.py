@@ -19,8 +19,13 @@ def translator(fakes):
 
 
 @pytest.fixture
-def client(translator, gallery, fakes):
-    with TestClient(create_app(translator, fakes.FakeSearcher(gallery))) as c:
+def app_searcher(gallery, fakes):
+    return fakes.FakeSearcher(gallery)
+
+
+@pytest.fixture
+def client(translator, app_searcher):
+    with TestClient(create_app(translator, app_searcher)) as c:
         yield c
 
 
@@ -123,6 +128,20 @@ def test_search_image_upload(client, gallery):
     assert len(body["similar"]) == 3
     assert body["labels"] and body["zero_shot"]
     assert set(body["labels"][0]) == {"wnid", "name", "score"}
+    assert body["similar"][0]["caption"] == f"a {label} square"  # cards show what the image is, not its folder
+    assert body["method"] is None
+
+
+def test_search_image_method(client, gallery, app_searcher):
+    path, _ = gallery[4]
+    for method in ("devise", "conse", "blend"):
+        with open(path, "rb") as f:
+            r = client.post("/api/search/image", files={"file": ("x.png", f, "image/png")},
+                            data={"k": "2", "method": method})
+        assert r.status_code == 200 and r.json()["method"] == method and app_searcher.last_method == method
+    with open(path, "rb") as f:
+        r = client.post("/api/search/image", files={"file": ("x.png", f, "image/png")}, data={"method": "softmax"})
+    assert r.status_code == 422 and "devise" in r.text
 
 
 def test_french_search_translates_then_searches(client):

@@ -13,15 +13,15 @@ validation data (devise/calibration.py) and stored in the run.
 
 from __future__ import annotations
 
-from typing import Literal, get_args
-
 import numpy as np
 
 from wordbridge.errors import ConfigError, choices_hint
+from wordbridge.results import IMAGE_METHODS as METHODS
+from wordbridge.results import ImageMethod as Method
 from wordbridge.text.vectors import l2_normalize
 
-Method = Literal["devise", "conse", "blend"]
-METHODS: tuple[str, ...] = get_args(Method)
+__all__ = ["METHODS", "Method", "calibrate", "check_method", "conse_vectors", "method_vectors", "seen_labels",
+           "softmax"]
 
 
 def check_method(method: str) -> str:

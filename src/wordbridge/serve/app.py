@@ -25,7 +25,7 @@ from fastapi.staticfiles import StaticFiles
 
 from wordbridge import __version__
 from wordbridge.errors import WordbridgeError
-from wordbridge.results import ImageHit, LabelHit, Searcher, Translation, Translator
+from wordbridge.results import ImageHit, ImageMethod, LabelHit, Searcher, Translation, Translator
 from wordbridge.serve import schemas
 from wordbridge.serve.config import ServeSettings
 from wordbridge.serve.microbatch import MicroBatcher, Overloaded
@@ -179,6 +179,7 @@ def _hit_out(hit: ImageHit) -> schemas.ImageHitOut:
         id=image_id,
         score=round(float(hit.score), 4),
         label=hit.label,
+        caption=hit.caption,
         name=Path(str(hit.path)).name,
         url=f"/api/images/{image_id}",
     )
@@ -236,6 +237,8 @@ def _add_search_routes(app: FastAPI, state: _State) -> None:
     async def search_image(
         file: UploadFile = File(description=f"an image ({', '.join(sorted(IMAGE_MEDIA_TYPES))})"),
         k: int = Form(9, ge=1, le=schemas.MAX_K),
+        method: ImageMethod | None = Form(None, description="image -> labels: devise | conse | blend (default: "
+                                          "the DeViSE run's)"),
     ) -> schemas.ImageSearchResponse:
         """An uploaded image -> its ImageNet labels, zero-shot labels and similar gallery images."""
         data = await file.read(settings.max_upload_bytes + 1)
@@ -245,8 +248,9 @@ def _add_search_routes(app: FastAPI, state: _State) -> None:
             image = read_image(data, settings.max_image_pixels)
         except BadImage as exc:
             raise HTTPException(400, str(exc)) from None
-        result = await state.search(lambda s: s.search_image(image, k=k))
+        result = await state.search(lambda s: s.search_image(image, k=k, method=method))
         return schemas.ImageSearchResponse(
+            method=method,
             labels=[_label_out(h) for h in result.labels],
             zero_shot=[_label_out(h) for h in result.zero_shot],
             similar=[_hit_out(h) for h in result.similar],

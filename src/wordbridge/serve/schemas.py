@@ -57,6 +57,8 @@ class ImageHitOut(BaseModel):
     id: int = Field(description="gallery image id; its file is at `url`")
     score: float
     label: str | None = None
+    caption: str | None = Field(None, description="what the image shows, when its gallery says (Tux Paint "
+                                "description, emoji name, photo title)")
     name: str = Field(description="file name of the image (no folders)")
     url: str
 
@@ -83,6 +85,7 @@ class SearchResponse(BaseModel):
 
 
 class ImageSearchResponse(BaseModel):
+    method: str | None = Field(None, description="image -> labels method used (null: the run's default)")
     labels: list[LabelOut] = Field(description="the backbone's own ImageNet classes")
     zero_shot: list[LabelOut] = Field(description="nearest label words in the DeViSE embedding space")
     similar: list[ImageHitOut]

@@ -141,11 +141,11 @@ function renderGrid(grid, hits) {
     card.title = `images similar to ${hit.name}`;
     const img = document.createElement("img");
     img.src = hit.url;
-    img.alt = hit.label || hit.name;
+    img.alt = hit.caption || hit.label || hit.name;
     img.loading = "lazy";
     const caption = document.createElement("span");
     caption.className = "caption";
-    caption.textContent = hit.label || hit.name;
+    caption.textContent = hit.caption || hit.label || hit.name;  // what the image shows, else its folder
     const score = document.createElement("span");
     score.className = "score";
     score.textContent = hit.score.toFixed(3);
@@ -168,7 +168,7 @@ function renderLabels(body) {
     box.append(p);
   };
   if (body) {
-    add("labels", body.labels);
+    add(body.method ? `labels (${body.method})` : "labels", body.labels);
     add("zero-shot", body.zero_shot);
   }
 }
@@ -196,7 +196,7 @@ async function similar(hit) {
   try {
     const body = await postJSON("/api/search/similar", { id: hit.id, k: 12 });
     renderLabels(null);
-    $("search-info").textContent = `images similar to ${hit.label || hit.name} (#${hit.id})`;
+    $("search-info").textContent = `images similar to ${hit.caption || hit.label || hit.name} (#${hit.id})`;
     $("search-info").dataset.mode = "similar";
     renderGrid($("grid"), body.results);
     $("search-panel").scrollIntoView({ behavior: "smooth", block: "start" });
@@ -211,6 +211,8 @@ async function searchFile(file) {
   const form = new FormData();
   form.append("file", file);
   form.append("k", "12");
+  const method = $("method").value;
+  if (method) form.append("method", method);
   try {
     const body = await api("/api/search/image", { method: "POST", body: form });
     renderLabels(body);
