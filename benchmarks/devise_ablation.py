@@ -2,7 +2,7 @@
 
     python benchmarks/devise_ablation.py [--config configs/devise.yaml] [--runs runs/devise_ablation]
                                          [--variants glove fasttext concat ...] [--translator RUN_DIR]
-                                         [--out devise_ablation.md]
+                                         [--out devise_ablation.md] [--set devise.KEY=VALUE ...]
 
 Each variant is `wordbridge devise train` with a few --set overrides, then `devise evaluate` (hit@k per method, raw
 and calibrated, the photo check and captions -> images). All variants share the cached backbone features, so they
@@ -71,6 +71,8 @@ def main(argv=None) -> int:
     ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     ap.add_argument("--translator", help="a translation run folder: adds French caption -> image rows")
     ap.add_argument("--out", default="devise_ablation.md")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="an override for every variant, e.g. devise.train.threads=1 (repeatable)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     translate = None
@@ -86,7 +88,7 @@ def main(argv=None) -> int:
     summary, reports = [], []
     for name in args.variants:
         overrides = [f"devise.{k}={'null' if v is None else v}" for k, v in VARIANTS[name].items()]
-        cfg = load_sections(args.config, {"devise": DeviseConfig}, overrides=overrides)["devise"]
+        cfg = load_sections(args.config, {"devise": DeviseConfig}, overrides=args.set + overrides)["devise"]
         run = Path(args.runs) / name
         print(f"--- {name}: {' '.join(overrides)}", file=sys.stderr, flush=True)
         train_devise(cfg, run, overwrite=True)

@@ -61,3 +61,14 @@ def test_real_en_vectors_when_fetched():
     assert "the" in words[:5]  # most frequent first
     info = json.loads((folder / "info.json").read_text())
     assert info["imagenet_coverage"]["all_words_known"] >= 900
+
+
+def test_glove_rows_past_the_dictionary_pages_are_right():
+    need("glove-6b-50d")
+    from wordbridge.text.vectors import load_vectors
+
+    wv = load_vectors("glove")
+    assert len(wv) == 400_000 and wv.dim == 50
+    assert wv.words[:4] == ["the", ",", ".", "of"]
+    assert wv.words[95_000] == "cinematographic"  # past the point where the parquet switches to plain pages
+    assert "dog" in [w for w, _ in wv.nearest("cat", 3)] and "cappuccino" in [w for w, _ in wv.nearest("espresso", 3)]
