@@ -91,3 +91,16 @@ def test_demo_report(searcher):
     text = demo_report(searcher, photos=("coffee",), queries=("red",), k=2)
     assert text.startswith("coffee: ImageNet classes: ") and "WordNet nouns:" in text
     assert "'red' -> red/red.png" in text
+
+
+def test_empty_gallery_answers_nothing(tmp_path, tiny_devise_model):
+    from wordbridge.devise.images import load_image
+
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "broken.jpg").write_bytes(b"\xff\xd8\xff not a jpeg")
+    model = tiny_devise_model(tmp_path)
+    counts = index_folder(tmp_path / "empty", tmp_path / "index", model.fingerprint, model.embed_images, load_image)
+    assert counts["images"] == 0 and counts["skipped"] == 1
+    wv = SimpleNamespace(words=WORDS, vectors=VECS)
+    searcher = Searcher(model, Gallery.load(tmp_path / "index", "tiny"), VectorLookup(wv), None)
+    assert searcher.search_text("red") == [] and searcher.search_image(Image.new("RGB", (8, 8))).similar == []

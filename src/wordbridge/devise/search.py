@@ -98,6 +98,9 @@ class Searcher:
     def load(cls, devise_run: str | Path, index_dir: str | Path | None = None) -> "Searcher":
         model = RunModel.load(devise_run)
         gallery = Gallery.load(index_dir, model.fingerprint) if index_dir is not None else None
+        if gallery is not None and not len(gallery):
+            log.warning("index %s holds no images (%d files skipped): image searches return nothing", index_dir,
+                        len(gallery.skipped))
         wv = load_vectors(model.extra["vectors"])
         model.check_vectors(vectors_fingerprint(wv))
         return cls(model, gallery, VectorLookup(wv), load_labels(wv))
@@ -123,6 +126,8 @@ class Searcher:
     # --- searches
     def search_vector(self, vector: np.ndarray, k: int = 9, exclude: int | None = None) -> list[ImageHit]:
         gallery = self._need_gallery()
+        if not len(gallery):  # an empty gallery (every file skipped): no hits rather than a shape error
+            return []
         scores, ids = gallery.search(vector[None], k + (exclude is not None))
         hits = []
         for score, image_id in zip(scores[0], ids[0]):
