@@ -31,6 +31,7 @@ from wordbridge.devise.caption_eval import Translate, caption_markdown, caption_
 from wordbridge.devise.methods import METHODS, calibrate, method_vectors
 from wordbridge.devise.photo_check import photo_check, photo_markdown
 from wordbridge.devise.training import Prepared, prepare
+from wordbridge.train.device import configure_threads
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +192,7 @@ def evaluate_run(run_dir: str | Path, wv=None, photos: bool = True, captions: bo
     run_dir = Path(run_dir)
     model = RunModel.load(run_dir)
     cfg = from_dict(DeviseConfig, model.config.get("devise"), "devise")
+    configure_threads(cfg.train.threads)  # the softmax baseline trains like the head
     prep = prepare(cfg, wv, backbone=model.backbone)
     model.check_vectors(prep.labels.fingerprint)
     margins = model.extra.get("calibration") or {}
