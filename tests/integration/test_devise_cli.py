@@ -106,6 +106,10 @@ def test_train_index_search_evaluate(env, capsys, caplog):
     summary = json.loads((run / "summary.json").read_text())
     assert summary["distill_views"] == 3 * 8  # three readable photos x 8 views
     assert set(summary["calibration"]["holdout"]) == {"shirt", "pullover"}
+    glove_run = env["root"] / "glove-run"  # the GloVe vectors (parquet word list) train as well
+    code, out, err = run_cli(capsys, "devise", "train", str(env["config"]), "--out", str(glove_run),
+                             "--set", "devise.vectors=glove", "--set", "devise.lr_find=false")
+    assert code == 0 and "classes: 10" in out, err
     for name in ("model.pt", "config.yaml", "classes.json", "lr_find.png", "summary.json", "history.json"):
         assert (run / name).is_file(), name
     assert json.loads((run / "classes.json").read_text())["unseen"] == ["ankle boot", "sandal"]
@@ -146,7 +150,7 @@ def test_train_index_search_evaluate(env, capsys, caplog):
     assert code == 0, err
     assert "Fashion-MNIST, held-out classes" in out and "softmax" in out
     for method in ("devise", "conse", "blend"):
-        assert f"vectors glove, distill 0, distillation images photos x8, method {method}:" in out
+        assert f"vectors fasttext, distill 0, distillation images photos x8, method {method}:" in out
     assert "Photo check" in out and "no Tux Paint stamps" in out
     assert (run / "eval.md").is_file()
 
