@@ -113,7 +113,8 @@ def test_page_end_to_end(server_url, driver, tmp_path):
     _wait(drv, lambda d: _images_loaded(d, "grid"), "result images did not load")
     cards = _cards(drv, "grid")
     assert len(cards) == 12
-    assert [c.find_element(By.CLASS_NAME, "caption").text for c in cards[:3]] == ["bird"] * 3
+    captions = [c.find_element(By.CLASS_NAME, "caption").text for c in cards[:3]]
+    assert captions == ["a bird square"] * 3  # the image's own caption, not its folder
 
     # click a result -> similar images
     clicked = cards[0].get_attribute("data-id")
@@ -122,7 +123,7 @@ def test_page_end_to_end(server_url, driver, tmp_path):
     _wait(drv, lambda d: _images_loaded(d, "grid"), "similar images did not load")
     similar = _cards(drv, "grid")
     assert similar and clicked not in [c.get_attribute("data-id") for c in similar]
-    assert similar[0].find_element(By.CLASS_NAME, "caption").text == "bird"
+    assert similar[0].find_element(By.CLASS_NAME, "caption").text == "a bird square"
     assert f"#{clicked}" in drv.find_element(By.ID, "search-info").text
 
     # French words -> English query -> images
@@ -130,7 +131,7 @@ def test_page_end_to_end(server_url, driver, tmp_path):
     drv.find_element(By.ID, "fr-search-btn").click()
     _wait(drv, lambda d: "flower" in d.find_element(By.ID, "fr-english").text, "no English query shown")
     _wait(drv, lambda d: _images_loaded(d, "fr-grid"), "French search images did not load")
-    assert _cards(drv, "fr-grid")[0].find_element(By.CLASS_NAME, "caption").text == "flower"
+    assert _cards(drv, "fr-grid")[0].find_element(By.CLASS_NAME, "caption").text == "a flower square"
 
     _screenshot(drv, tmp_path)
 
@@ -147,7 +148,11 @@ def test_image_upload_shows_labels(server_url, driver, tmp_path):
     drv.find_element(By.ID, "file-input").send_keys(str(path))
     _wait(drv, lambda d: d.find_element(By.ID, "search-info").get_attribute("data-mode") == "image", "no results")
     assert "tree" in drv.find_element(By.ID, "labels").text
-    assert _cards(drv, "grid")[0].find_element(By.CLASS_NAME, "caption").text == "tree"
+    assert _cards(drv, "grid")[0].find_element(By.CLASS_NAME, "caption").text == "a tree square"
+    from selenium.webdriver.support.ui import Select
+
+    Select(drv.find_element(By.ID, "method")).select_by_value("conse")  # relabels the image on show
+    _wait(drv, lambda d: "labels (conse)" in d.find_element(By.ID, "labels").text, "method not used")
 
 
 def test_screenshot_tool(server_url, driver, tmp_path):

@@ -205,8 +205,11 @@ async function similar(hit) {
   }
 }
 
+let lastFile = null;  // the image on show: changing the method labels it again
+
 async function searchFile(file) {
   if (!file) return;
+  lastFile = file;
   showError("search-error", null);
   const form = new FormData();
   form.append("file", file);
@@ -243,6 +246,7 @@ function setupDrop() {
     }
   });
   $("file-input").addEventListener("change", (ev) => searchFile(ev.target.files[0]));
+  $("method").addEventListener("change", () => searchFile(lastFile));
 }
 
 // ---- French -> images -------------------------------------------------------------------------------------------
