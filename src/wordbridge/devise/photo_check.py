@@ -5,6 +5,9 @@ ImageNet classes by each method; a photo is right when one of its acceptable cla
 
 from __future__ import annotations
 
+import importlib.util
+import logging
+
 import numpy as np
 from PIL import Image
 
@@ -19,6 +22,8 @@ PHOTO_TRUTH = {
     "rocket": ("n03773504", "n04008634", "n04266014"),  # missile, projectile, space shuttle
 }
 TOP = 5
+
+log = logging.getLogger(__name__)
 
 
 def skimage_photo(name: str) -> Image.Image:
@@ -41,7 +46,11 @@ def rank_imagenet(vectors: np.ndarray, labels: LabelSet, classes, gamma: float, 
 
 
 def photo_check(model, labels: LabelSet, conse_top: int, margins: dict[str, float]) -> list[dict]:
-    """Rows {method, photos_right, photos: {name: {right, top: [names]}}} for each method (calibrated as the run is)."""
+    """Rows {method, photos_right, photos: {name: {right, top: [names]}}} for each method (calibrated as the run is);
+    [] when scikit-image (the `assets` extra) is not installed."""
+    if importlib.util.find_spec("skimage") is None:
+        log.warning("scikit-image is not installed: photo check skipped (pip install scikit-image)")
+        return []
     images = [skimage_photo(name) for name in PHOTO_TRUTH]
     pooled, logits = model.features(images)
     devise = model.embed_features(pooled)
@@ -58,6 +67,8 @@ def photo_check(model, labels: LabelSet, conse_top: int, margins: dict[str, floa
 
 
 def photo_markdown(rows: list[dict]) -> str:
+    if not rows:
+        return "Photo check: skipped (scikit-image is not installed)."
     lines = [f"Photo check (scikit-image photos, top {TOP} ImageNet classes; right = an acceptable class among them):",
              "", "| method | right | " + " | ".join(PHOTO_TRUTH) + " |", "|:--|--:|" + ":--|" * len(PHOTO_TRUTH)]
     for r in rows:
