@@ -39,7 +39,7 @@ step "train the $ARCH model ($CONFIG) for at most $MINUTES minutes"
   --run-dir "$RUNS/demo" --max-minutes "$MINUTES" --overwrite
 
 step "test BLEU / chrF of the demo model (greedy and beam 5)"
-"${WB[@]}" evaluate "$RUNS/demo" --json
+"${WB[@]}" evaluate "$RUNS/demo"  # overall, then one row per source corpus
 "${WB[@]}" evaluate "$RUNS/demo" --beam 5 --json
 
 if [ "$ARCH" = transformer ]; then

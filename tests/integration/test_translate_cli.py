@@ -82,6 +82,28 @@ def test_evaluate_json_on_split_and_on_files(work, capsys):
     assert main(["evaluate", str(run), "--src", str(root / "fr.txt"), "--ref", str(root / "short.txt")]) == 2
 
 
+def test_evaluate_scores_each_source_and_another_prepared_folder(work, capsys):
+    root, _, run = work
+    prep = root / "prep"
+    n = len((prep / "test.src.txt").read_text(encoding="utf-8").splitlines())
+    assert (prep / "test.source.txt").read_text(encoding="utf-8").split() == ["fr.txt"] * n
+    names = ["firefox" if i % 2 else "bible" for i in range(n)]
+    other = root / "other-prep"  # the same split, as if prepared from a two-source corpus
+    other.mkdir()
+    for name in ("stats.json", "vocab.src.json", "vocab.tgt.json", "test.src.txt", "test.tgt.txt"):
+        (other / name).write_bytes((prep / name).read_bytes())
+    (other / "test.source.txt").write_text("".join(f"{name}\n" for name in names), encoding="utf-8")
+    assert main(["evaluate", str(run), "--prepared", str(other), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out["by_source"]) == set(names) and "of " + str(other) in out["source"]
+    assert sum(s["sentences"] for s in out["by_source"].values()) == out["sentences"] == n
+    assert all(0 <= s["bleu"] <= 100 and 0 <= s["chrf"] <= 100 for s in out["by_source"].values())
+    assert main(["evaluate", str(run), "--prepared", str(other)]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[2].split() == ["source", "sentences", "BLEU", "chrF"]
+    assert {row.split()[0] for row in table[3:]} == set(names)
+
+
 def test_translate_text_file_stdin_and_heatmap(work, tmp_path, capsys, monkeypatch):
     root, _, run = work
     png = tmp_path / "att.png"

@@ -1,4 +1,5 @@
-"""Corpus readers on tiny files the tests write: aligned, TSV, .po/.mo, a sqlite Bible, help trees; named corpora."""
+"""Corpus readers on tiny files the tests write: aligned, TSV, .po/.mo, a sqlite Bible, help trees; named corpora
+(text/named_corpora.py) on fake fetched assets, and what prepare counts per source."""
 
 import gzip
 import logging
@@ -10,7 +11,12 @@ import pytest
 from wordbridge.assets.text import help_text
 from wordbridge.errors import AssetError, ConfigError, DataError
 from wordbridge.text import corpora
-from wordbridge.text.corpora import open_corpus, read_bible, read_gettext, read_help, read_pairs, read_tsv
+from wordbridge.text.config import PrepareConfig
+from wordbridge.text.corpora import read_bible, read_gettext, read_help, read_pairs, read_tsv
+from wordbridge.text.named_corpora import DEFAULT_SOURCES, open_corpus, open_sources
+from wordbridge.text.pipeline import format_stats, prepare
+from wordbridge.text.prepared import PreparedData
+from wordbridge.text.ui_strings import clean_ui, is_placeholder_only
 
 
 def write_lines(path, lines, encoding="utf-8"):
@@ -138,10 +144,10 @@ def test_read_gettext_folder_and_errors(tmp_path):
 
 
 def test_clean_ui_and_placeholders():
-    assert corpora.clean_ui("~Open _Recent  Files") == "Open Recent Files"
-    assert corpora.is_placeholder_only("%PRODUCTNAME %PRODUCTVERSION")
-    assert corpora.is_placeholder_only("{0}: ${name}")
-    assert not corpora.is_placeholder_only("%1 files")
+    assert clean_ui("~Open _Recent  Files") == "Open Recent Files"
+    assert is_placeholder_only("%PRODUCTNAME %PRODUCTVERSION")
+    assert is_placeholder_only("{0}: ${name}")
+    assert not is_placeholder_only("%1 files")
 
 
 # ---------------------------------------------------------------- Bible database
@@ -289,7 +295,7 @@ def test_help_corpus_prefers_cached_pairs(home):
 def test_named_corpus_errors(home, tmp_path):
     with pytest.raises(AssetError, match="wordbridge fetch bible"):
         open_corpus("bible")
-    with pytest.raises(ConfigError, match="Unknown corpus 'bibel'. Valid: bible, default, django"):
+    with pytest.raises(ConfigError, match="Unknown corpus 'bibel'. Valid: bible, debian-reference, default"):
         open_corpus("bibel")
     fake_assets(home)
     with pytest.raises(ConfigError, match="Unknown option for corpus 'bible' 'lang'. Valid: dedup_pairs"):
@@ -299,3 +305,50 @@ def test_named_corpus_errors(home, tmp_path):
     empty = write_lines(tmp_path / "empty.txt", [])
     with pytest.raises(DataError, match="Empty corpus"):
         list(open_corpus(str(empty)))
+
+
+def test_new_sources_join_default_in_order_and_missing_ones_are_named(home, caplog):
+    fake_assets(home)
+    (home / "manpages").mkdir()
+    (home / "manpages" / "pairs.tsv").write_text("List files.\tLister les fichiers.\nExodus first.\tExode premier.\n",
+                                                 encoding="utf-8")
+    streams = open_sources()
+    assert [name for name, _ in streams] == ["bible", "libreoffice-help", "libreoffice-ui", "manpages"]
+    assert list(streams[-1][1]) == [("Lister les fichiers.", "List files."), ("Exode premier.", "Exodus first.")]
+    with caplog.at_level(logging.WARNING):
+        pairs = list(open_corpus("default"))
+    assert ("Lister les fichiers.", "List files.") in pairs and len(pairs) == 3 + 4 + 4 + 1  # Exodus: a duplicate
+    warning = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING][-1]
+    assert "firefox, thunderbird, gimp-help, debian-reference, gettext-apps, freedict not fetched" in warning
+    assert [name for name, _ in open_sources(["manpages", "bible"])] == ["manpages", "bible"]
+    with pytest.raises(ConfigError, match="Unknown source 'bibel'"):
+        open_sources(["bibel"])
+    assert DEFAULT_SOURCES[:3] == ("bible", "libreoffice-help", "libreoffice-ui") and len(DEFAULT_SOURCES) == 10
+
+
+def test_default_with_nothing_fetched_names_the_fetch(home):
+    with pytest.raises(AssetError, match="none of its sources is fetched; run `wordbridge fetch bible"):
+        open_sources()
+
+
+def test_prepare_counts_caps_and_remembers_each_pairs_source(home, tmp_path):
+    fake_assets(home)
+    (home / "manpages").mkdir()
+    (home / "manpages" / "pairs.tsv").write_text("".join(f"Line {i}.\tLigne {i}.\n" for i in range(30)),
+                                                 encoding="utf-8")
+    cfg = PrepareConfig(corpus="default", processes=1, src_vectors=None, tgt_vectors=None, max_per_source=20,
+                        valid_fraction=0.2, test_fraction=0.2, filters=("dedup", "max_length"))
+    stats = prepare(cfg, tmp_path / "out")
+    sources = stats["sources"]
+    assert list(sources) == ["bible", "libreoffice-help", "libreoffice-ui", "manpages"]
+    assert sources["manpages"]["kept"] == 20 and sources["manpages"]["capped"]  # max_per_source
+    assert sources["libreoffice-ui"]["removed"]["dedup"] == 1  # the Exodus pair came with the Bible first
+    assert sum(s["kept"] for s in sources.values()) == stats["pairs_kept"] == 3 + 4 + 4 + 20
+    data = PreparedData.load(tmp_path / "out")
+    for split in ("train", "valid", "test"):
+        names, (src, _) = data.sources(split), data.raw(split)
+        assert len(names) == len(src) == stats["splits"][split]
+        assert all(name == "manpages" for name, fr in zip(names, src) if fr.startswith("Ligne"))
+        assert sum(s.get(split, 0) for s in sources.values()) == len(names)
+    table = format_stats(stats)
+    assert "  manpages" in table and "capped" in table

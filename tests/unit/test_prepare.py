@@ -47,7 +47,12 @@ def test_prepare_writes_the_interface_layout(tmp_path):
     for key in ("pairs_read", "pairs_kept", "src_vocab", "tgt_vocab", "src_coverage", "tgt_coverage"):
         assert key in stats
     assert stats["pairs_read"] == stats["pairs_kept"] == 200
-    assert sum(stats["splits"].values()) == 200 and stats["splits"]["test"] == 10 and stats["splits"]["valid"] == 20
+    assert sum(stats["splits"].values()) == 200 and 2 <= stats["splits"]["test"] <= 20
+    assert 10 <= stats["splits"]["valid"] <= 32  # the fractions (5%, 10%) up to chance: each pair's hash decides
+    assert stats["pairs_distinct"] == 200 and stats["sources"] == {"x.fr": {
+        "read": 200, "kept": 200, "capped": False, "removed": {"dedup": 0}, "skipped_files": 0,
+        **{s: stats["splits"][s] for s in ("train", "valid", "test")}}}
+    assert (out / "test.source.txt").read_text().split() == ["x.fr"] * stats["splits"]["test"]
     assert json.loads((out / "tokenizer.json").read_text()) == {
         "kind": "spacy", "lowercase": True, "src_lang": "fr", "tgt_lang": "en"}
     assert "pairs kept" in format_stats(stats)
@@ -72,14 +77,23 @@ def test_prepared_data_api(tmp_path):
         data.split("dev")
 
 
-def test_split_is_deterministic_and_disjoint():
-    a = split_indices(1000, 0.1, 0.05, 42)
-    b = split_indices(1000, 0.1, 0.05, 42)
+def test_split_is_deterministic_disjoint_and_the_same_for_a_pair_in_any_corpus():
+    pairs = [(f"fr {i}", f"en {i}") for i in range(1000)]
+    a = split_indices(pairs, 0.1, 0.05, 42)
+    b = split_indices(pairs, 0.1, 0.05, 42)
     assert all(np.array_equal(a[k], b[k]) for k in a)
     assert sorted(np.concatenate(list(a.values())).tolist()) == list(range(1000))
-    assert not np.array_equal(a["test"], split_indices(1000, 0.1, 0.05, 7)["test"])
+    assert 25 <= len(a["test"]) <= 75 and 70 <= len(a["valid"]) <= 130
+    assert not np.array_equal(a["test"], split_indices(pairs, 0.1, 0.05, 7)["test"])
+    # half the pairs, shuffled: every pair that is still there is in the same split as before
+    subset = pairs[::2][::-1]
+    c = split_indices(subset, 0.1, 0.05, 42)
+    for name in ("train", "valid", "test"):
+        assert {subset[i] for i in c[name]} == {pairs[i] for i in a[name]} & set(subset)
+    tiny = split_indices(pairs[:3] + pairs[:3], 0.1, 0.05, 42)  # 3 pairs, twice: still one in test and valid
+    assert [len(tiny[s]) for s in ("train", "valid", "test")] == [2, 2, 2]
     with pytest.raises(DataError, match="too few"):
-        split_indices(2, 0.5, 0.4, 42)
+        split_indices(pairs[:2], 0.5, 0.49, 42)
 
 
 def test_truncate_to_percentile_keeps_room_for_eos():
@@ -147,3 +161,19 @@ def test_sentencepiece_option(tmp_path):
     raw = data.raw("test")[1][0]
     assert tgt_tok.detokenize(tgt_tok.tokenize(raw)) == raw.lower()
     assert stats["tokenizer"] == "sentencepiece"
+
+
+def test_sentencepiece_pieces_start_from_word_vectors(tmp_path):
+    _files(tmp_path)
+    words = sorted({w.strip("?.!'").lower() for line in EN for w in line.split()} - {""})
+    rng = np.random.default_rng(0)
+    vec = tmp_path / "en.vec"
+    vec.write_text(f"{len(words)} 4\n" + "".join(f"{w} {' '.join(f'{x:.3f}' for x in rng.normal(size=4))}\n"
+                                                 for w in words), encoding="utf-8")
+    stats = prepare(_cfg(tmp_path, tokenizer="sentencepiece", spm_vocab_size=60, tgt_vectors=str(vec)),
+                    tmp_path / "out")
+    report = stats["vectors"]["tgt"]
+    assert report["init"].get("word", 0) + report["init"].get("mean_started", 0) > 0  # piece vectors, not random
+    assert report["found"] == report["words"] - report["init"].get("random", 0)
+    emb = np.load(tmp_path / "out" / "emb.tgt.npy")
+    assert emb.shape == (stats["tgt_vocab"], 4)

@@ -3,7 +3,7 @@
 Readers find a fetched asset with wordbridge.asset_paths; nothing below the commands imports this package.
 """
 
-from wordbridge.assets import glove, images, photos, text  # noqa: F401  (each builder module registers its assets on import)
+from wordbridge.assets import glove, images, parallel, photos, text  # noqa: F401  (each builder module registers its assets on import)
 from wordbridge.assets.registry import REGISTRY, Asset, fetch, listing, register, remove
 
-__all__ = ["REGISTRY", "Asset", "fetch", "glove", "images", "listing", "photos", "register", "remove", "text"]
+__all__ = ["REGISTRY", "Asset", "fetch", "glove", "images", "listing", "parallel", "photos", "register", "remove", "text"]

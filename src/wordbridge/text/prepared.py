@@ -53,6 +53,16 @@ class PreparedData:
             out.append(lines[:-1] if lines and lines[-1] == "" else lines)
         return out[0], out[1]
 
+    def sources(self, name: str) -> list[str] | None:
+        """The source corpus of each pair of a split (`default` mixes several), or None for folders prepared before
+        sources were recorded."""
+        self._check(name)
+        path = self.dir / f"{name}.source.txt"
+        if not path.is_file():
+            return None
+        lines = path.read_text(encoding="utf-8").split("\n")
+        return lines[:-1] if lines and lines[-1] == "" else lines
+
     def embeddings(self) -> tuple[np.ndarray | None, np.ndarray | None]:
         """(src, tgt) float32 (vocab, dim) matrices, None for a side prepared without vectors."""
         out = []

@@ -30,39 +30,67 @@ def read_lines(path: str | Path) -> list[str]:
     return lines[:-1] if lines and lines[-1] == "" else lines
 
 
-def split_data(run_dir: Path, split: str) -> tuple[list[str], list[str], list, list]:
-    """(src lines, ref lines, src ids, ref ids) of a split of the prepared folder the run was trained on."""
+def split_data(run_dir: Path, split: str) -> tuple[list[str], list[str], list, list, list[str] | None]:
+    """(src lines, ref lines, src ids, ref ids, sources) of a split of the prepared folder the run was trained on."""
     folder = Path(read_yaml(run_dir / "config.yaml").get("data", {}).get("out", ""))
     if not (folder / "stats.json").is_file():
         raise DataError(f"The prepared folder {folder} of {run_dir} is missing; use --src FILE --ref FILE.")
     data = PreparedData.load(folder)
     src, ref = data.raw(split)
     src_ids, ref_ids = data.split(split)
-    return src, ref, [src_ids[i] for i in range(len(src_ids))], [ref_ids[i] for i in range(len(ref_ids))]
+    return (src, ref, [src_ids[i] for i in range(len(src_ids))], [ref_ids[i] for i in range(len(ref_ids))],
+            data.sources(split))
 
 
-def file_data(tr: Translator, src_file: str, ref_file: str) -> tuple[list[str], list[str], list, list]:
+def encoded(tr: Translator, src: list[str], ref: list[str]) -> tuple[list, list]:
+    """Ids of raw lines in the run's own vocabularies (for text that was not prepared with them)."""
+    src_ids = [tr.encode(line)[1] for line in src]
+    ref_ids = [tr.tgt_vocab.encode(tr.tgt_tok.tokenize(line)[: 4 * tr.max_src_tokens]) for line in ref]
+    return src_ids, ref_ids
+
+
+def file_data(tr: Translator, src_file: str, ref_file: str) -> tuple[list[str], list[str], list, list, None]:
     src, ref = read_lines(src_file), read_lines(ref_file)
     if len(src) != len(ref):
         raise DataError(f"{src_file} has {len(src)} lines but {ref_file} has {len(ref)}; they must be aligned.")
-    src_ids = [tr.encode(line)[1] for line in src]
-    ref_ids = [tr.tgt_vocab.encode(tr.tgt_tok.tokenize(line)[: 4 * tr.max_src_tokens]) for line in ref]
-    return src, ref, src_ids, ref_ids
+    return src, ref, *encoded(tr, src, ref), None
+
+
+def prepared_data(tr: Translator, folder: str | Path, split: str) -> tuple[list[str], list[str], list, list, list]:
+    """A split of ANOTHER prepared folder (e.g. a wider corpus), re-encoded with the run's vocabularies."""
+    data = PreparedData.load(folder)
+    src, ref = data.raw(split)
+    return src, ref, *encoded(tr, src, ref), data.sources(split)
+
+
+def by_source(texts: list[str], ref: list[str], sources: list[str] | None, lowercase: bool) -> dict[str, dict]:
+    """{source: {bleu, chrf, sentences}} for a split that remembers each pair's source (empty when it does not)."""
+    if not sources or len(sources) != len(ref):
+        return {}
+    groups: dict[str, list[int]] = {}
+    for i, name in enumerate(sources):
+        groups.setdefault(name, []).append(i)
+    return {name: {**scores([texts[i] for i in idx], [ref[i] for i in idx], lowercase=lowercase),
+                   "sentences": len(idx)} for name, idx in groups.items()}
 
 
 def evaluate(run_dir: str | Path, split: str = "test", src_file: str | None = None, ref_file: str | None = None,
-             beam: int = 1, batch_size: int = 64, engine: str = "auto") -> dict:
-    """-> {"bleu", "chrf", "loss", "ppl", "sentences", "beam", "seconds", "source", "engine"}.
+             beam: int = 1, batch_size: int = 64, engine: str = "auto", prepared: str | Path | None = None) -> dict:
+    """-> {"bleu", "chrf", "loss", "ppl", "sentences", "beam", "seconds", "source", "engine", "by_source"}.
 
-    run_dir: a run folder or a CTranslate2 export of one (engine: auto | torch | ctranslate2)."""
+    run_dir: a run folder or a CTranslate2 export of one (engine: auto | torch | ctranslate2). `prepared`: score the
+    split of another prepared folder instead of the run's own. `by_source` holds BLEU/chrF per source corpus when the
+    split remembers them (a `default` corpus does), else it is empty."""
     run_dir = Path(run_dir)
     if (src_file is None) != (ref_file is None):
         raise DataError("Give both --src FILE and --ref FILE, or neither (then --split is used).")
     tr = Translator.load(run_dir, engine=engine)
     if src_file is not None:
-        src, ref, src_ids, ref_ids = file_data(tr, src_file, ref_file)
+        src, ref, src_ids, ref_ids, sources = file_data(tr, src_file, ref_file)
+    elif prepared is not None:
+        src, ref, src_ids, ref_ids, sources = prepared_data(tr, prepared, split)
     else:
-        src, ref, src_ids, ref_ids = split_data(run_dir, split)
+        src, ref, src_ids, ref_ids, sources = split_data(run_dir, split)
     if not src:
         raise DataError("Nothing to evaluate: no sentences.")
     keep = [i for i in range(len(src)) if src[i].strip() and len(src_ids[i]) > 1]
@@ -79,9 +107,10 @@ def evaluate(run_dir: str | Path, split: str = "test", src_file: str | None = No
     else:
         loss = evaluate_loss(tr.model, make_batch_loss(None), make_loader(Seq2SeqDataset(src_rows, ref_rows),
                              batch_size, train=False), next(tr.model.parameters()).device)["loss"]
+    where = f"{src_file} / {ref_file}" if src_file else f"{split} split" + (f" of {prepared}" if prepared else "")
     result.update(loss=loss, ppl=perplexity(loss), sentences=len(src), beam=beam, seconds=round(seconds, 2),
-                  source=f"{src_file} / {ref_file}" if src_file else f"{split} split",
-                  engine="torch" if tr.model is not None else "ctranslate2")
+                  source=where, engine="torch" if tr.model is not None else "ctranslate2",
+                  by_source=by_source(texts, ref, sources, tr.tgt_tok.lowercase))
     return result
 
 

@@ -1,0 +1,156 @@
+"""Old corpus vs new corpus x words vs subwords, under one training budget each, scored on the same held-out pairs.
+
+    python benchmarks/corpus_vocab.py [--minutes 25] [--config configs/default.yaml] [--spm-vocab 8000]
+                                      [--test-per-source 200] [--work runs/corpus_vocab] [--out corpus_vocab.md]
+                                      [--set key=value ...]
+
+Four runs, one after the other in the order new/words, old/words, new/subwords, old/subwords (the old and new
+corpus alternate; the first prepares the test split all four are scored on). "old" is the default corpus restricted
+to its first three sources (Bible, LibreOffice help and UI: data.sources), "new" is every source of `default`;
+"words" is the spaCy word vocabulary with the word vectors, "subwords" sentencepiece (data.spm_vocab_size pieces per
+language) with piece vectors (text/piece_vectors.py). Each is prepared, trained for --minutes of wall clock (same
+model, seed, lr and time-driven schedule), and its best checkpoint decodes (greedy) the first --test-per-source pairs
+of each source in the test split of the NEW corpus: the split is a hash of each pair, so the old corpus's training
+pairs never hold a new test pair. One markdown table: pairs, vocabulary, steps, BLEU/chrF overall and per source (a
+source missing from the old corpus is out of domain for the old runs).
+"""
+
+import argparse
+import concurrent.futures
+import dataclasses
+import logging
+import multiprocessing
+import shutil
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/common.py
+
+from common import busy_warning, describe_machine, machine_info, markdown_table  # noqa: E402
+
+from wordbridge.atomic import write_text  # noqa: E402
+from wordbridge.config import load_sections  # noqa: E402
+from wordbridge.text.config import PrepareConfig  # noqa: E402
+from wordbridge.text.pipeline import prepare  # noqa: E402
+from wordbridge.text.prepared import PreparedData  # noqa: E402
+from wordbridge.translate.config import ModelConfig, TranslateTrainConfig  # noqa: E402
+from wordbridge.translate.evaluation import evaluate  # noqa: E402
+from wordbridge.translate.training import train  # noqa: E402
+
+OLD_SOURCES = ("bible", "libreoffice-help", "libreoffice-ui")
+RUNS = (("new", "words"), ("old", "words"), ("new", "subwords"), ("old", "subwords"))
+SECTIONS = {"data": PrepareConfig, "model": ModelConfig, "train": TranslateTrainConfig}
+
+
+def data_config(base: PrepareConfig, corpus: str, vocab: str, work: Path) -> PrepareConfig:
+    return dataclasses.replace(
+        base, sources=OLD_SOURCES if corpus == "old" else base.sources,
+        tokenizer="sentencepiece" if vocab == "subwords" else "spacy", out=str(work / f"prepared-{corpus}-{vocab}"))
+
+
+def make_test_subset(prepared: Path, out: Path, per_source: int) -> Path:
+    """The first `per_source` test pairs of each source of a prepared folder, as a folder `evaluate` can score."""
+    data = PreparedData.load(prepared)
+    src, ref = data.raw("test")
+    sources = data.sources("test") or ["all"] * len(src)
+    taken: dict[str, int] = {}
+    keep = []
+    for i, name in enumerate(sources):
+        if taken.get(name, 0) < per_source:
+            taken[name] = taken.get(name, 0) + 1
+            keep.append(i)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("stats.json", "vocab.src.json", "vocab.tgt.json"):
+        shutil.copy2(prepared / name, out / name)
+    for suffix, lines in (("src.txt", src), ("tgt.txt", ref), ("source.txt", sources)):
+        write_text(out / f"test.{suffix}", "".join(lines[i] + "\n" for i in keep))
+    return out
+
+
+def run_one(corpus: str, vocab: str, base: dict, minutes: float, work: Path, per_source: int) -> dict:
+    data = data_config(base["data"], corpus, vocab, work)
+    t0 = time.time()
+    stats = prepare(data, data.out, overwrite=True)
+    prep_s = time.time() - t0
+    test_dir = work / "test-subset"
+    if corpus == "new" and vocab == "words":  # the first run: every run is scored on this
+        make_test_subset(Path(data.out), test_dir, per_source)
+    sections = dict(base, data=data, train=dataclasses.replace(base["train"], max_minutes=minutes))
+    run_dir = work / f"run-{corpus}-{vocab}"
+    result = train(sections, run_dir, overwrite=True)
+    scores = evaluate(run_dir, split="test", prepared=test_dir)
+    return {"corpus": corpus, "vocab": vocab, "pairs": stats["splits"]["train"], "sources": stats.get("sources", {}),
+            "src_vocab": stats["src_vocab"], "tgt_vocab": stats["tgt_vocab"],
+            "coverage": (stats["src_coverage"], stats["tgt_coverage"]), "prep_s": prep_s, "steps": result.step,
+            "bleu": scores["bleu"], "chrf": scores["chrf"], "by_source": scores.get("by_source", {}),
+            "test_sentences": scores["sentences"]}
+
+
+def _child(*args) -> dict:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    return run_one(*args)
+
+
+def run_isolated(*args) -> dict:
+    """run_one in a fresh spawned process (no memory or threads carried over from the run before)."""
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(_child, *args).result()
+
+
+def table(rows: list[dict], header: str) -> str:
+    names = [f"{r['corpus']} corpus, {r['vocab']}" for r in rows]
+    lines = [
+        ["train pairs"] + [f"{r['pairs']:,}" for r in rows],
+        ["vocabulary fr / en"] + [f"{r['src_vocab']:,} / {r['tgt_vocab']:,}" for r in rows],
+        ["vector coverage fr / en"] + [f"{100 * r['coverage'][0]:.0f}% / {100 * r['coverage'][1]:.0f}%" for r in rows],
+        ["optimizer steps"] + [f"{r['steps']:,}" for r in rows],
+        [f"**test BLEU / chrF, all {rows[0]['test_sentences']:,}**"]
+        + [f"**{r['bleu']:.2f}** / {r['chrf']:.1f}" for r in rows],
+    ]
+    sources = list(dict.fromkeys(s for r in rows for s in r["by_source"]))
+    for source in sources:
+        n = next(r["by_source"][source]["sentences"] for r in rows if source in r["by_source"])
+        cells = []
+        for r in rows:
+            s = r["by_source"].get(source)
+            mark = "" if r["corpus"] == "new" or source in OLD_SOURCES else " (unseen)"
+            cells.append(f"{s['bleu']:.2f} / {s['chrf']:.1f}{mark}" if s else "-")
+        lines.append([f"{source} ({n:,})"] + cells)
+    return header + "\n\n" + markdown_table(["", *names], lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--config", default="configs/default.yaml")
+    ap.add_argument("--minutes", type=float, default=25.0, help="training budget per run (default 25)")
+    ap.add_argument("--spm-vocab", type=int, default=None, help="sentencepiece pieces per language "
+                    "(default: data.spm_vocab_size)")
+    ap.add_argument("--test-per-source", type=int, default=200, metavar="N",
+                    help="score on the first N test pairs of each source (default 200; decoding all ~7k test pairs "
+                    "takes minutes per run on a loaded machine)")
+    ap.add_argument("--work", default="runs/corpus_vocab", help="prepared folders and run folders go here")
+    ap.add_argument("--out", default="corpus_vocab.md", help="the markdown table is written here too")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override (repeatable)")
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    base = load_sections(args.config, SECTIONS, overrides=args.set)
+    if args.spm_vocab:
+        base["data"] = dataclasses.replace(base["data"], spm_vocab_size=args.spm_vocab)
+    work = Path(args.work)
+    info = machine_info()
+    header = (f"Old vs new corpus x words vs subwords: {args.minutes:g} min of training each, greedy decoding of the "
+              f"new corpus's test split ({args.test_per_source} per source)\nMachine: {describe_machine(info)}\n"
+              f"Command: `python {' '.join(sys.argv)}`")
+    warning = busy_warning(info, base["train"].threads or 2)
+    header += f"\nWarning: {warning}" if warning else ""
+    rows: list[dict] = []
+    for corpus, vocab in RUNS:
+        rows.append(run_isolated(corpus, vocab, base, args.minutes, work, args.test_per_source))
+        write_text(Path(args.out), table(rows, header))  # partial table after each run
+    print(table(rows, header))
+    print(f"written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
