@@ -8,6 +8,7 @@ import pytest
 
 from wordbridge import asset_paths, cli
 from wordbridge.text import corpora, wordnet
+from wordbridge.text.named_corpora import open_corpus
 
 pytestmark = pytest.mark.assets
 
@@ -21,11 +22,11 @@ def need(name):
 def test_real_bible_gives_verse_pairs():
     db = asset_paths.path("bible") / "bible.db"
     assert {"4", "l", "k", "3", "o", "5"} <= set(corpora.bible_versions(db))
-    first = list(itertools.islice(corpora.open_corpus("bible"), 3))
+    first = list(itertools.islice(open_corpus("bible"), 3))
     assert first[0] == ("Au commencement, Dieu créa les cieux et la terre.",
                         "In the beginning God created the heavens and the earth.")
     assert all("`" not in en for _, en in first)
-    kjv_ostervald = next(corpora.open_corpus("bible", english="k", french="o"))
+    kjv_ostervald = next(open_corpus("bible", english="k", french="o"))
     assert kjv_ostervald[1] == "In the beginning God created the heaven and the earth."
 
 
@@ -46,8 +47,8 @@ def test_real_fetch_is_idempotent(capsys):
 def test_real_libreoffice_corpora_when_fetched():
     need("libreoffice-help")
     need("libreoffice-ui")
-    help_pairs = list(itertools.islice(corpora.open_corpus("libreoffice-help"), 200))
-    ui_pairs = list(itertools.islice(corpora.open_corpus("libreoffice-ui"), 200))
+    help_pairs = list(itertools.islice(open_corpus("libreoffice-help"), 200))
+    ui_pairs = list(itertools.islice(open_corpus("libreoffice-ui"), 200))
     assert len(help_pairs) == len(ui_pairs) == 200
     assert all(fr != en for fr, en in help_pairs)
     assert not any("~" in en for _, en in ui_pairs)
