@@ -2,7 +2,7 @@
 
 Starts the app with the fake models on 127.0.0.1 on a free port, then: types a French sentence and waits for the
 translation and the heatmap; runs a word search and sees a grid of images; clicks a result and sees similar images;
-searches images in French; uploads an image; saves a screenshot (WORDBRIDGE_SCREENSHOT=path to keep it, e.g.
+searches images in French; uploads an image; opens /docs and sees the API's operations; saves a screenshot (WORDBRIDGE_SCREENSHOT=path to keep it, e.g.
 docs/screenshot.png).
 """
 
@@ -153,6 +153,21 @@ def test_image_upload_shows_labels(server_url, driver, tmp_path):
 
     Select(drv.find_element(By.ID, "method")).select_by_value("conse")  # relabels the image on show
     _wait(drv, lambda d: "labels (conse)" in d.find_element(By.ID, "labels").text, "method not used")
+
+
+def test_docs_list_the_operations_offline(server_url, driver):
+    """/docs (Swagger UI) renders every operation from files this server serves: nothing comes from a CDN."""
+    from selenium.webdriver.common.by import By
+
+    drv = driver
+    drv.get(server_url + "/docs")
+    _wait(drv, lambda d: d.find_elements(By.CSS_SELECTOR, ".opblock-summary-path"), "Swagger UI listed no operation")
+    shown = {e.text.replace("\u200b", "") for e in drv.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")}
+    for route in ("/api/translate", "/api/search/text", "/api/search/image", "/api/images/{image_id}", "/health"):
+        assert route in shown
+    fetched = drv.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert any(url.endswith("swagger-ui-bundle.js") for url in fetched)
+    assert all(url.startswith(server_url + "/") for url in fetched), fetched
 
 
 def test_screenshot_tool(server_url, driver, tmp_path):

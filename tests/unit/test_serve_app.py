@@ -180,6 +180,23 @@ def test_health_page_and_openapi(client):
     assert client.get("/docs").status_code == 200
 
 
+def test_docs_are_served_offline(client):
+    """/docs and /redoc load Swagger UI / ReDoc from this server (the fastapi-offline package), never a CDN."""
+    import re
+
+    for page in ("/docs", "/redoc"):
+        r = client.get(page)
+        assert r.status_code == 200
+        urls = re.findall(r'(?:src|href|url)\s*[:=]\s*[\'"]([^\'"]+)[\'"]', r.text)
+        assets = [u for u in urls if u.endswith((".js", ".css"))]
+        assert assets and all(u.startswith("/docs-static/") for u in assets), urls
+        assert "cdn." not in r.text and "https://" not in r.text.replace("https://github.com", "")
+        assert "'self'" in r.headers["content-security-policy"]  # the browser may not fetch from elsewhere
+        for url in assets:
+            asset = client.get(url)
+            assert asset.status_code == 200 and len(asset.content) > 10_000
+
+
 def test_concurrent_http_requests_are_batched(gallery, fakes):
     import concurrent.futures
 

@@ -22,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from wordbridge import __version__
 from wordbridge.errors import WordbridgeError
@@ -34,6 +35,7 @@ from wordbridge.serve.security import (
     IMAGE_MEDIA_TYPES,
     MULTIPART_OVERHEAD,
     BadImage,
+    DOCS_STATIC,
     BodyLimitMiddleware,
     SecurityHeadersMiddleware,
     as_png,
@@ -112,12 +114,15 @@ def create_app(translator: Translator | None = None, searcher: Searcher | None =
         yield
         await state.close()
 
-    app = FastAPI(
+    # /docs (Swagger UI) and /redoc with their scripts and styles served from the fastapi-offline package under
+    # DOCS_STATIC, never from a CDN: the docs work on a machine without internet
+    app = FastAPIOffline(
         title="wordbridge",
         version=__version__,
         description="French->English translation with attention, DeViSE image search, and French -> images.",
         lifespan=lifespan,
         debug=False,
+        static_url=DOCS_STATIC,
     )
     app.state.wordbridge = state
     _add_middleware(app, settings)
