@@ -78,6 +78,9 @@ def test_evaluate_json_on_split_and_on_files(work, capsys):
                  "--beam", "2"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["sentences"] == 40 and 0 <= out["bleu"] <= 100
+    assert main(["evaluate", str(run), "--json", "--int8"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["int8"] is True and 0 <= out["bleu"] <= 100 and out["loss"] > 0
     (root / "short.txt").write_text("le chat\n", encoding="utf-8")
     assert main(["evaluate", str(run), "--src", str(root / "fr.txt"), "--ref", str(root / "short.txt")]) == 2
 
@@ -116,6 +119,8 @@ def test_translate_text_file_stdin_and_heatmap(work, tmp_path, capsys, monkeypat
     lines = out.read_text(encoding="utf-8").split("\n")
     assert len(lines) == 4 and lines[1] == "" and lines[3] == ""
     assert main(["translate", str(run), "-i", str(src), "-o", str(out)]) == 2  # exists, no --overwrite
+    assert main(["translate", str(run), "-i", str(src), "-o", str(out), "--overwrite", "--int8", "--beam", "2"]) == 0
+    assert len(out.read_text(encoding="utf-8").split("\n")) == 4
     monkeypatch.setattr("sys.stdin", io.StringIO("le chien est blanc .\n\n"))
     assert main(["translate", str(run)]) == 0
     assert capsys.readouterr().out.split("\n")[1] == ""

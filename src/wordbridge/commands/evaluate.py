@@ -1,4 +1,4 @@
-"""`wordbridge evaluate RUN_DIR [--split test] [--src F --ref F] [--beam N] [--json]`."""
+"""`wordbridge evaluate RUN_DIR [--split test] [--src F --ref F] [--beam N] [--int8] [--json]`."""
 
 import argparse
 import json
@@ -26,6 +26,9 @@ def register(subparsers) -> None:
                    help="decoding engine: torch (the run's checkpoint), ctranslate2 (a `wordbridge export` "
                         "folder, given as RUN_DIR or found in RUN_DIR/ctranslate2), auto (default: ctranslate2 "
                         "for an export folder, else torch)")
+    p.add_argument("--int8", action="store_true",
+                   help="decode with dynamic int8 weights on the CPU (BLEU/chrF of the int8 decoder; the loss and "
+                        "perplexity stay those of the float weights)")
     p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     p.set_defaults(func=run)
 
@@ -34,11 +37,12 @@ def run(args: argparse.Namespace) -> int:
     if args.beam < 1:
         raise DataError(f"Invalid --beam {args.beam}: must be >= 1.")
     result = evaluate(args.run_dir, split=args.split, src_file=args.src, ref_file=args.ref, beam=args.beam,
-                      engine=args.engine, prepared=args.prepared)
+                      engine=args.engine, prepared=args.prepared, int8=args.int8)
     if args.json:
         print(json.dumps(result))
     else:
-        print(f"{result['source']}: {result['sentences']} sentences, beam {result['beam']}")
+        print(f"{result['source']}: {result['sentences']} sentences, beam {result['beam']}"
+              f"{', int8 decoding' if result['int8'] else ''}")
         print(f"BLEU {result['bleu']:.2f}  chrF {result['chrf']:.2f}  loss {result['loss']:.4f}  "
               f"ppl {result['ppl']:.2f}  ({result['seconds']:.1f} s decoding)")
         if result["by_source"]:

@@ -24,6 +24,9 @@ def register(subparsers) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.add_argument("--device", default=None, help="torch device for the models (default: cuda if available, else cpu)")
+    p.add_argument("--int8", action=argparse.BooleanOptionalAction, default=None,
+                   help="decode translations with dynamic int8 weights (default: on when the model runs on the CPU; "
+                        "--no-int8 keeps fp32)")
     p.add_argument("--max-upload-mb", type=float, default=10.0, help="largest image upload, MB (default 10)")
     p.add_argument(
         "--cors-origin",
@@ -53,5 +56,5 @@ def run(args: argparse.Namespace) -> int:
         batch_wait_ms=args.batch_wait_ms,
     )
     serve(args.run, args.devise, args.index, host=args.host, port=args.port, settings=settings, device=args.device,
-          engine=args.engine)
+          engine=args.engine, int8=args.int8)
     return 0

@@ -1,4 +1,4 @@
-"""`wordbridge translate RUN_DIR ["TEXT"] [-i FILE] [-o FILE] [--beam N] [--plot-attention PNG]`.
+"""`wordbridge translate RUN_DIR ["TEXT"] [-i FILE] [-o FILE] [--beam N] [--int8] [--plot-attention PNG]`.
 
 With no TEXT and no -i, reads stdin line by line (interactive: one translation per line as you type).
 """
@@ -33,6 +33,8 @@ def register(subparsers) -> None:
                         "folder, given as RUN_DIR or found in RUN_DIR/ctranslate2), auto (default: ctranslate2 "
                         "for an export folder, else torch)")
     p.add_argument("--plot-attention", metavar="PNG", help="save the attention heatmap of the first sentence")
+    p.add_argument("--int8", action="store_true",
+                   help="decode with dynamic int8 weights on the CPU (~2x faster; see the README for the BLEU change)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing -o file")
     p.set_defaults(func=run)
 
@@ -44,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         raise DataError("Give TEXT or -i FILE, not both.")
     if args.output and Path(args.output).exists() and not args.overwrite:
         raise DataError(f"Output file {args.output} already exists; pass --overwrite to replace it.")
-    tr = Translator.load(args.run_dir, engine=args.engine)
+    tr = Translator.load(args.run_dir, engine=args.engine, int8=args.int8)
     want_attention = bool(args.plot_attention)
     if args.text is None and not args.input:
         return _stream(tr, args)

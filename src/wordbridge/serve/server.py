@@ -22,8 +22,10 @@ def load_models(
     index_dir: str | Path | None = None,
     device: str | None = None,
     engine: str = "auto",
+    int8: bool | None = None,
 ) -> tuple[results.Translator | None, results.Searcher | None]:
-    """(translator, searcher) from a translation run and a DeViSE run + index; either may be None when not given."""
+    """(translator, searcher) from a translation run and a DeViSE run + index; either may be None when not given.
+    `int8` None: a GRU model on the torch engine decodes with int8 weights when it runs on the CPU."""
     if (devise_run is None) != (index_dir is None):
         raise ConfigError("Image search needs both --devise DEVISE_RUN and --index INDEX_DIR (or neither).")
     for flag, folder in (("--run", run_dir), ("--devise", devise_run), ("--index", index_dir)):
@@ -34,7 +36,7 @@ def load_models(
         from wordbridge.translate.translator import Translator  # torch loads only when a model is asked for
 
         log.info("loading translation run %s", run_dir)
-        translator = Translator.load(run_dir, device=device, engine=engine)
+        translator = Translator.load(run_dir, device=device, engine=engine, int8=int8)
     if devise_run is not None:
         from wordbridge.devise.search import Searcher  # torch and faiss load only when a model is asked for
 
@@ -87,10 +89,11 @@ def serve(
     settings: ServeSettings | None = None,
     device: str | None = None,
     engine: str = "auto",
+    int8: bool | None = None,
 ) -> None:
     """Load the models, then serve the API and page until interrupted (engine: auto | torch | ctranslate2)."""
     check_address(host, port)
-    translator, searcher = load_models(run_dir, devise_run, index_dir, device, engine)
+    translator, searcher = load_models(run_dir, devise_run, index_dir, device, engine, int8)
     warm_up(translator, searcher)
     app = create_app(translator, searcher, settings)
     log.info("serving on http://%s:%d/ (API docs at /docs)", host if ":" not in host else f"[{host}]", port)

@@ -54,6 +54,7 @@ class Decoder(nn.Module):
         self.out = nn.Linear(dim, vocab_size)
         if cfg.tie_output:
             self.out.weight = self.emb.weight
+        self.step_cells: nn.ModuleList | None = None  # int8 GRU cells of a decoding-only copy (quantize.py)
 
     # ---- pieces -------------------------------------------------------------------------------------------------
     def project(self, states: torch.Tensor) -> torch.Tensor:
@@ -65,6 +66,12 @@ class Decoder(nn.Module):
 
         States are kept as a list (not a stacked tensor) so that backward never scatters into zero-filled copies.
         """
+        if self.step_cells is not None:  # int8 copy (decoding only, eval mode: no dropout between layers)
+            new = []
+            for cell, hk in zip(self.step_cells, h):
+                x = cell(x, hk)  # (batch, dim)
+                new.append(x)
+            return new
         new = []
         for k in range(self.cfg.layers):
             hk = torch.gru_cell(

@@ -13,6 +13,7 @@ from wordbridge.text.prepared import PreparedData
 from wordbridge.train.loop import evaluate_loss
 from wordbridge.translate.loss import make_batch_loss
 from wordbridge.translate.metrics import perplexity, scores
+from wordbridge.translate.model import find_checkpoint, load_model
 from wordbridge.translate.translator import Translator
 
 log = logging.getLogger(__name__)
@@ -75,16 +76,18 @@ def by_source(texts: list[str], ref: list[str], sources: list[str] | None, lower
 
 
 def evaluate(run_dir: str | Path, split: str = "test", src_file: str | None = None, ref_file: str | None = None,
-             beam: int = 1, batch_size: int = 64, engine: str = "auto", prepared: str | Path | None = None) -> dict:
-    """-> {"bleu", "chrf", "loss", "ppl", "sentences", "beam", "seconds", "source", "engine", "by_source"}.
+             beam: int = 1, batch_size: int = 64, engine: str = "auto", prepared: str | Path | None = None,
+             int8: bool = False) -> dict:
+    """-> {"bleu", "chrf", "loss", "ppl", "sentences", "beam", "int8", "seconds", "source", "engine", "by_source"}.
 
     run_dir: a run folder or a CTranslate2 export of one (engine: auto | torch | ctranslate2). `prepared`: score the
     split of another prepared folder instead of the run's own. `by_source` holds BLEU/chrF per source corpus when the
-    split remembers them (a `default` corpus does), else it is empty."""
+    split remembers them (a `default` corpus does), else it is empty. `int8`: decode with the dynamic int8 copy of the
+    torch model (translate/quantize.py); the teacher-forced loss and perplexity stay those of the float weights."""
     run_dir = Path(run_dir)
     if (src_file is None) != (ref_file is None):
         raise DataError("Give both --src FILE and --ref FILE, or neither (then --split is used).")
-    tr = Translator.load(run_dir, engine=engine)
+    tr = Translator.load(run_dir, device="cpu" if int8 else None, engine=engine, int8=int8)
     if src_file is not None:
         src, ref, src_ids, ref_ids, sources = file_data(tr, src_file, ref_file)
     elif prepared is not None:
@@ -105,10 +108,11 @@ def evaluate(run_dir: str | Path, split: str = "test", src_file: str | None = No
     if tr.model is None:  # CTranslate2 scores the references itself
         loss = tr.engine.loss(src_rows, ref_rows, batch_size)
     else:
-        loss = evaluate_loss(tr.model, make_batch_loss(None), make_loader(Seq2SeqDataset(src_rows, ref_rows),
-                             batch_size, train=False), next(tr.model.parameters()).device)["loss"]
+        model = load_model(find_checkpoint(run_dir), "cpu")[0] if int8 else tr.model
+        loss = evaluate_loss(model, make_batch_loss(None), make_loader(Seq2SeqDataset(src_rows, ref_rows),
+                             batch_size, train=False), next(model.parameters()).device)["loss"]
     where = f"{src_file} / {ref_file}" if src_file else f"{split} split" + (f" of {prepared}" if prepared else "")
-    result.update(loss=loss, ppl=perplexity(loss), sentences=len(src), beam=beam, seconds=round(seconds, 2),
+    result.update(loss=loss, ppl=perplexity(loss), sentences=len(src), beam=beam, int8=int8, seconds=round(seconds, 2),
                   source=where, engine="torch" if tr.model is not None else "ctranslate2",
                   by_source=by_source(texts, ref, sources, tr.tgt_tok.lowercase))
     return result

@@ -12,7 +12,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from wordbridge.errors import CheckpointError, DataError, choices_hint
+from wordbridge.errors import CheckpointError, ConfigError, DataError, choices_hint
 from wordbridge.results import Translation
 from wordbridge.text.batching import pad_batch
 from wordbridge.text.tokenize import load_tokenizers
@@ -21,6 +21,7 @@ from wordbridge.translate.decode import Hypothesis, beam_search, greedy
 from wordbridge.translate.ct2_engine import Ct2Engine
 from wordbridge.translate.ct2_export import DEFAULT_SUBDIR, MARKER, is_export
 from wordbridge.translate.model import find_checkpoint, load_model
+from wordbridge.translate.quantize import int8_supported, quantize_int8
 from wordbridge.translate.unk import replace_unk
 
 log = logging.getLogger(__name__)
@@ -93,17 +94,25 @@ class Translator:
 
     @classmethod
     def load(cls, run_dir: str | Path, device: str | torch.device | None = None,
-             engine: str = "auto") -> "Translator":
-        """A run folder (torch) or an export folder (CTranslate2); engine: auto | torch | ctranslate2."""
+             engine: str = "auto", int8: bool | None = False) -> "Translator":
+        """A run folder (torch) or an export folder (CTranslate2); engine: auto | torch | ctranslate2.
+        `int8` (torch engine): decode with a dynamic int8 copy of a GRU model (CPU only, translate/quantize.py);
+        None: int8 when a GRU model runs on the CPU. `device` None: cuda when available (cpu with int8=True)."""
         run_dir = Path(run_dir)
         if not run_dir.is_dir():
             raise DataError(f"Run folder {run_dir} does not exist.")
         folder = export_folder(run_dir, engine)
         if folder is not None:
+            if int8:
+                raise ConfigError("--int8 quantises the torch model; a CTranslate2 export has its own "
+                                  "(`wordbridge export --quantization int8`).")
             ct2 = Ct2Engine.load(folder, None if device is None else str(device))
             return cls(ct2, ct2.src_vocab, ct2.tgt_vocab, *load_tokenizers(folder))
-        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        device = torch.device(device or ("cpu" if int8 or not torch.cuda.is_available() else "cuda"))
         model, _ = load_model(find_checkpoint(run_dir), device)
+        if int8 or (int8 is None and device.type == "cpu" and int8_supported(model)):
+            model = quantize_int8(model)
+            log.info("decoding with dynamic int8 weights (translate/quantize.py)")
         src_vocab, tgt_vocab = Vocab.load(run_dir / "vocab.src.json"), Vocab.load(run_dir / "vocab.tgt.json")
         if (len(src_vocab), len(tgt_vocab)) != (model.src_vocab, model.tgt_vocab):
             raise CheckpointError(f"The checkpoint in {run_dir} does not match its vocabularies "
