@@ -88,6 +88,54 @@ def test_ctrl_c_saves_and_resume_matches_an_uninterrupted_run(tmp_path):
         torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-7)
 
 
+def test_latest_is_written_on_the_clock_and_a_crash_resumes_exactly(tmp_path):
+    """checkpoint_minutes writes latest.pt between validations (the test moves the clock 1 minute per step); after a
+    crash (no save, as with kill -9) resume continues from the last one and ends where an uninterrupted run ends."""
+    cfg = _cfg(epochs=1, schedule="one_cycle", checkpoint_minutes=2.5)  # 24 steps, validation only at the end
+    straight = _model(dropout=0.2)
+    train, _ = _loaders(batch=4)
+    fit(straight, batch_loss, train, None, cfg, run_dir=tmp_path / "a", kind="toy")
+
+    clock, saved = MovedClock(), []
+
+    def after_batch(trainer):
+        clock.now += 60.0
+        if trainer.step == 11:
+            raise RuntimeError("power cut")  # nothing is saved on the way out
+
+    model = _model(dropout=0.2)
+    train, _ = _loaders(batch=4)
+    trainer = Trainer(model, batch_loss, train, None, cfg, run_dir=tmp_path / "b", kind="toy", clock=clock,
+                      hooks=[FunctionHook(after_batch=after_batch)])
+    save = trainer.files.save
+    trainer.files.save = lambda name, history, **state: (saved.append((name, state["step"])), save(name, history,
+                                                                                                      **state))
+    with pytest.raises(RuntimeError, match="power cut"):
+        trainer.fit()
+    assert saved == [("latest.pt", 3), ("latest.pt", 6), ("latest.pt", 9)]  # every 3 minutes >= 2.5
+    latest = load_checkpoint(tmp_path / "b" / "latest.pt", kind="toy")
+    assert latest["step"] == 9 and latest["batch_in_epoch"] == 9 and latest["optimizer"] and latest["rng"]
+
+    model = _model(dropout=0.2)
+    torch.nn.init.normal_(model[0].weight)  # different weights: everything must come from the checkpoint
+    train, _ = _loaders(batch=4)
+    resumed = Trainer(model, batch_loss, train, None, cfg, run_dir=tmp_path / "b", kind="toy").fit(resume=True)
+    assert resumed.step == 24
+    for a, b in zip(straight.parameters(), model.parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_best_keeps_the_weights_and_latest_what_resume_needs(tmp_path):
+    train, valid = _loaders()
+    fit(_model(), batch_loss, train, valid, _cfg(epochs=2), run_dir=tmp_path, kind="toy", model_args={"h": 16},
+        config={"train": {"lr": 0.03}})
+    best, latest = load_checkpoint(tmp_path / "best.pt", "toy"), load_checkpoint(tmp_path / "latest.pt", "toy")
+    assert best["optimizer"] is None and best["rng"] is None and best["schedule"] is None
+    assert best["model_args"] == {"h": 16} and best["config"] == {"train": {"lr": 0.03}} and best["best"]
+    assert latest["optimizer"]["state"] and latest["rng"] and latest["schedule"]
+    assert (tmp_path / "best.pt").stat().st_size < (tmp_path / "latest.pt").stat().st_size / 2
+
+
 def test_resume_refuses_missing_or_foreign_checkpoints(tmp_path):
     train, valid = _loaders()
     with pytest.raises(CheckpointError, match="Nothing to resume"):

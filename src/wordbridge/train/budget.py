@@ -1,4 +1,5 @@
-"""The wall-clock budget of a run (train.max_minutes) and where it puts the schedule when the schedule follows time."""
+"""The wall-clock budget of a run (train.max_minutes) and where it puts the schedule when the schedule follows time;
+the checkpoint cadence (train.checkpoint_minutes)."""
 
 import time
 from typing import Callable
@@ -32,3 +33,20 @@ class TimeBudget:
             return None
         frac = min(elapsed / self.limit_s, 1.0)
         return self.pos0 + (1.0 - self.pos0) * frac
+
+
+class Cadence:
+    """Due once `minutes` of the injectable `clock` have passed since the last `reset()` (None: never due).
+
+    The loop writes latest.pt when it is due and resets it whenever latest.pt is written (validation, time, end)."""
+
+    def __init__(self, minutes: float | None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.period_s = None if minutes is None else minutes * 60.0
+        self.clock = clock
+        self.last = clock()
+
+    def reset(self) -> None:
+        self.last = self.clock()
+
+    def due(self) -> bool:
+        return self.period_s is not None and self.clock() - self.last >= self.period_s

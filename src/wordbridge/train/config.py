@@ -47,6 +47,7 @@ class TrainConfig:
     metric_mode: MetricMode = "min"
     patience: int | None = None  # early stopping: validations without improvement before stopping
     log_every: int = 50  # steps between loss/tokens-per-s updates (the only host syncs of the loop)
+    checkpoint_minutes: float | None = 10.0  # latest.pt at least this often, validation or not; null = only then
     # --- hardware
     device: Device = "auto"
     precision: Precision = "auto"  # auto = fp16 autocast on CUDA, fp32 on CPU
@@ -74,6 +75,8 @@ class TrainConfig:
                 raise ConfigError(f"Invalid train.{name} {value}: must be >= 1 or null.")
         if self.epochs < 1 and self.max_steps is None:
             raise ConfigError(f"Invalid train.epochs {self.epochs}: must be >= 1 (or set train.max_steps).")
+        if self.checkpoint_minutes is not None and self.checkpoint_minutes <= 0:
+            raise ConfigError(f"Invalid train.checkpoint_minutes {self.checkpoint_minutes}: must be > 0 or null.")
         if self.max_minutes is not None and self.max_minutes <= 0:
             raise ConfigError(f"Invalid train.max_minutes {self.max_minutes}: must be > 0 or null.")
         if not 0.0 < self.pct_start < 1.0:

@@ -22,8 +22,9 @@
 
 `result` (FitResult) has step, epoch, stop_reason ("epochs", "max_steps", "time", "early_stop", "interrupted",
 "diverged" or what a hook set), best ({"metric", "value", "step"}), metrics (last validation) and history.
-Validation runs after every epoch (and every cfg.valid_every steps) and at the end; best.pt is written when
-cfg.metric improves, latest.pt at every validation and at the end, both atomically. A first Ctrl-C (SIGINT) or
+Validation runs after every epoch (and every cfg.valid_every steps) and at the end; best.pt (weights, model args,
+config; no optimiser) is written when cfg.metric improves, latest.pt (everything resume needs) at every validation,
+at the end and at least every cfg.checkpoint_minutes in between, both atomically. A first Ctrl-C (SIGINT) or
 SIGTERM stops after the current step and saves latest.pt; a second Ctrl-C aborts at once. `resume=True` reloads
 run_dir/latest.pt: weights, optimiser, scaler, step, epoch, position inside the epoch, schedule, RNG, best value.
 Hooks may read trainer.model, .optimizer, .scheduler, .epoch, .step, .batch, .loss, .n_items, .metrics, .device,
@@ -50,7 +51,7 @@ from wordbridge.config import to_dict
 from wordbridge.errors import ConfigError, DataError
 from wordbridge.train import distributed as D
 from wordbridge.train.best import BestTracker
-from wordbridge.train.budget import TimeBudget
+from wordbridge.train.budget import Cadence, TimeBudget
 from wordbridge.train.checkpoint import load_training_state, restore_rng
 from wordbridge.train.config import TrainConfig
 from wordbridge.train.device import configure_threads, set_seed, to_device
@@ -132,6 +133,7 @@ class Trainer:
         self.history: dict = {"train": [], "valid": []}
         self.tracker = BestTracker(cfg.metric, cfg.metric_mode, cfg.patience)
         self.budget = TimeBudget(cfg.max_minutes, cfg.schedule_time, clock)
+        self.cadence = Cadence(cfg.checkpoint_minutes, clock)  # latest.pt on a clock, independent of validation
         self.meter = LossMeter(clock, self.dist.world_size)
         self.interrupts = Interrupts(self.is_main)
         self._pending_rng: dict | None = None  # restored once the epoch's iterator exists (resume)
@@ -148,6 +150,7 @@ class Trainer:
         else:
             set_seed(self.cfg.seed + self.dist.rank)
         self.budget.restart()
+        self.cadence.reset()
         self.interrupts.count = 0
         with graceful_stop(self.interrupts), logging_redirect_tqdm():
             self._call("before_fit")
@@ -188,6 +191,8 @@ class Trainer:
             self._check_stop()
             if self.cfg.valid_every and self.step % self.cfg.valid_every == 0 and self.stop_reason is None:
                 self._validate()
+            elif self.cadence.due() and self.stop_reason is None:
+                self._save("latest.pt")  # a kill -9 or a power cut loses at most checkpoint_minutes of training
             if self.stop_reason is None and self.step >= self.total_steps:
                 self.stop_reason = "max_steps" if self.cfg.max_steps else "epochs"
             if self.stop_reason is not None:
@@ -291,12 +296,16 @@ class Trainer:
 
     # ---------------------------------------------------------- checkpoints
     def _save(self, name: str) -> None:
+        """latest.pt: everything resume needs; best.pt: the weights (+ model args, config, position, best value)."""
         if self.files is None or self.stop_reason == "diverged":  # never overwrite good weights with NaNs
             return
-        extra = {"bad_validations": self.tracker.bad_validations, "time_pos": self.scheduler.pos}
-        self.files.save(name, self.history, model=self.model, optimizer=self.optimizer, scaler=self.update.scaler,
-                        step=self.step, epoch=self.epoch, batch_in_epoch=self.batch_in_epoch,
-                        schedule=self.scheduler.state_dict(), best=self.tracker.best, extra=extra)
+        state = dict(model=self.model, step=self.step, epoch=self.epoch, best=self.tracker.best, rng=False)
+        if name == "latest.pt":
+            state.update(optimizer=self.optimizer, scaler=self.update.scaler, batch_in_epoch=self.batch_in_epoch,
+                         schedule=self.scheduler.state_dict(), rng=True, extra={
+                             "bad_validations": self.tracker.bad_validations, "time_pos": self.scheduler.pos})
+            self.cadence.reset()
+        self.files.save(name, self.history, **state)
 
     def _resume(self) -> None:
         if self.run_dir is None:

@@ -45,10 +45,22 @@ class RunFiles:
             self.saved_step = state.get("step", -1)
 
     def read_latest(self) -> dict:
-        """latest.pt of this run's kind (CheckpointError when missing or foreign)."""
+        """latest.pt of this run's kind (CheckpointError when missing or foreign), for resume: first removes what a
+        killed run left half-written."""
+        self.remove_stale_temp()
         if not self.latest.is_file():
             raise CheckpointError(f"Nothing to resume: {self.latest} does not exist.")
         return load_checkpoint(self.latest, self.kind, map_location="cpu")
+
+    def remove_stale_temp(self) -> list[Path]:
+        """Delete the temp files of atomic writes that a killed process (kill -9, power cut) left unrenamed."""
+        names = (self.latest.name, self.best.name, self.history_path.name, "loss.png")
+        stale = [p for name in names for p in self.dir.glob(f".{name}.*.tmp") if p.is_file()]
+        for path in stale:
+            path.unlink(missing_ok=True)
+        if stale:
+            log.info("removed %d unfinished temp file(s) of a killed run from %s", len(stale), self.dir)
+        return stale
 
     def write_history(self, history: dict) -> None:
         """history.json and loss.png (train loss + valid metric), both rewritten atomically."""
