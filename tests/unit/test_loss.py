@@ -48,3 +48,30 @@ def test_label_smoothing_mixes_in_a_uniform_target():
     assert torch.allclose(masked_cross_entropy(logits, tgt, label_smoothing=0.0), nll.mean())
     bf16 = masked_cross_entropy(logits.bfloat16(), tgt, label_smoothing=0.1)  # the CPU bf16 path smooths too
     assert float(bf16) == pytest.approx(float(want), rel=0.02)
+
+
+@pytest.mark.parametrize("arch", ["gru", "transformer"])
+def test_evaluation_loss_in_chunks_equals_the_whole_logits_loss(arch):
+    from types import SimpleNamespace
+
+    from wordbridge.translate.config import ModelConfig, TransformerConfig
+    from wordbridge.translate.loss import chunked_cross_entropy, make_batch_loss, target_tokens
+    from wordbridge.translate.model import build_model
+
+    torch.manual_seed(0)
+    small = TransformerConfig(d_model=16, heads=2, ff_size=32, enc_layers=1, dec_layers=1)
+    model = build_model(ModelConfig(arch=arch, emb_size_src=8, emb_size_tgt=8, hidden=8, transformer=small), 30, 40)
+    model.eval()
+    src = torch.randint(4, 30, (5, 7))
+    tgt = torch.randint(4, 40, (5, 6))
+    tgt[3, 4:] = 1  # padding
+    tgt_len = (tgt != 1).sum(1)
+    batch = SimpleNamespace(src=src, src_len=torch.full((5,), 7), tgt=tgt, tgt_len=tgt_len)
+    with torch.no_grad():
+        whole = masked_cross_entropy(model(src, batch.src_len, tgt), tgt)
+        states = model.target_states(src, batch.src_len, tgt)
+        chunked = chunked_cross_entropy(model.project, states, target_tokens(tgt), chunk=4)  # 28 tokens
+        loss, n = make_batch_loss(None)(model, batch)
+    torch.testing.assert_close(chunked / 28, whole)
+    torch.testing.assert_close(loss, whole)
+    assert int(n) == 28

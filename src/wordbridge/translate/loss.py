@@ -36,6 +36,21 @@ def masked_cross_entropy(logits: torch.Tensor, tgt: torch.Tensor, reduction: str
     return F.cross_entropy(logits.float(), targets, reduction=reduction, label_smoothing=label_smoothing)
 
 
+EVAL_CHUNK = 1024  # target tokens per output-layer call when no gradient is needed (validation, evaluate)
+
+
+def chunked_cross_entropy(project: Callable[[torch.Tensor], torch.Tensor], states: torch.Tensor,
+                          targets: torch.Tensor, chunk: int = EVAL_CHUNK) -> torch.Tensor:
+    """Summed cross-entropy of project(states) (n_tokens, vocab) against targets (n_tokens,), `chunk` tokens at a time:
+    never more than (chunk, vocab) logits at once (a 128-sentence validation batch in one piece is ~0.7 GB of fp32
+    logits and log-probabilities on the default vocabulary). For evaluation: no gradient flows through the chunks."""
+    total = torch.zeros((), dtype=torch.float32, device=states.device)
+    for start in range(0, states.size(0), chunk):
+        logits = project(states[start:start + chunk]).float()  # (chunk, vocab)
+        total += F.cross_entropy(logits, targets[start:start + chunk], reduction="sum")
+    return total
+
+
 class ForcingSchedule(Protocol):
     """What the batch loss needs of the teacher-forcing schedule (translate/training.TeacherForcingHook)."""
 
@@ -48,9 +63,15 @@ BatchLoss = Callable[[torch.nn.Module, object], tuple[torch.Tensor, torch.Tensor
 def make_batch_loss(forcing: ForcingSchedule | None, label_smoothing: float = 0.0) -> BatchLoss:
     """fn(model, batch) -> (masked mean loss, target tokens); teacher-forced in eval mode (validation loss).
 
-    Label smoothing applies in training mode only: validation loss and perplexity stay the plain NLL."""
+    Label smoothing applies in training mode only: validation loss and perplexity stay the plain NLL. Without
+    gradients (validation, evaluate) the output layer runs in chunks (chunked_cross_entropy)."""
 
     def batch_loss(model: torch.nn.Module, batch) -> tuple[torch.Tensor, torch.Tensor]:
+        if not torch.is_grad_enabled():  # evaluation (teacher-forced): the output layer in chunks
+            targets = target_tokens(batch.tgt)  # (n_tokens,)
+            states = model.target_states(batch.src, batch.src_len, batch.tgt)  # (n_tokens, dim)
+            n = targets.numel()
+            return chunked_cross_entropy(model.project, states, targets) / max(n, 1), batch.tgt_len.sum()
         pr = forcing.draw() if (model.training and forcing is not None) else 1.0
         logits = model(batch.src, batch.src_len, batch.tgt, pr)  # (n_tokens, vocab)
         smoothing = label_smoothing if model.training else 0.0

@@ -80,12 +80,22 @@ class Seq2Seq(nn.Module):
 
         Returns logits (n_tokens, vocab) for the non-pad target positions in row-major order (= tgt[tgt != PAD]).
         """
+        states = self.target_states(src, src_len, tgt, pr_force)  # (n_tokens, dim)
+        return self.project(states)  # output layer ONCE over all kept states: (n_tokens, vocab)
+
+    def target_states(self, src: torch.Tensor, src_len: torch.Tensor, tgt: torch.Tensor,
+                      pr_force: float = 1.0) -> torch.Tensor:
+        """forward() before the output layer: decoder states (n_tokens, dim) at the non-pad target positions (the
+        evaluation loss projects them in chunks, translate/loss.py)."""
         enc = self.encode(src, src_len)
         bos = torch.full_like(tgt[:, :1], BOS)
         tgt_in = torch.cat([bos, tgt[:, :-1]], dim=1)  # (batch, tgt_len): shifted right
         states = self.decoder.states(tgt_in, enc, pr_force)  # (batch, tgt_len, dim)
-        keep = tgt != PAD  # (batch, tgt_len)
-        return self.decoder.project(states[keep])  # output layer ONCE over all kept states: (n_tokens, vocab)
+        return states[tgt != PAD]  # (n_tokens, dim)
+
+    def project(self, states: torch.Tensor) -> torch.Tensor:
+        """The output layer: states (..., dim) -> logits (..., vocab)."""
+        return self.decoder.project(states)
 
 
 def build_model(cfg: ModelConfig, src_vocab: int, tgt_vocab: int) -> "Seq2Seq | Transformer":

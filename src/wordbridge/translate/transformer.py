@@ -224,6 +224,14 @@ class Transformer(nn.Module):
     def forward(self, src, src_len, tgt, pr_force: float = 1.0) -> torch.Tensor:
         """Training forward (teacher forcing; pr_force is the GRU's and is ignored here).
         -> logits (n_tokens, vocab) at the non-pad target positions, row-major (= tgt[tgt != PAD])."""
+        return self.project(self.target_states(src, src_len, tgt))  # (n_tokens, vocab)
+
+    def project(self, states: torch.Tensor) -> torch.Tensor:
+        """The output layer: states (..., d) -> logits (..., vocab)."""
+        return self.out(states)
+
+    def target_states(self, src, src_len, tgt, pr_force: float = 1.0) -> torch.Tensor:
+        """forward() before the output layer: (n_tokens, d) at the non-pad target positions."""
         memory, mask = self.encode_memory(src)
         tgt_in = torch.cat([torch.full_like(tgt[:, :1], BOS), tgt[:, :-1]], dim=1)  # (b, tgt_len) shifted right
         n = tgt_in.size(1)
@@ -231,8 +239,7 @@ class Transformer(nn.Module):
         x = self.embed(self.tgt_emb, tgt_in)
         for layer in self.dec_layers:
             x, _, _ = layer(x, causal, layer.cross.keys_values(memory), mask)
-        keep = tgt != PAD
-        return self.out(self.dec_norm(x[keep]))  # (n_tokens, vocab)
+        return self.dec_norm(x[tgt != PAD])  # (n_tokens, d)
 
     # ---- decoding (decode.py) ------------------------------------------------------------------------------
     @property
