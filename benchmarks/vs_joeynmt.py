@@ -136,17 +136,20 @@ def reuse_runs(args, prepared: Path, settings: dict) -> dict[str, list[TrainStat
 
 def run_decoding(args, runs, joey_py: Path, joey_data, settings: dict) -> dict[tuple[str, int], DecodeStats]:
     """Greedy then beam search, alternating toolkits, each decoding the test split with its last round's model
-    (with --repeats > 1 the training rows are medians, the BLEU and decoding rows come from the last round)."""
+    (with --repeats > 1 the training rows are medians, the BLEU and decoding rows come from the last round);
+    wordbridge decodes twice, with its float model and with the int8 copy (translate/quantize.py)."""
     src_lines, refs = joey_data.test_raw_src, joey_data.test_raw_ref
     results: dict[tuple[str, int], DecodeStats] = {}
     wb_run, jy_run = runs["wordbridge"][-1].run_dir, runs["joeynmt"][-1].run_dir
     for beam in (1, args.beam):
         log.info("== decoding %d test sentences, beam %d", len(src_lines), beam)
-        out = args.work / f"wordbridge.beam{beam}.txt"
-        stats = decode_wordbridge(wb_run, src_lines, beam, args.threads, args.decode_batch, out)
-        stats.bleu, stats.chrf = score(stats.hypotheses, refs, settings["lowercase"])
-        results[("wordbridge", beam)] = stats
-        log.info("   wordbridge: %s", stats.summary())
+        for int8 in (False, True):
+            name = "wordbridge-int8" if int8 else "wordbridge"
+            out = args.work / f"{name}.beam{beam}.txt"
+            stats = decode_wordbridge(wb_run, src_lines, beam, args.threads, args.decode_batch, out, int8=int8)
+            stats.bleu, stats.chrf = score(stats.hypotheses, refs, settings["lowercase"])
+            results[(name, beam)] = stats
+            log.info("   %s: %s", name, stats.summary())
         cfg = build_joeynmt_config(joey_data, jy_run, settings, beam=beam, decode_batch=args.decode_batch,
                                    checkpoint=jy_run / "latest.ckpt", test_only=True)
         cfg_path = write_yaml(cfg, args.work / f"joeynmt-decode-beam{beam}.yaml")
@@ -180,6 +183,17 @@ def _row(metric: str, wb: float | None, jy: float | None, digits: int, compare: 
     return [metric, fmt_num(wb, digits), fmt_num(jy, digits), delta, verdict]
 
 
+INT8_BLEU_TOLERANCE = 0.3  # issue 15: int8 decoding keeps BLEU within 0.3 of fp32
+
+
+def _int8_verdict(q: DecodeStats, fp32: DecodeStats) -> str:
+    if q.bleu is None or fp32.bleu is None:
+        return ""
+    change = q.bleu - fp32.bleu
+    ok = abs(change) <= INT8_BLEU_TOLERANCE
+    return f"vs fp32 {change:+.2f}: {'within' if ok else 'beyond'} {INT8_BLEU_TOLERANCE:g}"
+
+
 def build_table(args, runs, dec, info: dict, n_test: int) -> str:
     """The side-by-side markdown table with ratios (wordbridge / JoeyNMT), plus the header and notes."""
     wb_tr, jy_tr = runs["wordbridge"], runs["joeynmt"]
@@ -196,6 +210,13 @@ def build_table(args, runs, dec, info: dict, n_test: int) -> str:
             _row(f"test chrF, {name}", wb.chrf, jy.chrf, 2, "diff", " chrF"),
             _row(f"decoding, {name} (sentences/s)", wb.sentences_per_s, jy.sentences_per_s, 1, goal="decoding"),
         ]
+        q = dec.get(("wordbridge-int8", beam))
+        if q is not None:
+            rows += [
+                _row(f"test BLEU, {name}, int8", q.bleu, jy.bleu, 2, "diff", " BLEU")[:4] + [_int8_verdict(q, wb)],
+                _row(f"decoding, {name}, int8 (sentences/s)", q.sentences_per_s, jy.sentences_per_s, 1,
+                     goal="decoding"),
+            ]
     if not args.decode_only:
         rows.append(_row("peak RAM of training (MiB, process tree RSS)",
                          _median([r.peak_rss_bytes / 2**20 for r in wb_tr]),

@@ -115,8 +115,9 @@ _DECODE = """
 import json, sys, time
 from wordbridge.translate.translator import Translator
 run_dir, src, out, beam, batch = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+int8 = sys.argv[6] == "int8"
 lines = open(src, encoding="utf-8").read().split("\\n")[:-1]
-tr = Translator.load(run_dir, device="cpu")
+tr = Translator.load(run_dir, device="cpu", int8=int8)
 tr.tgt_tok.detokenize(tr.src_tok.tokenize("Bonjour."))  # load spaCy/sentencepiece now, not inside the timing
 start = time.perf_counter()
 hyps = tr.translate(lines, beam=beam, batch_size=batch)
@@ -127,17 +128,18 @@ print(json.dumps({"seconds": seconds, "sentences": len(lines)}))
 
 
 def decode_wordbridge(run_dir: Path, src_lines: list[str], beam: int, threads: int, batch: int,
-                      out: Path) -> DecodeStats:
-    """Translator.load(run).translate(test sentences, beam) in a subprocess with the benchmark's threads; the
-    generation time excludes loading the model and tokenizers (as JoeyNMT's 'Generation took'), but includes
-    tokenising the sources, which JoeyNMT did while loading its data."""
+                      out: Path, int8: bool = False) -> DecodeStats:
+    """Translator.load(run, int8=int8).translate(test sentences, beam) in a subprocess with the benchmark's threads;
+    the generation time excludes loading the model and tokenizers (and quantising it, with int8) as JoeyNMT's
+    'Generation took' does, but includes tokenising the sources, which JoeyNMT did while loading its data."""
     src = out.with_suffix(".src.txt")
     src.write_text("".join(line + "\n" for line in src_lines), encoding="utf-8")
     log_path = out.with_suffix(".log")
     log_path.unlink(missing_ok=True)
-    cmd = [sys.executable, "-c", _DECODE, str(run_dir), str(src), str(out), str(beam), str(batch)]
+    cmd = [sys.executable, "-c", _DECODE, str(run_dir), str(src), str(out), str(beam), str(batch),
+           "int8" if int8 else "fp32"]
     res = run_measured(cmd, log_path, env=thread_env(threads), timeout_s=3600)
-    _check(res, f"wordbridge decoding (beam {beam})")
+    _check(res, f"wordbridge decoding (beam {beam}{', int8' if int8 else ''})")
     report = json.loads(log_path.read_text(encoding="utf-8").strip().splitlines()[-1])
     return DecodeStats("wordbridge", beam, int(report["sentences"]), float(report["seconds"]), _read_lines(out))
 

@@ -164,6 +164,22 @@ def test_table_has_both_columns_and_ratios(bench, tmp_path):
     assert f"Command: `python benchmarks/vs_joeynmt.py --minutes 10 --work {tmp_path}`" in table
 
 
+def test_int8_rows_compare_with_joeynmt_and_with_fp32(bench, tmp_path):
+    peer, main = bench.vs_joeynmt_peer, bench.vs_joeynmt
+    args = main.parse_args(["--decode-only", "--work", str(tmp_path)])
+    runs = {tk: [peer.TrainStats(tk, tmp_path, 0.0, None, None, 0)] for tk in ("wordbridge", "joeynmt")}
+    dec = {}
+    for beam in (1, 5):
+        dec[("wordbridge", beam)] = peer.DecodeStats("wordbridge", beam, 300, 10.0, [], 8.00, 30.0)
+        dec[("wordbridge-int8", beam)] = peer.DecodeStats("wordbridge", beam, 300, 5.0, [], 7.9 - beam / 10, 30.0)
+        dec[("joeynmt", beam)] = peer.DecodeStats("joeynmt", beam, 300, 20.0, [], 6.00, 28.0)
+    squeezed = re.sub(r" +", " ", main.build_table(args, runs, dec, bench.common.machine_info(), 300))
+    assert "| decoding, greedy, int8 (sentences/s) | 60.0 | 15.0 | 4.00x | >= 3x: met |" in squeezed
+    assert "| decoding, greedy (sentences/s) | 30.0 | 15.0 | 2.00x | >= 3x: missed |" in squeezed
+    assert "| test BLEU, greedy, int8 | 7.80 | 6.00 | +1.80 BLEU | vs fp32 -0.20: within 0.3 |" in squeezed
+    assert "| test BLEU, beam 5, int8 | 7.40 | 6.00 | +1.40 BLEU | vs fp32 -0.60: beyond 0.3 |" in squeezed
+
+
 def test_quick_flag_shrinks_the_run(bench, tmp_path):
     args = bench.vs_joeynmt.parse_args(["--quick", "--work", str(tmp_path)])
     assert args.minutes <= 1.0 and args.test_sentences == 200 and args.out == tmp_path / "table.md"
