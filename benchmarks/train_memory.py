@@ -36,6 +36,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--minutes", type=float, default=4.0, help="training budget per run (default 4)")
     ap.add_argument("--rounds", type=int, default=2, help="alternating rounds (default 2); medians are reported")
     ap.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="config override for both runs, e.g. train.log_every=10 (repeatable)")
     ap.add_argument("--work", type=Path, default=ROOT / ".bench" / "train_memory", help="scratch folder for runs")
     ap.add_argument("--out", type=Path, default=None, help="write the table here too (default WORK/table.md)")
     args = ap.parse_args(argv)
@@ -56,7 +58,7 @@ def train_once(label: str, root: Path, args: argparse.Namespace, r: int) -> dict
     log_path.unlink(missing_ok=True)
     env = thread_env(args.threads)
     env["PYTHONPATH"] = str(root / "src")
-    sets = [f"data.out={args.prepared.resolve()}", f"train.threads={args.threads}", "train.device=cpu"]
+    sets = [f"data.out={args.prepared.resolve()}", f"train.threads={args.threads}", "train.device=cpu", *args.set]
     cmd = [sys.executable, "-m", "wordbridge", "train", str(root / "configs" / "default.yaml"), "--run-dir",
            str(run_dir), "--overwrite", "--max-minutes", f"{args.minutes:g}", *[a for s in sets for a in ("--set", s)]]
     res = run_measured(cmd, log_path, env=env, timeout_s=args.minutes * 60 + 1800)

@@ -223,6 +223,9 @@ def build_joeynmt_config(data: JoeyData, run_dir: Path, settings: dict, beam: in
         t["load_model"] = str(checkpoint)
     tr = cfg["training"]
     tr.update(batch_size=int(settings["batch_size"]), clip_grad_norm=settings.get("clip_grad"))
+    if settings.get("log_every"):  # the same tokens/s window as wordbridge's train.log_every
+        freq = int(settings["log_every"])
+        tr.update(logging_freq=freq, validation_freq=freq * max(1, int(tr["validation_freq"]) // freq))
     m = cfg["model"]
     m["tied_softmax"] = bool(settings["tie_output"])
     enc, dec = m["encoder"], m["decoder"]

@@ -71,7 +71,8 @@ def peer_settings(config: Path, prepared: Path, overrides: list[str], resolved: 
     tok_cfg = json.loads((prepared / "tokenizer.json").read_text(encoding="utf-8"))
     _, tgt_tok = load_tokenizers(prepared)
     return {**dataclasses.asdict(model), "batch_size": train.batch_size, "clip_grad": train.clip_grad,
-            "seed": train.seed, "lowercase": bool(tok_cfg.get("lowercase", False)), "detokenize": tgt_tok.detokenize}
+            "seed": train.seed, "log_every": train.log_every, "lowercase": bool(tok_cfg.get("lowercase", False)),
+            "detokenize": tgt_tok.detokenize}
 
 
 # ------------------------------------------------------------------------------------------------ train
