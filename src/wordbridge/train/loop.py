@@ -57,7 +57,7 @@ from wordbridge.train.config import TrainConfig
 from wordbridge.train.device import configure_threads, set_seed, to_device
 from wordbridge.train.evaluate import evaluate_loss, run_validation
 from wordbridge.train.hooks import bind
-from wordbridge.train.memory import limit_heap_growth
+from wordbridge.train.memory import keep_memory_flat
 from wordbridge.train.meter import LossMeter
 from wordbridge.train.optim import OptimizerFactory, OptimizerStep, ParamsLike, adam, param_groups
 from wordbridge.train.precision import resolve_precision
@@ -107,7 +107,7 @@ class Trainer:
         self.device = D.device_for(self.dist, cfg.device)
         configure_threads(cfg.threads)
         if self.device.type == "cpu":
-            limit_heap_growth()  # train/memory.py: RSS stays flat over long CPU runs
+            keep_memory_flat()  # train/memory.py: RSS stays flat over long CPU runs
         self.precision = resolve_precision(cfg.precision, self.device)
         self.model = model.to(self.device)
         self.train_model = D.wrap_model(self.model, self.dist, self.device, cfg.ddp_find_unused)
