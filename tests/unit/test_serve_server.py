@@ -45,11 +45,12 @@ def test_serve_builds_the_app_from_flags(tmp_path, monkeypatch, fakes, free_port
     import uvicorn
 
     seen = {}
-    loads, engines = [], []
+    loads, engines, int8 = [], [], []
 
-    def fake_load(run_dir, devise_run, index_dir, device, engine):
+    def fake_load(run_dir, devise_run, index_dir, device, engine, use_int8):
         loads.append((run_dir, devise_run, index_dir, device))
         engines.append(engine)
+        int8.append(use_int8)
         return fakes.FakeTranslator(), None
 
     def fake_run(app, host, port, **kwargs):
@@ -62,6 +63,7 @@ def test_serve_builds_the_app_from_flags(tmp_path, monkeypatch, fakes, free_port
     assert cli.main(args + ["--cors-origin", "https://a.example"]) == 0
     assert loads == [(str(tmp_path), None, None, None)]
     assert engines == ["auto"]  # --engine: ctranslate2 for an export folder, else torch
+    assert int8 == [None]  # int8 decoding when a GRU runs on the CPU, unless --int8 / --no-int8 say otherwise
     assert seen["app"].state.wordbridge.translator.calls == [1]  # warmed up once before serving
     assert seen["host"] == "127.0.0.1" and seen["port"] == port
     settings = seen["app"].state.wordbridge.settings
