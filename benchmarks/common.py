@@ -139,6 +139,13 @@ def stop_tree(proc: subprocess.Popen, grace_s: float = 10.0) -> None:
             continue
 
 
+def _default_sigint() -> None:
+    """In the child before exec: SIGINT back to its default. A shell starts background jobs (`cmd &`) with SIGINT
+    ignored, an ignored signal stays ignored across exec, and Python then never raises KeyboardInterrupt: the budget's
+    SIGINT would not stop the child (JoeyNMT trained on until killed, and saved nothing)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_measured(
     cmd: Sequence[str],
     log_path: str | Path,
@@ -166,7 +173,7 @@ def run_measured(
     with open(log_path, "ab") as out:
         start = clock()
         proc = subprocess.Popen(result.cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd,
-                                start_new_session=True)
+                                start_new_session=True, preexec_fn=_default_sigint)
         try:
             with PeakRSS(proc.pid, interval=poll_s) as rss:
                 _supervise(proc, result, watcher, start, budget_s, timeout_s, grace_s, poll_s, clock, sleep)
