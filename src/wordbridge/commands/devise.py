@@ -147,14 +147,13 @@ def format_result(payload: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _translate_with(run_dir: str):
+    translator = Translator.load(run_dir)
+    return lambda texts: [t.text for t in translator.translate(texts)]
+
+
 def run_evaluate(args: argparse.Namespace) -> int:
-    translate = None
-    if args.translator:
-        translator = Translator.load(args.translator)
-
-        def translate(texts: list[str]) -> list[str]:
-            return [t.text for t in translator.translate(texts)]
-
+    translate = _translate_with(args.translator) if args.translator else None
     table, _ = evaluate_run(args.run_dir, photos=not args.no_photos, translate=translate)
     sys.stdout.write(table + "\n")
     return 0
