@@ -3,20 +3,23 @@
 import argparse
 import json
 import logging
+import re
 import sys
 from pathlib import Path
 
 from wordbridge.config import load_sections
 from wordbridge.devise.config import DeviseConfig
 from wordbridge.devise.evaluate import evaluate_run
-from wordbridge.devise.images import load_image
+from wordbridge.devise.ann import FLAT_MAX, KINDS
 from wordbridge.devise.index import index_folder
 from wordbridge.devise.methods import METHODS
 from wordbridge.devise.model import RunModel
 from wordbridge.devise.search import Searcher
+from wordbridge.devise.sharding import CHUNK_SIZE, model_embedder
 from wordbridge.devise.training import train_devise
 from wordbridge.errors import ConfigError, DataError
 from wordbridge.translate.translator import Translator
+from wordbridge.train import distributed
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +39,31 @@ def register(subparsers) -> None:
     t.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
     t.set_defaults(func=run_train)
 
-    i = sub.add_parser("index", help="embed a folder of images into a faiss index (incremental)")
+    i = sub.add_parser("index", help="embed a folder of images into a faiss index (incremental, resumable)",
+                       description="Embed a folder of images into a faiss index. Incremental: a second run embeds "
+                       "only new or changed files and drops deleted ones. Resumable: files are embedded in chunks "
+                       "written to INDEX's hidden .parts folder, and a killed run restarted with the same command "
+                       "skips the chunks already written. Scale out with torchrun: `torchrun --nproc_per_node=N -m "
+                       "wordbridge devise index ...` splits the chunks across the processes (and machines, with "
+                       "--nnodes/--rdzv-endpoint; the folders must then be on a shared filesystem); rank 0 builds "
+                       "the index. The index kind follows the gallery's size: exact up to "
+                       f"{FLAT_MAX:,} images, then IVF (nprobe tuned to recall@10 >= 0.99 vs exact), IVF-PQ when "
+                       "the vectors would not fit --max-ram.")
     i.add_argument("run_dir", help="a DeViSE run folder (from `devise train`)")
     i.add_argument("image_folder", help="folder of images (searched recursively; sub-folder names become labels)")
     i.add_argument("--out", help="index folder (default: RUN_DIR/indexes/<folder name>)")
     i.add_argument("--batch-size", type=int, default=32, help="images embedded per batch (default 32)")
+    i.add_argument("--workers", type=int, default=1,
+                   help="DataLoader worker processes decoding and resizing images, per process (default 1)")
+    i.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                   help="where the backbone runs (default auto: cuda when present)")
+    i.add_argument("--chunk-size", type=int, default=CHUNK_SIZE,
+                   help=f"images per chunk written to disk, the unit of resuming and of the split across "
+                   f"processes (default {CHUNK_SIZE})")
+    i.add_argument("--max-ram", metavar="SIZE", help="RAM budget of the index, e.g. 1.5G or 800M: an IVF-PQ index "
+                   "when the float32 vectors would not fit (default: no budget)")
+    i.add_argument("--index-type", choices=("auto",) + KINDS, default="auto",
+                   help="force an index kind (default auto: chosen by size)")
     i.add_argument("--overwrite", action="store_true", help="replace an index of another model or folder")
     i.set_defaults(func=run_index)
 
@@ -78,17 +101,40 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_size(text: str | None) -> int | None:
+    """'1.5G', '800M', '64k', '1000000' -> bytes (binary units); None stays None."""
+    if text is None:
+        return None
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*", text.lower())
+    if not match or float(match.group(1)) <= 0:
+        raise ConfigError(f"Invalid --max-ram '{text}': give a size such as 1.5G, 800M or 1000000 (bytes).")
+    return int(float(match.group(1)) * 1024 ** " kmgt".index(match.group(2) or " "))
+
+
 def run_index(args: argparse.Namespace) -> int:
-    if args.batch_size < 1:
-        raise ConfigError(f"Invalid --batch-size {args.batch_size}: must be >= 1.")
-    model = RunModel.load(args.run_dir)
-    folder = Path(args.image_folder)
-    out = Path(args.out) if args.out else Path(args.run_dir) / "indexes" / (folder.resolve().name or "gallery")
-    counts = index_folder(folder, out, model.fingerprint, model.embed_images, load_image, args.batch_size,
-                          args.overwrite)
+    for flag, value, low in (("--batch-size", args.batch_size, 1), ("--workers", args.workers, 0),
+                             ("--chunk-size", args.chunk_size, 1)):
+        if value < low:
+            raise ConfigError(f"Invalid {flag} {value}: must be >= {low}.")
+    max_ram = parse_size(args.max_ram)
+    info = distributed.init_from_env("cpu" if args.device == "cpu" else "auto")
+    try:
+        model = RunModel.load(args.run_dir)
+        folder = Path(args.image_folder)
+        out = Path(args.out) if args.out else Path(args.run_dir) / "indexes" / (folder.resolve().name or "gallery")
+        embed = model_embedder(model, args.batch_size, args.workers, args.device)
+        counts = index_folder(folder, out, model.fingerprint, embed, overwrite=args.overwrite, info=info,
+                              max_ram=max_ram, kind=None if args.index_type == "auto" else args.index_type,
+                              chunk_size=args.chunk_size)
+    finally:
+        distributed.cleanup()
+    if counts is None:  # ranks > 0: rank 0 reports
+        return 0
+    resumed = f"  resumed: {counts['resumed_chunks']} of {counts['chunks']} chunks" if counts["resumed_chunks"] else ""
     sys.stdout.write(f"index: {out}  images: {counts['images']} (new {counts['new']}, kept {counts['kept']}, "
                      f"removed {counts['removed']})  unreadable skipped: {counts['skipped']}  "
-                     f"other files ignored: {counts['ignored']}\n")
+                     f"other files ignored: {counts['ignored']}{resumed}\n"
+                     f"index type: {counts['describe']}\n")
     return 0
 
 
@@ -119,10 +165,13 @@ def run_search(args: argparse.Namespace) -> int:
         payload = {"images": [_hit(searcher, h) for h in searcher.search_text(args.text, args.k)]}
     else:
         payload = {"images": [_hit(searcher, h) for h in _similar(searcher, args.similar, args.k)]}
+    gallery = searcher.gallery
     if args.json:
+        if gallery is not None:  # which index answered: kind, factory, nprobe, recall@10 measured at build
+            payload["index"] = {**gallery.index_info, "describe": gallery.describe()}
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     else:
-        sys.stdout.write(format_result(payload))
+        sys.stdout.write((f"index: {gallery.describe()}\n" if gallery is not None else "") + format_result(payload))
     return 0
 
 

@@ -84,7 +84,8 @@ PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16}
 
 def compute_features(backbone: Backbone, images: Sequence[ImageSource], transform=None, batch_size: int = 32,
                      num_workers: int = 0, with_logits: bool = True, progress: bool = True,
-                     desc: str = "image features", precision: str = "fp32") -> Features:
+                     desc: str = "image features", precision: str = "fp32",
+                     device: torch.device | str = "cpu") -> Features:
     """Run the backbone over `images` (paths, bytes, PIL images or uint8 arrays); no caching (see cached_features).
 
     precision "bf16" runs the convs in bfloat16 (faster on CPUs with AMX/AVX512-BF16); results are float32 either way.
@@ -94,7 +95,7 @@ def compute_features(backbone: Backbone, images: Sequence[ImageSource], transfor
     dtype = PRECISIONS[precision]
     transform = transform or eval_transform(backbone)
     with_logits = with_logits and backbone.has_classifier
-    fast = backbone.for_inference(dtype)
+    fast = backbone.for_inference(dtype).to(device)
     loader = DataLoader(_ImageDataset(images, transform), batch_size=batch_size, num_workers=num_workers,
                         collate_fn=_collate, shuffle=False)
     pooled, logits, kept, skipped = [], [], [], []
@@ -104,11 +105,11 @@ def compute_features(backbone: Backbone, images: Sequence[ImageSource], transfor
             for i, why in bad:
                 log.debug("skipped image %d: %s", i, why)
             if batch is not None:
-                batch = batch.to(dtype).contiguous(memory_format=torch.channels_last)  # (B, 3, S, S)
+                batch = batch.to(device, dtype).contiguous(memory_format=torch.channels_last)  # (B, 3, S, S)
                 fmap = fast.forward_features(batch)  # (B, C, S/32, S/32)
-                pooled.append(concat_pool(fmap.float()).numpy())  # (B, 2C), pooled in float32
+                pooled.append(concat_pool(fmap.float()).cpu().numpy())  # (B, 2C), pooled in float32
                 if with_logits:
-                    logits.append(fast.classify_features(fmap).float().numpy())  # (B, 1000)
+                    logits.append(fast.classify_features(fmap).float().cpu().numpy())  # (B, 1000)
                 kept.append(idx.numpy())
             bar.update(len(idx) + len(bad))
             bar.set_postfix(skipped=len(skipped))
