@@ -9,7 +9,7 @@
          list; nprobe is the smallest power of two reaching recall@10 >= target (0.99) against exact search on a
          held-out sample of the gallery's own vectors (each query's own row left out of both lists).
 - ivfpq  IVF{nlist},PQ{m} when the float32 vectors would not fit `max_ram`: m is the largest number of 8-bit
-         sub-quantizers (a divisor of dim, >= 2 dims each) whose codes fit; nprobe tuned as above, and when the
+         sub-quantizers (a divisor of dim) whose codes fit; nprobe tuned as above, and when the
          target is out of reach, the smallest nprobe within 0.005 of the best recall seen.
 Vectors are read in blocks, so `vectors` may be a memory-mapped .npy larger than RAM.
 """
@@ -33,6 +33,7 @@ TARGET_RECALL = 0.99
 K = 10
 BLOCK = 65_536
 KINDS = ("flat", "ivf", "ivfpq")
+PQ_MIN = 1_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,7 +70,10 @@ def plan_index(n: int, dim: int, max_ram: int | None = None, flat_max: int = FLA
     nlist = nlist_for(n)
     if kind == "ivf" or (kind is None and (max_ram is None or flat_bytes(n, dim, nlist) <= max_ram)):
         return IndexPlan("ivf", f"IVF{nlist},Flat", nlist)
-    options = [m for m in range(dim // 2, 0, -1) if dim % m == 0]
+    if n < PQ_MIN:
+        raise DataError(f"IVF-PQ needs at least {PQ_MIN:,} images to train its codebooks ({n:,} here); "
+                        f"raise --max-ram or choose another --index-type.")
+    options = [m for m in range(dim, 0, -1) if dim % m == 0]
     fitting = [m for m in options if max_ram is None or pq_bytes(n, dim, nlist, m) <= max_ram]
     if not fitting:
         need = pq_bytes(n, dim, nlist, options[-1])
@@ -124,8 +128,10 @@ def build_index(vectors, ids: np.ndarray, plan: IndexPlan, target: float = TARGE
     sample = np.sort(rng.permutation(n)[:min(n, TUNE_QUERIES)]) if n else np.zeros(0, np.int64)
     if plan.kind != "flat":
         held = set(sample.tolist())
-        pool = np.array([i for i in rng.permutation(n)[:MAX_TRAIN + len(held)] if i not in held][:MAX_TRAIN])
-        index.train(np.ascontiguousarray(vectors[np.sort(pool)], dtype=np.float32))
+        pool = [i for i in rng.permutation(n)[:MAX_TRAIN + len(held)].tolist() if i not in held][:MAX_TRAIN]
+        if len(pool) < TRAIN_PER_LIST * plan.nlist:  # a small gallery: train on all of it (the sample too)
+            pool = rng.permutation(n)[:MAX_TRAIN].tolist()
+        index.train(np.ascontiguousarray(vectors[np.sort(np.asarray(pool, dtype=np.int64))], dtype=np.float32))
     for lo, block in _blocks(vectors):
         index.add_with_ids(block, ids[lo:lo + len(block)])
         if progress is not None:
