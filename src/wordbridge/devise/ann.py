@@ -16,6 +16,7 @@ Vectors are read in blocks, so `vectors` may be a memory-mapped .npy larger than
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import time
@@ -33,7 +34,7 @@ TARGET_RECALL = 0.99
 K = 10
 BLOCK = 65_536
 KINDS = ("flat", "ivf", "ivfpq")
-PQ_MIN = 1_000
+PQ_MIN = 256
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,6 +82,19 @@ def plan_index(n: int, dim: int, max_ram: int | None = None, flat_max: int = FLA
                         f"index (IVF{nlist},PQ{options[-1]}) needs {need / 2**20:,.0f} MiB.")
     m = fitting[0]
     return IndexPlan("ivfpq", f"IVF{nlist},PQ{m}np", nlist, m)
+
+
+@contextlib.contextmanager
+def _threads(n: int):
+    """Run faiss with n OpenMP threads (0: unchanged). PQ training is thousands of tiny k-means steps: one thread
+    trains IVF64,PQ16 on 3,000 vectors in 2.8 s, two threads on 2 busy cores took 27 s (spinning at barriers)."""
+    before = faiss.omp_get_max_threads()
+    if n:
+        faiss.omp_set_num_threads(n)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 def _blocks(vectors, start: int = 0, stop: int | None = None):
@@ -131,7 +145,9 @@ def build_index(vectors, ids: np.ndarray, plan: IndexPlan, target: float = TARGE
         pool = [i for i in rng.permutation(n)[:MAX_TRAIN + len(held)].tolist() if i not in held][:MAX_TRAIN]
         if len(pool) < TRAIN_PER_LIST * plan.nlist:  # a small gallery: train on all of it (the sample too)
             pool = rng.permutation(n)[:MAX_TRAIN].tolist()
-        index.train(np.ascontiguousarray(vectors[np.sort(np.asarray(pool, dtype=np.int64))], dtype=np.float32))
+        train = np.ascontiguousarray(vectors[np.sort(np.asarray(pool, dtype=np.int64))], dtype=np.float32)
+        with _threads(1 if plan.kind == "ivfpq" else 0):
+            index.train(train)
     for lo, block in _blocks(vectors):
         index.add_with_ids(block, ids[lo:lo + len(block)])
         if progress is not None:
