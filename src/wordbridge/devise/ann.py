@@ -146,6 +146,8 @@ def build_index(vectors, ids: np.ndarray, plan: IndexPlan, target: float = TARGE
         if len(pool) < TRAIN_PER_LIST * plan.nlist:  # a small gallery: train on all of it (the sample too)
             pool = rng.permutation(n)[:MAX_TRAIN].tolist()
         train = np.ascontiguousarray(vectors[np.sort(np.asarray(pool, dtype=np.int64))], dtype=np.float32)
+        if plan.kind == "ivfpq":  # each 256-centroid sub-quantizer trains on 40 points per centroid, not 256
+            faiss.downcast_index(faiss.extract_index_ivf(index)).pq.cp.max_points_per_centroid = TRAIN_PER_LIST
         with _threads(1 if plan.kind == "ivfpq" else 0):
             index.train(train)
     for lo, block in _blocks(vectors):
