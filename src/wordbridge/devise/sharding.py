@@ -98,7 +98,8 @@ def model_embedder(model, batch_size: int = 32, num_workers: int = 1, device: st
 
     def embed(paths: list[Path]):
         feats = compute_features(model.backbone, paths, model.transform, batch_size=batch_size,
-                                 num_workers=num_workers, with_logits=False, progress=False, device=dev)
+                                 num_workers=num_workers, with_logits=False, device=dev,
+                                 desc="  images of this chunk")  # per-image bar inside the per-chunk one
         return model.embed_features(feats.pooled), feats.kept.tolist(), feats.skipped
 
     return embed
