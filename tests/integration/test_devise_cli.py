@@ -129,6 +129,7 @@ def test_train_index_search_evaluate(env, capsys, caplog):
     assert code == 0, err
     images = json.loads(out)["images"]
     assert len(images) == 3 and images[0]["score"] >= images[1]["score"] >= images[2]["score"]
+    assert json.loads(out)["index"]["kind"] == "flat"  # search reports the index that answered
 
     code, out, err = run_cli(capsys, "devise", "search", str(run), "--index", str(index), "--image",
                              str(gallery / "red" / "red0.png"), "-k", "2", "--json")
@@ -144,7 +145,7 @@ def test_train_index_search_evaluate(env, capsys, caplog):
     code, out, err = run_cli(capsys, "devise", "search", str(run), "--index", str(index), "--similar",
                              str(gallery / "red" / "red0.png"), "-k", "4")
     assert code == 0, err
-    assert "red0.png" not in out and out.count(".png") == 4
+    assert "red0.png" not in out and out.count(".png") == 4 and out.startswith("index: flat (IDMap2,Flat)")
 
     code, out, err = run_cli(capsys, "devise", "evaluate", str(run))
     assert code == 0, err
