@@ -3,8 +3,8 @@
     plan = plan_index(n, dim, max_ram)        # IndexPlan(kind="ivf", factory="IVF2048,Flat", nlist=2048, ...)
     index, info = build_index(vectors, ids, plan)   # info: kind, factory, nprobe, recall@10, RAM, build seconds
 
-- flat   IndexIDMap2(IndexFlatIP): exact. Up to FLAT_MAX vectors one query costs at most ~20 ms on 2 shared cores
-         (benchmarks/devise_index.py --sizes), and exact needs no training.
+- flat   IndexIDMap2(IndexFlatIP): exact, no training. Its cost grows with n (~1 s a query at 1M on 2 busy cores,
+         benchmarks/devise_index.py); up to FLAT_MAX vectors that is ~1/20 of it (`--sizes` compares by size).
 - ivf    IVF{nlist},Flat with nlist ~ 2*sqrt(n) (a power of two), trained on a sample of TRAIN_PER_LIST vectors per
          list; nprobe is the smallest power of two reaching recall@10 >= target (0.99) against exact search on a
          held-out sample of the gallery's own vectors (each query's own row left out of both lists).
