@@ -147,7 +147,10 @@ def build_index(vectors, ids: np.ndarray, plan: IndexPlan, target: float = TARGE
             pool = rng.permutation(n)[:MAX_TRAIN].tolist()
         train = np.ascontiguousarray(vectors[np.sort(np.asarray(pool, dtype=np.int64))], dtype=np.float32)
         if plan.kind == "ivfpq":  # each 256-centroid sub-quantizer trains on 40 points per centroid, not 256
-            faiss.downcast_index(faiss.extract_index_ivf(index)).pq.cp.max_points_per_centroid = TRAIN_PER_LIST
+            ivf = faiss.downcast_index(faiss.extract_index_ivf(index))
+            ivf.pq.cp.max_points_per_centroid = TRAIN_PER_LIST
+            # the coarse k-means on all threads; then train() skips it and trains the PQ alone, on one thread
+            ivf.train_q1(len(train), faiss.swig_ptr(train), False, faiss.METRIC_INNER_PRODUCT)
         with _threads(1 if plan.kind == "ivfpq" else 0):
             index.train(train)
     for lo, block in _blocks(vectors):
