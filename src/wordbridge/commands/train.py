@@ -6,6 +6,7 @@ import os
 
 from wordbridge.config import load_sections
 from wordbridge.text.config import PrepareConfig
+from wordbridge.train import distributed
 from wordbridge.translate.config import ModelConfig, TranslateTrainConfig
 from wordbridge.translate.training import train
 
@@ -37,7 +38,10 @@ def load(args: argparse.Namespace) -> dict:
 def run(args: argparse.Namespace) -> int:
     sections = load(args)
     run_dir = args.run_dir or sections["train"].run_dir
-    result = train(sections, run_dir, overwrite=args.overwrite, resume=args.resume)
+    try:
+        result = train(sections, run_dir, overwrite=args.overwrite, resume=args.resume)
+    finally:
+        distributed.cleanup()  # under torchrun: a live gloo group at exit can abort the process (SIGABRT)
     if int(os.environ.get("RANK", "0")) != 0:  # under torchrun only rank 0 reports
         return 130 if result.stop_reason == "interrupted" else 0
     metrics = ", ".join(f"{k} {v:.4g}" for k, v in result.metrics.items() if isinstance(v, float))
