@@ -10,6 +10,7 @@ import pytest
 import torch
 from torch import nn
 
+from wordbridge.cli import main as cli_main
 from wordbridge.devise.images import EvalTransform
 from wordbridge.devise.model import DeviseHead, RunModel
 from wordbridge.text.ragged import save_ragged
@@ -123,3 +124,37 @@ def tiny_run():
     """Factory: tiny_run(folder, pairs, tokenizer=, splits=, model=, ...) -> TinyRun(folder, src_vocab, tgt_vocab,
     model): a prepared folder and/or a translation run folder from a few sentence pairs (see _tiny_run)."""
     return _tiny_run
+
+
+# ------------------------------------------------------------------ end-to-end CLI runs on ten tiny sentence pairs
+TINY_FR = ["le chat est noir .", "le chien est blanc .", "qu' est-ce que la lumière ?", "la maison est grande .",
+           "je mange une pomme .", "où est la gare ?", "nous aimons la musique .", "elle lit un livre .",
+           "le ciel est bleu .", "quelle heure est-il ?"]
+TINY_EN = ["the cat is black .", "the dog is white .", "what is light ?", "the house is big .", "i eat an apple .",
+           "where is the station ?", "we love music .", "she reads a book .", "the sky is blue .", "what time is it ?"]
+
+
+@pytest.fixture(scope="session")
+def tiny_pairs():
+    """Ten short French / English sentence pairs (the end-to-end CLI tests' corpus)."""
+    return list(TINY_FR), list(TINY_EN)
+
+
+@pytest.fixture(scope="session")
+def cli_trained_run(tiny_pairs):
+    """Factory: in ROOT write the tiny pairs (x4) and a config with the given `model:` / `train:` YAML lines, then
+    `wordbridge prepare` and `wordbridge train` through the CLI; returns (root, config, run)."""
+
+    def make(root: Path, model_yaml: str, train_yaml: str):
+        fr, en = tiny_pairs
+        (root / "fr.txt").write_text("\n".join(fr * 4) + "\n", encoding="utf-8")
+        (root / "en.txt").write_text("\n".join(en * 4) + "\n", encoding="utf-8")
+        config = root / "tiny.yaml"
+        config.write_text(f"data:\n  out: {root / 'prep'}\n  src_vectors: null\n  tgt_vectors: null\n  filters: []\n"
+                          f"  processes: 1\nmodel:\n{model_yaml}train:\n{train_yaml}", encoding="utf-8")
+        assert cli_main(["prepare", str(config), "--src", str(root / "fr.txt"), "--tgt", str(root / "en.txt")]) == 0
+        run = root / "run"
+        assert cli_main(["train", str(config), "--run-dir", str(run)]) == 0
+        return root, config, run
+
+    return make

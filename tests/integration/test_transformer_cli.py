@@ -12,30 +12,14 @@ from wordbridge.cli import main
 from wordbridge.serve.app import create_app
 from wordbridge.translate.translator import Translator
 
-FR = ["le chat est noir .", "le chien est blanc .", "qu' est-ce que la lumière ?", "la maison est grande .",
-      "je mange une pomme .", "où est la gare ?", "nous aimons la musique .", "elle lit un livre .",
-      "le ciel est bleu .", "quelle heure est-il ?"]
-EN = ["the cat is black .", "the dog is white .", "what is light ?", "the house is big .", "i eat an apple .",
-      "where is the station ?", "we love music .", "she reads a book .", "the sky is blue .", "what time is it ?"]
-
-
 @pytest.fixture(scope="module")
-def work(tmp_path_factory):
-    root = tmp_path_factory.mktemp("transformer_cli")
-    (root / "fr.txt").write_text("\n".join(FR * 4) + "\n", encoding="utf-8")
-    (root / "en.txt").write_text("\n".join(EN * 4) + "\n", encoding="utf-8")
-    config = root / "tiny.yaml"
-    config.write_text(
-        f"data:\n  out: {root / 'prep'}\n  src_vectors: null\n  tgt_vectors: null\n  filters: []\n  processes: 1\n"
-        "model:\n  arch: transformer\n  transformer: {d_model: 32, heads: 4, ff_size: 64, enc_layers: 2, "
-        "dec_layers: 2, dropout: 0.0, attn_dropout: 0.0}\n"
-        "train:\n  epochs: 6\n  batch_size: 8\n  lr: 0.003\n  threads: 1\n  log_every: 1\n  schedule: constant\n"
-        "  warmup_steps: 5\n  label_smoothing: 0.1\n  valid_bleu_sentences: 4\n",
-        encoding="utf-8")
-    assert main(["prepare", str(config), "--src", str(root / "fr.txt"), "--tgt", str(root / "en.txt")]) == 0
-    run = root / "run"
-    assert main(["train", str(config), "--run-dir", str(run)]) == 0
-    return root, config, run
+def work(tmp_path_factory, cli_trained_run):
+    return cli_trained_run(
+        tmp_path_factory.mktemp("transformer_cli"),
+        "  arch: transformer\n  transformer: {d_model: 32, heads: 4, ff_size: 64, enc_layers: 2, "
+        "dec_layers: 2, dropout: 0.0, attn_dropout: 0.0}\n",
+        "  epochs: 6\n  batch_size: 8\n  lr: 0.003\n  threads: 1\n  log_every: 1\n  schedule: constant\n"
+        "  warmup_steps: 5\n  label_smoothing: 0.1\n  valid_bleu_sentences: 4\n")
 
 
 def test_training_writes_a_transformer_run_with_warmup(work):
@@ -60,16 +44,17 @@ def test_resume_and_lr_find(work, tmp_path, capsys):
     assert (tmp_path / "lr.png").is_file() and "suggested lr" in capsys.readouterr().out
 
 
-def test_heatmap_export_and_ctranslate2_outputs_equal_torch(work, capsys):
+def test_heatmap_export_and_ctranslate2_outputs_equal_torch(work, tiny_pairs, capsys):
     root, _, run = work
+    fr, _ = tiny_pairs
     png = root / "attention.png"
-    assert main(["translate", str(run), FR[0], "--plot-attention", str(png)]) == 0
+    assert main(["translate", str(run), fr[0], "--plot-attention", str(png)]) == 0
     torch_text = capsys.readouterr().out
     assert png.is_file() and png.stat().st_size > 1000
     assert main(["export", str(run), "--format", "ctranslate2", "--quantization", "float32", "--out",
                  str(root / "ct2")]) == 0
     capsys.readouterr()
-    assert main(["translate", str(root / "ct2"), FR[0]]) == 0
+    assert main(["translate", str(root / "ct2"), fr[0]]) == 0
     assert capsys.readouterr().out == torch_text
     results = {}
     for engine, folder in (("torch", run), ("ctranslate2", root / "ct2")):
@@ -81,13 +66,14 @@ def test_heatmap_export_and_ctranslate2_outputs_equal_torch(work, capsys):
     assert results["ctranslate2"]["loss"] == pytest.approx(results["torch"]["loss"], rel=1e-4)
 
 
-def test_the_page_api_serves_the_export_with_heatmaps(work):
+def test_the_page_api_serves_the_export_with_heatmaps(work, tiny_pairs):
     root, _, run = work
+    fr, _ = tiny_pairs
     if not (root / "ct2").is_dir():
         assert main(["export", str(run), "--quantization", "float32", "--out", str(root / "ct2")]) == 0
     with TestClient(create_app(Translator.load(root / "ct2"), None)) as client:
-        r = client.post("/api/translate", json={"text": FR[1], "attention": True})
+        r = client.post("/api/translate", json={"text": fr[1], "attention": True})
     assert r.status_code == 200
     (t,) = r.json()["translations"]
-    assert t["src_tokens"] == FR[1].split() and len(t["attention"]) == len(t["tokens"])
+    assert t["src_tokens"] == fr[1].split() and len(t["attention"]) == len(t["tokens"])
     assert all(len(row) == len(t["src_tokens"]) for row in t["attention"])

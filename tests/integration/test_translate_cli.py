@@ -9,29 +9,12 @@ import torch
 
 from wordbridge.cli import main
 
-FR = ["le chat est noir .", "le chien est blanc .", "qu' est-ce que la lumière ?", "la maison est grande .",
-      "je mange une pomme .", "où est la gare ?", "nous aimons la musique .", "elle lit un livre .",
-      "le ciel est bleu .", "quelle heure est-il ?"]
-EN = ["the cat is black .", "the dog is white .", "what is light ?", "the house is big .", "i eat an apple .",
-      "where is the station ?", "we love music .", "she reads a book .", "the sky is blue .", "what time is it ?"]
-
-
 @pytest.fixture(scope="module")
-def work(tmp_path_factory):
-    root = tmp_path_factory.mktemp("translate_cli")
-    (root / "fr.txt").write_text("\n".join(FR * 4) + "\n", encoding="utf-8")
-    (root / "en.txt").write_text("\n".join(EN * 4) + "\n", encoding="utf-8")
-    config = root / "tiny.yaml"
-    config.write_text(
-        f"data:\n  out: {root / 'prep'}\n  src_vectors: null\n  tgt_vectors: null\n  filters: []\n  processes: 1\n"
-        "model:\n  emb_size_src: 16\n  emb_size_tgt: 16\n  hidden: 16\n"
-        "train:\n  epochs: 2\n  batch_size: 8\n  lr: 0.01\n  threads: 1\n  log_every: 1\n"
-        "  valid_bleu_sentences: 4\n  teacher_forcing: {start: 1.0, end: 0.0, epochs: 2}\n",
-        encoding="utf-8")
-    assert main(["prepare", str(config), "--src", str(root / "fr.txt"), "--tgt", str(root / "en.txt")]) == 0
-    run = root / "run"
-    assert main(["train", str(config), "--run-dir", str(run)]) == 0
-    return root, config, run
+def work(tmp_path_factory, cli_trained_run):
+    return cli_trained_run(
+        tmp_path_factory.mktemp("translate_cli"), "  emb_size_src: 16\n  emb_size_tgt: 16\n  hidden: 16\n",
+        "  epochs: 2\n  batch_size: 8\n  lr: 0.01\n  threads: 1\n  log_every: 1\n"
+        "  valid_bleu_sentences: 4\n  teacher_forcing: {start: 1.0, end: 0.0, epochs: 2}\n")
 
 
 def test_train_writes_a_complete_run_folder(work):
