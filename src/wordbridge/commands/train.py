@@ -40,8 +40,9 @@ def run(args: argparse.Namespace) -> int:
     run_dir = args.run_dir or sections["train"].run_dir
     try:
         result = train(sections, run_dir, overwrite=args.overwrite, resume=args.resume)
+        distributed.cleanup(wait=True)  # under torchrun: every rank is done before any tears its group down
     finally:
-        distributed.cleanup()  # under torchrun: a live gloo group at exit can abort the process (SIGABRT)
+        distributed.cleanup()
     if int(os.environ.get("RANK", "0")) != 0:  # under torchrun only rank 0 reports
         return 130 if result.stop_reason == "interrupted" else 0
     metrics = ", ".join(f"{k} {v:.4g}" for k, v in result.metrics.items() if isinstance(v, float))

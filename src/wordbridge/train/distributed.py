@@ -62,8 +62,12 @@ def current() -> DistInfo:
     return DistInfo(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")))
 
 
-def cleanup() -> None:
+def cleanup(wait: bool = False) -> None:
+    """Tear the process group down; `wait` first meets every rank at a barrier (after a run that ended normally), so
+    no rank destroys its group while another still talks to it (gloo then aborted a rank at exit now and then)."""
     if dist.is_available() and dist.is_initialized():
+        if wait:
+            dist.barrier()
         dist.destroy_process_group()
 
 
