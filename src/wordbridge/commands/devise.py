@@ -30,7 +30,11 @@ def register(subparsers) -> None:
                               "the English word-vector space, so words find images and images find labels, "
                               "including WordNet nouns never trained on.")
     sub = p.add_subparsers(dest="devise_command", metavar="ACTION", required=True)
+    for add in (_add_train, _add_index, _add_search, _add_evaluate):
+        add(sub)
 
+
+def _add_train(sub) -> None:
     t = sub.add_parser("train", help="train the DeViSE head on cached backbone features; writes a run folder")
     t.add_argument("config", help="YAML config with a `devise` section (see configs/devise.yaml)")
     t.add_argument("--out", default="runs/devise", help="run folder to write (default: runs/devise)")
@@ -39,6 +43,8 @@ def register(subparsers) -> None:
     t.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
     t.set_defaults(func=run_train)
 
+
+def _add_index(sub) -> None:
     i = sub.add_parser("index", help="embed a folder of images into a faiss index (incremental, resumable)",
                        description="Embed a folder of images into a faiss index. Incremental: a second run embeds "
                        "only new or changed files and drops deleted ones. Resumable: files are embedded in chunks "
@@ -67,6 +73,8 @@ def register(subparsers) -> None:
     i.add_argument("--overwrite", action="store_true", help="replace an index of another model or folder")
     i.set_defaults(func=run_index)
 
+
+def _add_search(sub) -> None:
     s = sub.add_parser("search", help="image -> labels and similar images; words -> images")
     s.add_argument("run_dir", help="a DeViSE run folder")
     s.add_argument("--index", help="index folder from `devise index` (needed for --text and --similar)")
@@ -81,6 +89,8 @@ def register(subparsers) -> None:
     s.add_argument("--json", action="store_true", help="print JSON instead of text")
     s.set_defaults(func=run_search)
 
+
+def _add_evaluate(sub) -> None:
     e = sub.add_parser("evaluate", help="hit@k (flat and zero-shot) per method, photo check, captions -> images",
                        description="Tables of hit@k per method (devise, conse, blend; raw and calibrated) vs a "
                        "softmax baseline, the labels of scikit-image's photos, and captions -> images on the Tux "

@@ -128,6 +128,11 @@ def build_backbone(name: str = "efficientnet_lite0", with_classifier: bool = Tru
     raise ConfigError(f"Unknown backbone {choices_hint(name, BACKBONES)}")
 
 
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
 def load_backbone(name: str = "efficientnet_lite0", weights: str | Path | None = None) -> Backbone:
     """Build `name` and load its weights strictly; eval mode. Weights default to the offline Lite0 file;
     ResNet-50 needs a torchvision-format file (its fc is optional)."""
@@ -143,7 +148,7 @@ def load_backbone(name: str = "efficientnet_lite0", weights: str | Path | None =
     with torch.device("meta"):  # no random init: every tensor comes from the file (strict, assign)
         backbone = build_backbone(name, with_classifier=with_fc)
     _load_strict(backbone.net, state, weights, name)
-    backbone.weights_id = f"{name}:{file_digest(weights)[:12]}"
+    backbone.weights_id = f"{name}:{_sha256(weights)[:12]}"
     log.debug("loaded %s weights from %s", name, weights)
     return backbone.eval()
 
@@ -195,11 +200,3 @@ def _load_strict(net: nn.Module, state: dict, path: Path, name: str) -> None:
     for param_name, param in net.named_parameters():  # assign keeps the file's dtype; we compute in float32
         if param.dtype != torch.float32:
             raise CheckpointError(f"Weights file {path}: {param_name} is {param.dtype}, expected float32.")
-
-
-def file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
