@@ -1,11 +1,12 @@
 """Old corpus vs new corpus x words vs subwords, under one training budget each, scored on the same held-out pairs.
 
-    python benchmarks/corpus_vocab.py [--minutes 25] [--config configs/default.yaml] [--spm-vocab 8000]
+    python benchmarks/corpus_vocab.py [--minutes 25] [--config configs/default.yaml] [--spm-vocab 8000,16000]
                                       [--test-per-source 200] [--work runs/corpus_vocab] [--out corpus_vocab.md]
                                       [--set key=value ...]
 
 Four runs, one after the other in the order new/words, old/words, new/subwords, old/subwords (the old and new
-corpus alternate; the first prepares the test split all four are scored on). "old" is the default corpus restricted
+corpus alternate; the first prepares the test split all runs are scored on), then one new/subwords run for each
+further --spm-vocab size. "old" is the default corpus restricted
 to its first three sources (Bible, LibreOffice help and UI: data.sources), "new" is every source of `default`;
 "words" is the spaCy word vocabulary with the word vectors, "subwords" sentencepiece (data.spm_vocab_size pieces per
 language) with piece vectors (text/piece_vectors.py). Each is prepared, trained for --minutes of wall clock (same
@@ -18,6 +19,7 @@ source missing from the old corpus is out of domain for the old runs).
 import argparse
 import concurrent.futures
 import dataclasses
+import json
 import logging
 import multiprocessing
 import shutil
@@ -39,14 +41,22 @@ from wordbridge.translate.evaluation import evaluate  # noqa: E402
 from wordbridge.translate.training import train  # noqa: E402
 
 OLD_SOURCES = ("bible", "libreoffice-help", "libreoffice-ui")
-RUNS = (("new", "words"), ("old", "words"), ("new", "subwords"), ("old", "subwords"))
+
+
+def plan(spm_sizes: list[int]) -> list[tuple[str, str, int]]:
+    """(corpus, vocab, pieces) of each run in order: words and the first piece size on both corpora, alternating,
+    then the other piece sizes on the new corpus."""
+    first, *more = spm_sizes
+    return ([("new", "words", 0), ("old", "words", 0), ("new", "subwords", first), ("old", "subwords", first)]
+            + [("new", "subwords", size) for size in more])
 SECTIONS = {"data": PrepareConfig, "model": ModelConfig, "train": TranslateTrainConfig}
 
 
-def data_config(base: PrepareConfig, corpus: str, vocab: str, work: Path) -> PrepareConfig:
+def data_config(base: PrepareConfig, corpus: str, vocab: str, pieces: int, work: Path) -> PrepareConfig:
     return dataclasses.replace(
         base, sources=OLD_SOURCES if corpus == "old" else base.sources,
-        tokenizer="sentencepiece" if vocab == "subwords" else "spacy", out=str(work / f"prepared-{corpus}-{vocab}"))
+        tokenizer="sentencepiece" if vocab == "subwords" else "spacy", spm_vocab_size=pieces or base.spm_vocab_size,
+        out=str(work / f"prepared-{corpus}-{vocab}{pieces or ''}"))
 
 
 def make_test_subset(prepared: Path, out: Path, per_source: int) -> Path:
@@ -68,8 +78,8 @@ def make_test_subset(prepared: Path, out: Path, per_source: int) -> Path:
     return out
 
 
-def run_one(corpus: str, vocab: str, base: dict, minutes: float, work: Path, per_source: int) -> dict:
-    data = data_config(base["data"], corpus, vocab, work)
+def run_one(corpus: str, vocab: str, pieces: int, base: dict, minutes: float, work: Path, per_source: int) -> dict:
+    data = data_config(base["data"], corpus, vocab, pieces, work)
     t0 = time.time()
     stats = prepare(data, data.out, overwrite=True)
     prep_s = time.time() - t0
@@ -77,14 +87,24 @@ def run_one(corpus: str, vocab: str, base: dict, minutes: float, work: Path, per
     if corpus == "new" and vocab == "words":  # the first run: every run is scored on this
         make_test_subset(Path(data.out), test_dir, per_source)
     sections = dict(base, data=data, train=dataclasses.replace(base["train"], max_minutes=minutes))
-    run_dir = work / f"run-{corpus}-{vocab}"
+    run_dir = work / f"run-{corpus}-{vocab}{pieces or ''}"
     result = train(sections, run_dir, overwrite=True)
     scores = evaluate(run_dir, split="test", prepared=test_dir)
-    return {"corpus": corpus, "vocab": vocab, "pairs": stats["splits"]["train"], "sources": stats.get("sources", {}),
+    row = {"corpus": corpus, "vocab": f"subwords {pieces:,}" if pieces else vocab, "pairs": stats["splits"]["train"], "sources": stats.get("sources", {}),
             "src_vocab": stats["src_vocab"], "tgt_vocab": stats["tgt_vocab"],
             "coverage": (stats["src_coverage"], stats["tgt_coverage"]), "prep_s": prep_s, "steps": result.step,
             "bleu": scores["bleu"], "chrf": scores["chrf"], "by_source": scores.get("by_source", {}),
-            "test_sentences": scores["sentences"]}
+            "test_sentences": scores["sentences"], "valid": valid_scores(run_dir)}
+    write_text(work / f"row-{run_dir.name}.json", json.dumps(row))  # --table-only rebuilds the table from these
+    return row
+
+
+def valid_scores(run_dir: Path) -> tuple[float, float] | None:
+    """BLEU / chrF of the run's last validation (train.valid_bleu_sentences validation pairs): the figure a default
+    is chosen on, so that the test pairs stay a report and not a tuning set."""
+    history = json.loads((run_dir / "history.json").read_text(encoding="utf-8")).get("valid") or []
+    scored = [v for v in history if v.get("bleu") is not None]
+    return (scored[-1]["bleu"], scored[-1]["chrf"]) if scored else None
 
 
 def _child(*args) -> dict:
@@ -105,6 +125,8 @@ def table(rows: list[dict], header: str) -> str:
         ["vocabulary fr / en"] + [f"{r['src_vocab']:,} / {r['tgt_vocab']:,}" for r in rows],
         ["vector coverage fr / en"] + [f"{100 * r['coverage'][0]:.0f}% / {100 * r['coverage'][1]:.0f}%" for r in rows],
         ["optimizer steps"] + [f"{r['steps']:,}" for r in rows],
+        ["validation BLEU / chrF (last validation; picks the default)"]
+        + [f"{r['valid'][0]:.2f} / {r['valid'][1]:.1f}" if r.get("valid") else "-" for r in rows],
         [f"**test BLEU / chrF, all {rows[0]['test_sentences']:,}**"]
         + [f"**{r['bleu']:.2f}** / {r['chrf']:.1f}" for r in rows],
     ]
@@ -124,19 +146,30 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--config", default="configs/default.yaml")
     ap.add_argument("--minutes", type=float, default=25.0, help="training budget per run (default 25)")
-    ap.add_argument("--spm-vocab", type=int, default=None, help="sentencepiece pieces per language "
-                    "(default: data.spm_vocab_size)")
+    ap.add_argument("--spm-vocab", default=None, help="sentencepiece pieces per language, comma-separated sizes "
+                    "(default: data.spm_vocab_size); the first size runs on both corpora, the others on the new one")
     ap.add_argument("--test-per-source", type=int, default=200, metavar="N",
                     help="score on the first N test pairs of each source (default 200; decoding all ~7k test pairs "
                     "takes minutes per run on a loaded machine)")
     ap.add_argument("--work", default="runs/corpus_vocab", help="prepared folders and run folders go here")
     ap.add_argument("--out", default="corpus_vocab.md", help="the markdown table is written here too")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override (repeatable)")
+    ap.add_argument("--table-only", action="store_true",
+                    help="train nothing: print the table of the runs already in --work (their row-*.json)")
     args = ap.parse_args()
+    if args.table_only:
+        rows = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(Path(args.work).glob("row-run-*.json"),
+                                                                          key=lambda p: p.stat().st_mtime)]
+        if not rows:
+            ap.error(f"no row-run-*.json in {args.work}: run the benchmark first")
+        print(table(rows, f"Runs in {args.work} (--table-only)"))
+        return
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     base = load_sections(args.config, SECTIONS, overrides=args.set)
-    if args.spm_vocab:
-        base["data"] = dataclasses.replace(base["data"], spm_vocab_size=args.spm_vocab)
+    try:
+        spm_sizes = [int(size) for size in (args.spm_vocab or str(base["data"].spm_vocab_size)).split(",")]
+    except ValueError:
+        ap.error(f"--spm-vocab wants comma-separated integers, got {args.spm_vocab!r}")
     work = Path(args.work)
     info = machine_info()
     header = (f"Old vs new corpus x words vs subwords: {args.minutes:g} min of training each, greedy decoding of the "
@@ -145,8 +178,8 @@ def main() -> None:
     warning = busy_warning(info, base["train"].threads or 2)
     header += f"\nWarning: {warning}" if warning else ""
     rows: list[dict] = []
-    for corpus, vocab in RUNS:
-        rows.append(run_isolated(corpus, vocab, base, args.minutes, work, args.test_per_source))
+    for corpus, vocab, pieces in plan(spm_sizes):
+        rows.append(run_isolated(corpus, vocab, pieces, base, args.minutes, work, args.test_per_source))
         write_text(Path(args.out), table(rows, header))  # partial table after each run
     print(table(rows, header))
     print(f"written to {args.out}")

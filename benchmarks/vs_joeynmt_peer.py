@@ -72,6 +72,7 @@ class DecodeStats:
     hypotheses: list[str]
     bleu: float | None = None
     chrf: float | None = None
+    by_source: dict | None = None  # name -> (BLEU, chrF, sentences), where a benchmark scores per source
 
     @property
     def sentences_per_s(self) -> float | None:
@@ -158,18 +159,20 @@ def _write_vectors(path: Path, matrix: np.ndarray, itos: Sequence[str], scale: f
             fh.write(f"{escape_token(itos[i])} {values}\n")
 
 
-def test_source_lines(prepared: Path, raw_src: Sequence[str]) -> list[str]:
-    """Raw test sources through the prepared folder's own tokenizer (the ids in test.src.*.npy are truncated to the
-    length percentile; the translators see whole sentences)."""
+def test_source_lines(prepared: Path, raw_src: Sequence[str], side: str = "src") -> list[str]:
+    """Raw test sources (or, side="tgt", references) through the prepared folder's own tokenizer (the ids in
+    test.src.*.npy are truncated to the length percentile; the translators see whole sentences)."""
     from wordbridge.text.tokenize import load_tokenizers
 
-    src_tok, _ = load_tokenizers(prepared)
-    return [" ".join(escape_token(t) for t in toks) or UNK_TOKEN for toks in src_tok.tokenize_many(list(raw_src))]
+    tok = load_tokenizers(prepared)[0 if side == "src" else 1]
+    return [" ".join(escape_token(t) for t in toks) or UNK_TOKEN for toks in tok.tokenize_many(list(raw_src))]
 
 
-def export_joeynmt_data(prepared: Path, out: Path, test_limit: int | None = None, emb_scale: float = 1.0) -> JoeyData:
+def export_joeynmt_data(prepared: Path, out: Path, test_limit: int | None = None, emb_scale: float = 1.0,
+                        test_pairs: tuple[list[str], list[str]] | None = None) -> JoeyData:
     """Write train/valid/test as PREFIX.fr/PREFIX.en token lines, the vocabularies and (when the prepared folder has
-    them) the pretrained embeddings, from a wordbridge prepared folder. Test is cut to `test_limit` sentences."""
+    them) the pretrained embeddings, from a wordbridge prepared folder. Test is cut to `test_limit` sentences, or is
+    `test_pairs` (raw sources, raw references) when given, both sides tokenised by the prepared folder's tokenizers."""
     from wordbridge.atomic import atomic_dir
     from wordbridge.text.ragged import load_ragged
 
@@ -177,16 +180,21 @@ def export_joeynmt_data(prepared: Path, out: Path, test_limit: int | None = None
             for side in ("src", "tgt")}
     tok_cfg = json.loads((prepared / "tokenizer.json").read_text(encoding="utf-8"))
     langs = {"src": tok_cfg.get("src_lang", "fr"), "tgt": tok_cfg.get("tgt_lang", "en")}
-    raw_src = _read_lines(prepared / "test.src.txt")[:test_limit]
-    raw_ref = _read_lines(prepared / "test.tgt.txt")[:test_limit]
+    if test_pairs is not None:
+        raw_src, raw_ref = list(test_pairs[0]), list(test_pairs[1])
+    else:
+        raw_src = _read_lines(prepared / "test.src.txt")[:test_limit]
+        raw_ref = _read_lines(prepared / "test.tgt.txt")[:test_limit]
     with atomic_dir(out, overwrite=True) as tmp:
         for split in SPLITS:
             for side in ("src", "tgt"):
                 rows = load_ragged(prepared / f"{split}.{side}")
-                n = len(rows) if split != "test" else len(raw_src)
+                n = len(rows) if split != "test" else min(len(raw_src), len(rows))
                 lines = [ids_to_line(rows[i], itos[side]) for i in range(n)]
                 if split == "test" and side == "src":  # untruncated, as wordbridge's translator tokenises it
                     lines = test_source_lines(prepared, raw_src)
+                elif split == "test" and test_pairs is not None:  # references of pairs the folder does not hold
+                    lines = test_source_lines(prepared, raw_ref, side="tgt")
                 (tmp / f"{split}.{langs[side]}").write_text("\n".join(lines) + "\n", encoding="utf-8")
         for side in ("src", "tgt"):
             (tmp / f"vocab.{side}.txt").write_text("\n".join(escape_token(t) for t in itos[side]) + "\n",

@@ -66,6 +66,16 @@ def test_export_writes_aligned_token_lines(bench, prepared, tmp_path):
     assert data.src_emb is None and data.tgt_emb is not None
 
 
+def test_export_with_given_test_pairs_tokenises_both_sides(bench, prepared, tmp_path):
+    pairs = (["Le chat dort.", "Il pleut beaucoup.", "Le zèbre mange."], ["The cat sleeps.", "It rains a lot.", "x"])
+    data = bench.vs_joeynmt_peer.export_joeynmt_data(prepared, tmp_path / "joey", test_pairs=pairs)
+    assert data.test_raw_src == pairs[0] and data.test_raw_ref == pairs[1]
+    assert (tmp_path / "joey" / "test.fr").read_text(encoding="utf-8").splitlines() == [
+        "le chat dort .", "il pleut beaucoup .", "le zèbre mange ."]
+    assert (tmp_path / "joey" / "test.en").read_text(encoding="utf-8").splitlines() == [
+        "the cat sleeps .", "it rains a lot .", "x"]
+
+
 def test_export_vectors_are_scaled_without_pad(bench, prepared, tmp_path):
     data = bench.vs_joeynmt_peer.export_joeynmt_data(prepared, tmp_path / "joey", emb_scale=3.0)
     lines = data.tgt_emb.read_text(encoding="utf-8").splitlines()
