@@ -11,9 +11,11 @@ to its first three sources (Bible, LibreOffice help and UI: data.sources), "new"
 "words" is the spaCy word vocabulary with the word vectors, "subwords" sentencepiece (data.spm_vocab_size pieces per
 language) with piece vectors (text/piece_vectors.py). Each is prepared, trained for --minutes of wall clock (same
 model, seed, lr and time-driven schedule), and its best checkpoint decodes (greedy) the first --test-per-source pairs
-of each source in the test split of the NEW corpus: the split is a hash of each pair, so the old corpus's training
-pairs never hold a new test pair. One markdown table: pairs, vocabulary, steps, BLEU/chrF overall and per source (a
-source missing from the old corpus is out of domain for the old runs).
+of each source in the validation and in the test split of the NEW corpus: the split is a hash of each pair, so the
+old corpus's training pairs never hold a new test or validation pair. The default is chosen on the validation
+figure, the test figures are the report. One markdown table: pairs, vocabulary, steps, BLEU/chrF on validation,
+test overall and test per source (a source missing from the old corpus is out of domain for the old runs).
+--table-only prints the table of the runs already in --work (scoring a run again where its row lacks a figure).
 """
 
 import argparse
@@ -59,11 +61,12 @@ def data_config(base: PrepareConfig, corpus: str, vocab: str, pieces: int, work:
         out=str(work / f"prepared-{corpus}-{vocab}{pieces or ''}"))
 
 
-def make_test_subset(prepared: Path, out: Path, per_source: int) -> Path:
-    """The first `per_source` test pairs of each source of a prepared folder, as a folder `evaluate` can score."""
+def make_subset(prepared: Path, out: Path, per_source: int, split: str = "test") -> Path:
+    """The first `per_source` pairs of each source in a split of a prepared folder, written as the test split of a
+    folder `evaluate` can score."""
     data = PreparedData.load(prepared)
-    src, ref = data.raw("test")
-    sources = data.sources("test") or ["all"] * len(src)
+    src, ref = data.raw(split)
+    sources = data.sources(split) or ["all"] * len(src)
     taken: dict[str, int] = {}
     keep = []
     for i, name in enumerate(sources):
@@ -78,33 +81,76 @@ def make_test_subset(prepared: Path, out: Path, per_source: int) -> Path:
     return out
 
 
-def run_one(corpus: str, vocab: str, pieces: int, base: dict, minutes: float, work: Path, per_source: int) -> dict:
-    data = data_config(base["data"], corpus, vocab, pieces, work)
-    t0 = time.time()
-    stats = prepare(data, data.out, overwrite=True)
-    prep_s = time.time() - t0
-    test_dir = work / "test-subset"
-    if corpus == "new" and vocab == "words":  # the first run: every run is scored on this
-        make_test_subset(Path(data.out), test_dir, per_source)
-    sections = dict(base, data=data, train=dataclasses.replace(base["train"], max_minutes=minutes))
-    run_dir = work / f"run-{corpus}-{vocab}{pieces or ''}"
-    result = train(sections, run_dir, overwrite=True)
-    scores = evaluate(run_dir, split="test", prepared=test_dir)
-    row = {"corpus": corpus, "vocab": f"subwords {pieces:,}" if pieces else vocab, "pairs": stats["splits"]["train"], "sources": stats.get("sources", {}),
-            "src_vocab": stats["src_vocab"], "tgt_vocab": stats["tgt_vocab"],
-            "coverage": (stats["src_coverage"], stats["tgt_coverage"]), "prep_s": prep_s, "steps": result.step,
-            "bleu": scores["bleu"], "chrf": scores["chrf"], "by_source": scores.get("by_source", {}),
-            "test_sentences": scores["sentences"], "valid": valid_scores(run_dir)}
-    write_text(work / f"row-{run_dir.name}.json", json.dumps(row))  # --table-only rebuilds the table from these
+def subsets(work: Path, per_source: int) -> dict[str, Path]:
+    """The scoring sets every run shares, cut from the new corpus's words folder (the first run prepares it): test
+    (reported) and validation (the default is chosen on it, so that the test pairs are never a tuning set)."""
+    out = {}
+    for split in ("test", "valid"):
+        folder = work / f"{split}-subset"
+        if not (folder / "test.source.txt").is_file():
+            make_subset(work / "prepared-new-words", folder, per_source, split)
+        out[split] = folder
+    return out
+
+
+def score_run(corpus: str, vocab: str, pieces: int, run_dir: Path, prepared: Path, steps: int, prep_s: float | None,
+              work: Path, per_source: int) -> dict:
+    """The table row of a trained run: its data figures, and greedy BLEU/chrF on the shared test and validation
+    subsets (written to WORK/row-RUN.json, which --table-only reads)."""
+    stats = json.loads((prepared / "stats.json").read_text(encoding="utf-8"))
+    sets = subsets(work, per_source)
+    scores = evaluate(run_dir, split="test", prepared=sets["test"])
+    valid = evaluate(run_dir, split="test", prepared=sets["valid"])
+    row = {"corpus": corpus, "vocab": f"subwords {pieces:,}" if pieces else vocab, "pairs": stats["splits"]["train"],
+           "sources": stats.get("sources", {}), "src_vocab": stats["src_vocab"], "tgt_vocab": stats["tgt_vocab"],
+           "coverage": (stats["src_coverage"], stats["tgt_coverage"]), "prep_s": prep_s, "steps": steps,
+           "bleu": scores["bleu"], "chrf": scores["chrf"], "by_source": scores.get("by_source", {}),
+           "test_sentences": scores["sentences"], "valid": last_validation(run_dir),
+           "valid_subset": {"bleu": valid["bleu"], "chrf": valid["chrf"], "sentences": valid["sentences"]}}
+    write_text(work / f"row-{run_dir.name}.json", json.dumps(row))
     return row
 
 
-def valid_scores(run_dir: Path) -> tuple[float, float] | None:
-    """BLEU / chrF of the run's last validation (train.valid_bleu_sentences validation pairs): the figure a default
-    is chosen on, so that the test pairs stay a report and not a tuning set."""
+def last_validation(run_dir: Path) -> tuple[float, float] | None:
+    """BLEU / chrF of the run's last validation during training (train.valid_bleu_sentences pairs)."""
     history = json.loads((run_dir / "history.json").read_text(encoding="utf-8")).get("valid") or []
     scored = [v for v in history if v.get("bleu") is not None]
     return (scored[-1]["bleu"], scored[-1]["chrf"]) if scored else None
+
+
+def run_name(corpus: str, vocab: str, pieces: int) -> str:
+    return f"run-{corpus}-{vocab}{pieces or ''}"
+
+
+def run_one(corpus: str, vocab: str, pieces: int, base: dict, minutes: float, work: Path, per_source: int) -> dict:
+    data = data_config(base["data"], corpus, vocab, pieces, work)
+    t0 = time.time()
+    prepare(data, data.out, overwrite=True)
+    prep_s = time.time() - t0
+    sections = dict(base, data=data, train=dataclasses.replace(base["train"], max_minutes=minutes))
+    run_dir = work / run_name(corpus, vocab, pieces)
+    result = train(sections, run_dir, overwrite=True)
+    return score_run(corpus, vocab, pieces, run_dir, Path(data.out), result.step, prep_s, work, per_source)
+
+
+def rows_of(work: Path, spm_sizes: list[int], per_source: int) -> list[dict]:
+    """--table-only: the rows of the runs already trained in WORK, in plan order; a run whose row lacks the
+    validation scores (or has no row) is scored again (greedy decoding is deterministic)."""
+    rows = []
+    for corpus, vocab, pieces in plan(spm_sizes):
+        run_dir = work / run_name(corpus, vocab, pieces)
+        if not (run_dir / "history.json").is_file():
+            continue
+        path = work / f"row-{run_dir.name}.json"
+        row = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        if "valid_subset" not in row:
+            history = json.loads((run_dir / "history.json").read_text(encoding="utf-8"))
+            steps = max(int(r["step"]) for r in history["train"])
+            prepared = work / f"prepared-{corpus}-{vocab}{pieces or ''}"
+            row = score_run(corpus, vocab, pieces, run_dir, prepared, row.get("steps", steps), row.get("prep_s"),
+                            work, per_source)
+        rows.append(row)
+    return rows
 
 
 def _child(*args) -> dict:
@@ -125,8 +171,8 @@ def table(rows: list[dict], header: str) -> str:
         ["vocabulary fr / en"] + [f"{r['src_vocab']:,} / {r['tgt_vocab']:,}" for r in rows],
         ["vector coverage fr / en"] + [f"{100 * r['coverage'][0]:.0f}% / {100 * r['coverage'][1]:.0f}%" for r in rows],
         ["optimizer steps"] + [f"{r['steps']:,}" for r in rows],
-        ["validation BLEU / chrF (last validation; picks the default)"]
-        + [f"{r['valid'][0]:.2f} / {r['valid'][1]:.1f}" if r.get("valid") else "-" for r in rows],
+        [f"validation BLEU / chrF, {rows[0]['valid_subset']['sentences']:,} pairs (picks the default)"]
+        + [f"{r['valid_subset']['bleu']:.2f} / {r['valid_subset']['chrf']:.1f}" for r in rows],
         [f"**test BLEU / chrF, all {rows[0]['test_sentences']:,}**"]
         + [f"**{r['bleu']:.2f}** / {r['chrf']:.1f}" for r in rows],
     ]
@@ -157,19 +203,18 @@ def main() -> None:
     ap.add_argument("--table-only", action="store_true",
                     help="train nothing: print the table of the runs already in --work (their row-*.json)")
     args = ap.parse_args()
-    if args.table_only:
-        rows = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(Path(args.work).glob("row-run-*.json"),
-                                                                          key=lambda p: p.stat().st_mtime)]
-        if not rows:
-            ap.error(f"no row-run-*.json in {args.work}: run the benchmark first")
-        print(table(rows, f"Runs in {args.work} (--table-only)"))
-        return
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
     base = load_sections(args.config, SECTIONS, overrides=args.set)
     try:
         spm_sizes = [int(size) for size in (args.spm_vocab or str(base["data"].spm_vocab_size)).split(",")]
     except ValueError:
         ap.error(f"--spm-vocab wants comma-separated integers, got {args.spm_vocab!r}")
+    if args.table_only:
+        rows = rows_of(Path(args.work), spm_sizes, args.test_per_source)
+        if not rows:
+            ap.error(f"no trained runs in {args.work}: run the benchmark first")
+        print(table(rows, f"Runs in {args.work} (--table-only)"))
+        return
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     work = Path(args.work)
     info = machine_info()
     header = (f"Old vs new corpus x words vs subwords: {args.minutes:g} min of training each, greedy decoding of the "

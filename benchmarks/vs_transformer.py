@@ -10,13 +10,15 @@ throughput and achieved FLOP/s vs the bf16 matmul ceiling, peak RAM, BLEU/chrF o
 domain, decoding speed, agreement of CTranslate2 with torch, model sizes, and the issue's goals.
 
     python benchmarks/vs_transformer.py --minutes 25 --leave-out thunderbird   # the README's run
-    python benchmarks/vs_transformer.py --minutes 1 --test-sentences 100 --no-joeynmt   # smoke check
+    python benchmarks/vs_transformer.py --minutes 1 --test-per-source 10 --no-joeynmt   # smoke check
     python benchmarks/vs_transformer.py --decode-only --work W                  # decoding rows again, same models
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import logging
 import subprocess
 import sys
@@ -28,6 +30,7 @@ sys.path.insert(0, str(HERE))
 
 import torch  # noqa: E402
 
+from wordbridge.atomic import write_text  # noqa: E402
 from wordbridge.errors import WordbridgeError  # noqa: E402
 from wordbridge.translate.training import is_lowercase  # noqa: E402
 
@@ -60,7 +63,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--threads", type=int, default=2, help="torch / CTranslate2 threads (default 2)")
     ap.add_argument("--beam", type=int, default=5, help="beam size of the beam rows (default 5)")
     ap.add_argument("--decode-batch", type=int, default=64, help="sentences per decoding batch (default 64)")
-    ap.add_argument("--test-sentences", type=int, default=1000, help="decode the first N test sentences (0: all)")
+    ap.add_argument("--test-per-source", type=int, default=120, metavar="N",
+                    help="decode the first N test pairs of each source (default 120; 0: the whole test split). The "
+                         "test split lists its pairs in corpus order, so a first-N cut would be all Bible")
     ap.add_argument("--decode-only", action="store_true", help="skip training: reuse the runs in --work")
     ap.add_argument("--joeynmt", action=argparse.BooleanOptionalAction, default=True,
                     help="train and decode JoeyNMT too (default: yes; its venv is made when missing)")
@@ -105,6 +110,11 @@ def train_all(args, prepared: Path, test: TestSet, joey_py: Path | None):
         log.info("== training %s for %.1f min", arch, args.minutes)
         runs[arch] = train_wordbridge(config, prepared, args.work / arch, args.minutes, args.threads, args.set)
         log.info("   %s: %s", arch, runs[arch].summary())
+    saved = args.work / "train_stats.json"
+    if not args.decode_only:
+        write_text(saved, json.dumps({a: stats_to_json(r) for a, r in runs.items()}))
+    elif saved.is_file():  # the training rows of the run that trained these models
+        runs.update({a: stats_from_json(d) for a, d in json.loads(saved.read_text(encoding="utf-8")).items()})
     if joey_py is None:
         return runs, None
     settings = peer_settings(ARCHS["gru"], prepared, args.set)
@@ -115,14 +125,27 @@ def train_all(args, prepared: Path, test: TestSet, joey_py: Path | None):
         settings.update(peer_settings(ARCHS["gru"], prepared, args.set, resolved=resolved))
     jy_dir = args.work / "joeynmt"
     if args.decode_only:
-        runs["joeynmt"] = None
+        runs.setdefault("joeynmt", None)
     else:
         log.info("== training JoeyNMT %s for %.1f min", JOEY_VERSION, args.minutes)
         cfg = build_joeynmt_config(joey_data, jy_dir, settings, beam=1, decode_batch=args.decode_batch)
         runs["joeynmt"] = train_joeynmt(joey_py, write_yaml(cfg, args.work / "joeynmt.yaml"), jy_dir, args.minutes,
                                         args.threads)
         log.info("   JoeyNMT: %s", runs["joeynmt"].summary())
+        write_text(saved, json.dumps({a: stats_to_json(r) for a, r in runs.items()}))
     return runs, (joey_py, joey_data, settings, jy_dir)
+
+
+def stats_to_json(stats: TrainStats | None) -> dict | None:
+    return None if stats is None else {**dataclasses.asdict(stats), "run_dir": str(stats.run_dir),
+                                       "log_path": str(stats.log_path) if stats.log_path else None}
+
+
+def stats_from_json(data: dict | None) -> TrainStats | None:
+    if data is None:
+        return None
+    return TrainStats(**{**data, "run_dir": Path(data["run_dir"]),
+                         "log_path": Path(data["log_path"]) if data.get("log_path") else None})
 
 
 def decode_all(args, folders: dict[str, Path], test: TestSet, lowercase: bool, joey) -> dict:
@@ -158,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         joey_py = ensure_venv(args.venv, ROOT / "constraints.txt") if args.joeynmt else None
         full = ensure_prepared(args.prepared, ARCHS["gru"], args.set, args.work, args.threads)
         prepared = training_prepared(full, ARCHS["gru"], args.set, args.leave_out, args.work, args.threads)
-        test = select_test(prepared, full, args.test_sentences, args.leave_out, args.ood_sentences)
+        test = select_test(prepared, full, args.test_per_source, args.leave_out, args.ood_sentences)
         runs, joey = train_all(args, prepared, test, joey_py)
         folders = {"gru": args.work / "gru", "transformer": args.work / "transformer"}
         for q in ("float32", "int8"):
@@ -244,7 +267,8 @@ def build_table(args, info, runs, dec, params, flops, folders, test: TestSet) ->
                            align="l" + "r" * len(engines))
     head = [
         (f"GRU vs Transformer vs JoeyNMT: {args.minutes:g} min training each, {args.threads} threads"
-         if not args.decode_only else f"decoding only (models in {args.work}), {args.threads} threads")
+         if not args.decode_only else f"decoding again (models and training rows of the run in {args.work}), "
+                                      f"{args.threads} threads")
         + f", {len(test.src)} test sentences"
         + (f" ({len(groups.get(test.left_out, []))} of them from {test.left_out}, left out of training)"
            if test.left_out else ""),

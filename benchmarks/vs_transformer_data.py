@@ -57,12 +57,18 @@ def training_prepared(full: Path, config: Path, overrides: list[str], leave_out:
     return ensure_prepared(None, config, sets, work, threads)
 
 
-def select_test(train_prep: Path, full: Path, n: int, leave_out: str | None, ood_n: int) -> TestSet:
-    """The first n test pairs of the training folder (0: all), then the first ood_n test pairs of the left-out
+def select_test(train_prep: Path, full: Path, per_source: int, leave_out: str | None, ood_n: int) -> TestSet:
+    """The first per_source test pairs of each source of the training folder (0: all; the split lists pairs in
+    corpus order, so a plain first-N cut would hold one source), then the first ood_n test pairs of the left-out
     source from the full folder (every pair of that source is unseen; its test pairs are a convenient sample)."""
     src, refs, sources = _test_split(train_prep)
-    n = n or len(src)
-    test = TestSet(src[:n], refs[:n], sources[:n], leave_out)
+    taken: dict[str, int] = {}
+    keep = []
+    for i, name in enumerate(sources):
+        if not per_source or taken.get(name, 0) < per_source:
+            taken[name] = taken.get(name, 0) + 1
+            keep.append(i)
+    test = TestSet([src[i] for i in keep], [refs[i] for i in keep], [sources[i] for i in keep], leave_out)
     if leave_out is not None:
         f_src, f_refs, f_sources = _test_split(full)
         picked = [i for i, name in enumerate(f_sources) if name == leave_out][:ood_n]

@@ -48,7 +48,8 @@ def test_test_set_appends_the_left_out_source_and_scores_it_apart(bench, tmp_pat
                                         ("un chien", "a dog", "bible")])
     full = _split(tmp_path / "full", [("un chat", "a cat", "bible"), ("ouvrir", "open", "thunderbird"),
                                       ("fermer", "close", "thunderbird"), ("quitter", "quit", "thunderbird")])
-    test = data.select_test(train, full, 2, "thunderbird", 2)
+    assert data.select_test(train, full, 0, None, 2).src == ["un chat", "une vache", "un chien"]
+    test = data.select_test(train, full, 1, "thunderbird", 2)  # one per source: the second bible pair is not taken
     assert test.src == ["un chat", "une vache", "ouvrir", "fermer"]
     assert test.sources == ["bible", "gimp-help", "thunderbird", "thunderbird"]
     assert test.in_domain() == [0, 1]
@@ -84,7 +85,7 @@ def test_transformer_flops_grow_with_width_and_vocabulary(bench):
 def test_table_has_every_engine_per_source_rows_and_goal_verdicts(bench, tmp_path):
     vt, peer, data = bench.vs_transformer, bench.vs_joeynmt_peer, bench.vs_transformer_data
     args = vt.parse_args(["--minutes", "2", "--work", str(tmp_path), "--threads", "1"])
-    assert args.out == tmp_path / "table.md" and args.test_sentences == 1000 and args.joeynmt
+    assert args.out == tmp_path / "table.md" and args.test_per_source == 120 and args.joeynmt
     test = data.TestSet(["a", "b", "c"], ["x", "y", "z"], ["bible", "bible", "thunderbird"], "thunderbird")
     runs = {a: peer.TrainStats(a, tmp_path / a, 120.0, None, 100, 2**30, None, 500.0)
             for a in ("gru", "transformer", "joeynmt")}
@@ -116,3 +117,10 @@ def test_table_has_every_engine_per_source_rows_and_goal_verdicts(bench, tmp_pat
     assert "Transformer / GRU test BLEU, greedy: 1.40x (goal >= 1.30x): met" in table
     assert "CTranslate2 int8 greedy / JoeyNMT greedy decoding speed: 6.00x (goal >= 5.00x): met" in table
     assert "int8 / float32 CTranslate2 model size: 0.25x (goal <= 0.33x): met" in table
+
+
+def test_training_rows_survive_a_decode_only_run(bench, tmp_path):
+    vt, peer = bench.vs_transformer, bench.vs_joeynmt_peer
+    stats = peer.TrainStats("joeynmt", tmp_path / "joeynmt", 1500.1, 337949, 487, 2**30, tmp_path / "j.log", 226.0)
+    assert vt.stats_from_json(vt.stats_to_json(stats)) == stats
+    assert vt.stats_from_json(vt.stats_to_json(None)) is None
