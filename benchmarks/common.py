@@ -305,6 +305,18 @@ def fmt_diff(ours: float | None, theirs: float | None, digits: int = 1) -> str:
     return f"{ours - theirs:+.{digits}f}"
 
 
+def first_per_source(sources: Sequence[str], per_source: int) -> list[int]:
+    """Indices of the first `per_source` items of each source name, in order (0: every index). Prepared splits list
+    their pairs in corpus order, so a plain first-N cut would hold one source."""
+    taken: dict[str, int] = {}
+    keep = []
+    for i, name in enumerate(sources):
+        if not per_source or taken.get(name, 0) < per_source:
+            taken[name] = taken.get(name, 0) + 1
+            keep.append(i)
+    return keep
+
+
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]], align: str | None = None) -> str:
     """A GitHub markdown table; `align` is one letter per column (l, r, c), default left then right-aligned."""
     align = align or "l" + "r" * (len(headers) - 1)

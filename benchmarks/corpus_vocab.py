@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/common.py
 
-from common import busy_warning, describe_machine, machine_info, markdown_table  # noqa: E402
+from common import busy_warning, describe_machine, first_per_source, machine_info, markdown_table  # noqa: E402
 
 from wordbridge.atomic import write_text  # noqa: E402
 from wordbridge.config import load_sections  # noqa: E402
@@ -67,12 +67,7 @@ def make_subset(prepared: Path, out: Path, per_source: int, split: str = "test")
     data = PreparedData.load(prepared)
     src, ref = data.raw(split)
     sources = data.sources(split) or ["all"] * len(src)
-    taken: dict[str, int] = {}
-    keep = []
-    for i, name in enumerate(sources):
-        if taken.get(name, 0) < per_source:
-            taken[name] = taken.get(name, 0) + 1
-            keep.append(i)
+    keep = first_per_source(sources, per_source)
     out.mkdir(parents=True, exist_ok=True)
     for name in ("stats.json", "vocab.src.json", "vocab.tgt.json"):
         shutil.copy2(prepared / name, out / name)

@@ -34,7 +34,7 @@ from wordbridge.atomic import write_text  # noqa: E402
 from wordbridge.errors import WordbridgeError  # noqa: E402
 from wordbridge.translate.training import is_lowercase  # noqa: E402
 
-from common import (busy_warning, describe_machine, fmt_num, machine_info, markdown_table,  # noqa: E402
+from common import (busy_warning, describe_machine, fmt_num, machine_info, markdown_table, ratio,  # noqa: E402
                     run_measured, thread_env)
 from vs_joeynmt_peer import (JOEY_VERSION, TrainStats, _check, build_joeynmt_config, decode_joeynmt,  # noqa: E402
                              ensure_venv, export_joeynmt_data, train_joeynmt, write_yaml)
@@ -110,11 +110,6 @@ def train_all(args, prepared: Path, test: TestSet, joey_py: Path | None):
         log.info("== training %s for %.1f min", arch, args.minutes)
         runs[arch] = train_wordbridge(config, prepared, args.work / arch, args.minutes, args.threads, args.set)
         log.info("   %s: %s", arch, runs[arch].summary())
-    saved = args.work / "train_stats.json"
-    if not args.decode_only:
-        write_text(saved, json.dumps({a: stats_to_json(r) for a, r in runs.items()}))
-    elif saved.is_file():  # the training rows of the run that trained these models
-        runs.update({a: stats_from_json(d) for a, d in json.loads(saved.read_text(encoding="utf-8")).items()})
     if joey_py is None:
         return runs, None
     settings = peer_settings(ARCHS["gru"], prepared, args.set)
@@ -125,15 +120,23 @@ def train_all(args, prepared: Path, test: TestSet, joey_py: Path | None):
         settings.update(peer_settings(ARCHS["gru"], prepared, args.set, resolved=resolved))
     jy_dir = args.work / "joeynmt"
     if args.decode_only:
-        runs.setdefault("joeynmt", None)
+        runs["joeynmt"] = None
     else:
         log.info("== training JoeyNMT %s for %.1f min", JOEY_VERSION, args.minutes)
         cfg = build_joeynmt_config(joey_data, jy_dir, settings, beam=1, decode_batch=args.decode_batch)
         runs["joeynmt"] = train_joeynmt(joey_py, write_yaml(cfg, args.work / "joeynmt.yaml"), jy_dir, args.minutes,
                                         args.threads)
         log.info("   JoeyNMT: %s", runs["joeynmt"].summary())
-        write_text(saved, json.dumps({a: stats_to_json(r) for a, r in runs.items()}))
     return runs, (joey_py, joey_data, settings, jy_dir)
+
+
+def training_rows(saved: Path, runs: dict[str, TrainStats | None], decode_only: bool) -> dict:
+    """Save this run's training rows to `saved`, or (--decode-only) read those of the run that trained the models."""
+    if not decode_only:
+        write_text(saved, json.dumps({a: stats_to_json(r) for a, r in runs.items()}))
+    elif saved.is_file():
+        runs.update({a: stats_from_json(d) for a, d in json.loads(saved.read_text(encoding="utf-8")).items()})
+    return runs
 
 
 def stats_to_json(stats: TrainStats | None) -> dict | None:
@@ -183,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         prepared = training_prepared(full, ARCHS["gru"], args.set, args.leave_out, args.work, args.threads)
         test = select_test(prepared, full, args.test_per_source, args.leave_out, args.ood_sentences)
         runs, joey = train_all(args, prepared, test, joey_py)
+        runs = training_rows(args.work / "train_stats.json", runs, args.decode_only)
         folders = {"gru": args.work / "gru", "transformer": args.work / "transformer"}
         for q in ("float32", "int8"):
             folders[f"ct2-{q}"] = export(folders["transformer"], args.work / f"transformer-ct2-{q}", q, args.threads)
@@ -281,9 +285,6 @@ def build_table(args, info, runs, dec, params, flops, folders, test: TestSet) ->
 
 
 def _goals(dec, bins, engines, beam: int) -> str:
-    def ratio(a, b):
-        return a / b if a is not None and b else None
-
     lines = ["Goals (issue 14):",
              _ratio_verdict("Transformer / GRU test BLEU, greedy", ratio(dec[("transformer", 1)].bleu,
                                                                        dec[("gru", 1)].bleu), GOALS["bleu"]),

@@ -7,6 +7,7 @@ import dataclasses
 import json
 from pathlib import Path
 
+from common import first_per_source
 from flops import train_flops_per_target_token
 from vs_joeynmt_peer import _read_lines
 from vs_joeynmt_wordbridge import ensure_prepared, score
@@ -62,12 +63,7 @@ def select_test(train_prep: Path, full: Path, per_source: int, leave_out: str | 
     corpus order, so a plain first-N cut would hold one source), then the first ood_n test pairs of the left-out
     source from the full folder (every pair of that source is unseen; its test pairs are a convenient sample)."""
     src, refs, sources = _test_split(train_prep)
-    taken: dict[str, int] = {}
-    keep = []
-    for i, name in enumerate(sources):
-        if not per_source or taken.get(name, 0) < per_source:
-            taken[name] = taken.get(name, 0) + 1
-            keep.append(i)
+    keep = first_per_source(sources, per_source)
     test = TestSet([src[i] for i in keep], [refs[i] for i in keep], [sources[i] for i in keep], leave_out)
     if leave_out is not None:
         f_src, f_refs, f_sources = _test_split(full)

@@ -1,8 +1,10 @@
 """Fixtures shared across test modules."""
 
+import argparse
 import dataclasses
 import importlib.util
 import socket
+import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -68,6 +70,28 @@ def fakes():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture(scope="session")
+def benchmarks():
+    """benchmarks(*names) -> a Namespace of benchmarks/NAME.py modules, loaded in order under their own names (the
+    scripts import each other with `from common import ...`, so benchmarks/ is on sys.path while they load)."""
+
+    def load(*names: str) -> argparse.Namespace:
+        sys.path.insert(0, str(BENCHMARKS))
+        try:
+            for name in names:
+                spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+                sys.modules[name] = importlib.util.module_from_spec(spec)  # dataclasses look their module up
+                spec.loader.exec_module(sys.modules[name])
+        finally:
+            sys.path.remove(str(BENCHMARKS))
+        return argparse.Namespace(**{name: sys.modules[name] for name in names})
+
+    return load
 
 
 # ------------------------------------------------------------------------------------------ tiny translation run

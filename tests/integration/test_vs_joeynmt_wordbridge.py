@@ -1,28 +1,16 @@
 """The wordbridge side of benchmarks/vs_joeynmt.py against the real CLI: a few seconds of `wordbridge train` under a
 budget and Translator decoding on a tiny prepared folder (JoeyNMT itself is not needed)."""
 
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 PAIRS = [("Le chat mange.", "The cat eats."), ("Le chien dort.", "The dog sleeps."), ("Il pleut.", "It rains."),
          ("Le chat dort.", "The cat sleeps.")]
 
 
 @pytest.fixture(scope="module")
-def side():
-    sys.path.insert(0, str(BENCH))
-    try:
-        for name in ("common", "vs_joeynmt_peer", "vs_joeynmt_wordbridge"):
-            spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
-            sys.modules[name] = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(sys.modules[name])
-        yield sys.modules["vs_joeynmt_wordbridge"]
-    finally:
-        sys.path.remove(str(BENCH))
+def side(benchmarks):
+    return benchmarks("common", "vs_joeynmt_peer", "vs_joeynmt_wordbridge").vs_joeynmt_wordbridge
 
 
 @pytest.fixture()

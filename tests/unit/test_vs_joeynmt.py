@@ -1,10 +1,7 @@
 """benchmarks/vs_joeynmt*.py without JoeyNMT: data export, config mirroring, detokenising, scoring and the table."""
 
-import argparse
-import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,18 +15,8 @@ BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 @pytest.fixture(scope="module")
-def bench():
-    sys.path.insert(0, str(BENCH))
-    try:
-        mods = {}
-        for name in ("common", "vs_joeynmt_peer", "vs_joeynmt_wordbridge", "vs_joeynmt"):
-            spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
-            mods[name] = importlib.util.module_from_spec(spec)
-            sys.modules[name] = mods[name]
-            spec.loader.exec_module(mods[name])
-        yield argparse.Namespace(**mods)
-    finally:
-        sys.path.remove(str(BENCH))
+def bench(benchmarks):
+    return benchmarks("common", "vs_joeynmt_peer", "vs_joeynmt_wordbridge", "vs_joeynmt")
 
 
 PAIRS = {

@@ -1,33 +1,19 @@
 """benchmarks/vs_transformer*.py without training anything: arguments, test-set selection, per-source scores, the
 FLOP count and the side-by-side table with the goals."""
 
-import argparse
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 INFO = {"date": "2026-11-30 12:00 UTC", "cpu": "test cpu", "cores": 2, "physical_cores": 2, "ram_gib": 8.0,
         "os": "Linux", "python": "3.11", "load_avg_1m": 0.1}
 
 
 @pytest.fixture(scope="module")
-def bench():
-    sys.path.insert(0, str(BENCH))
-    try:
-        mods = {}
-        for name in ("common", "flops", "vs_joeynmt_peer", "vs_joeynmt_wordbridge", "vs_transformer_data",
-                     "vs_transformer"):
-            spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
-            mods[name] = importlib.util.module_from_spec(spec)
-            sys.modules[name] = mods[name]
-            spec.loader.exec_module(mods[name])
-        yield argparse.Namespace(**mods)
-    finally:
-        sys.path.remove(str(BENCH))
+def bench(benchmarks):
+    return benchmarks("common", "flops", "vs_joeynmt_peer", "vs_joeynmt_wordbridge", "vs_transformer_data",
+                      "vs_transformer")
 
 
 def _split(folder: Path, rows: list[tuple[str, str, str]]) -> Path:
@@ -124,3 +110,6 @@ def test_training_rows_survive_a_decode_only_run(bench, tmp_path):
     stats = peer.TrainStats("joeynmt", tmp_path / "joeynmt", 1500.1, 337949, 487, 2**30, tmp_path / "j.log", 226.0)
     assert vt.stats_from_json(vt.stats_to_json(stats)) == stats
     assert vt.stats_from_json(vt.stats_to_json(None)) is None
+    saved = tmp_path / "train_stats.json"
+    vt.training_rows(saved, {"gru": None, "joeynmt": stats}, decode_only=False)
+    assert vt.training_rows(saved, {"gru": None, "joeynmt": None}, decode_only=True)["joeynmt"] == stats
