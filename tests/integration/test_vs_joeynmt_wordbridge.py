@@ -1,7 +1,6 @@
 """The wordbridge side of benchmarks/vs_joeynmt.py against the real CLI: a few seconds of `wordbridge train` under a
 budget and Translator decoding on a tiny prepared folder (JoeyNMT itself is not needed)."""
 
-
 import pytest
 
 PAIRS = [("Le chat mange.", "The cat eats."), ("Le chien dort.", "The dog sleeps."), ("Il pleut.", "It rains."),

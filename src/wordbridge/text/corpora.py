@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from wordbridge.errors import ConfigError, DataError, choices_hint
 from wordbridge.text.help_pages import Pair, pair_help_page
+from wordbridge.text.skips import language_dirs
 from wordbridge.text.ui_strings import clean_pair, is_placeholder_only
 
 log = logging.getLogger(__name__)
@@ -210,15 +211,12 @@ def _bible(db: Path, english: str, french: str) -> Iterator[Pair]:
 
 def read_help(root: str | Path, french: str = "fr", english: str = "en-US") -> Iterator[Pair]:
     """LibreOffice help trees ROOT/fr/**.html and ROOT/en-US/**.html, pages paired by path, paragraphs by id."""
-    root = Path(root)
-    for lang in (french, english):
-        if not (root / lang).is_dir():
-            raise DataError(f"Help folder not found: {root / lang}")
-    pages = sorted(p.relative_to(root / english) for p in (root / english).rglob("*.html"))
-    pages = [p for p in pages if (root / french / p).is_file()]
-    return nonempty(_help(root, french, english, pages), f"{root} ({french} x {english})")
+    fr_dir, en_dir = language_dirs(root, french, english, "Help")
+    pages = sorted(p.relative_to(en_dir) for p in en_dir.rglob("*.html"))
+    pages = [p for p in pages if (fr_dir / p).is_file()]
+    return nonempty(_help(fr_dir, en_dir, pages), f"{root} ({french} x {english})")
 
 
-def _help(root: Path, french: str, english: str, pages: list[Path]) -> Iterator[Pair]:
+def _help(fr_dir: Path, en_dir: Path, pages: list[Path]) -> Iterator[Pair]:
     for page in tqdm(pages, desc="help pages", unit="page", disable=None, leave=False):
-        yield from pair_help_page(root / french / page, root / english / page)
+        yield from pair_help_page(fr_dir / page, en_dir / page)

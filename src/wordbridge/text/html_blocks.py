@@ -16,7 +16,7 @@ import lxml.html
 
 from wordbridge.errors import DataError
 from wordbridge.text.help_pages import LETTER, Pair
-from wordbridge.text.skips import OnSkip, warn_skip
+from wordbridge.text.skips import OnSkip, language_dirs, skip_reason, warn_skip
 
 log = logging.getLogger(__name__)
 
@@ -99,12 +99,9 @@ def pair_pages(fr_page: Path, en_page: Path, counts: dict[str, int] | None = Non
 def read_manual(root: str | Path, french: str = "fr", english: str = "en",
                 on_skip: OnSkip = warn_skip) -> Iterator[Pair]:
     """ROOT/fr/*.html and ROOT/en/*.html (same file names) -> (french, english) block pairs."""
-    root = Path(root)
-    for lang in (french, english):
-        if not (root / lang).is_dir():
-            raise DataError(f"Manual folder not found: {root / lang}")
-    pages = sorted(p.name for p in (root / english).glob("*.html") if (root / french / p.name).is_file())
-    return _manual(root / french, root / english, pages, on_skip)
+    fr_dir, en_dir = language_dirs(root, french, english, "Manual")
+    pages = sorted(p.name for p in en_dir.glob("*.html") if (fr_dir / p.name).is_file())
+    return _manual(fr_dir, en_dir, pages, on_skip)
 
 
 def _manual(fr_dir: Path, en_dir: Path, pages: list[str], on_skip: Callable[[Path, str], None]) -> Iterator[Pair]:
@@ -112,7 +109,7 @@ def _manual(fr_dir: Path, en_dir: Path, pages: list[str], on_skip: Callable[[Pat
         try:
             pairs = list(pair_pages(fr_dir / page, en_dir / page))
         except DataError as exc:
-            on_skip(fr_dir / page, str(exc).split(": ", 1)[-1])
+            on_skip(fr_dir / page, skip_reason(exc))
             continue
         yield from pairs
 

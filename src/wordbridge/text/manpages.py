@@ -16,7 +16,7 @@ from typing import Iterator
 
 from wordbridge.errors import DataError
 from wordbridge.text.help_pages import LETTER, Pair
-from wordbridge.text.skips import OnSkip, warn_skip
+from wordbridge.text.skips import OnSkip, skip_reason, warn_skip
 
 log = logging.getLogger(__name__)
 
@@ -104,12 +104,12 @@ def pair_manpages(fr_root: str | Path, en_root: str | Path, on_skip: OnSkip = wa
             fr_roff, en_roff = read_roff(fr_root / page), read_roff(en_root / page)
         except DataError as exc:
             if "a .so link" not in str(exc):
-                on_skip(fr_root / page, str(exc).split(": ", 1)[-1])
+                on_skip(fr_root / page, skip_reason(exc))
             continue
         try:
             fr_lines = render(fr_roff, fr_root / page, groff_bin)
             en_lines = render(en_roff, en_root / page, groff_bin)
         except DataError as exc:
-            on_skip(fr_root / page, str(exc).split(": ", 1)[-1])
+            on_skip(fr_root / page, skip_reason(exc))
             continue
         yield from pair_rendered(fr_lines, en_lines)

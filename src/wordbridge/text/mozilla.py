@@ -24,7 +24,7 @@ from translate.storage import dtd, properties
 
 from wordbridge.errors import DataError
 from wordbridge.text.help_pages import Pair
-from wordbridge.text.skips import OnSkip, warn_skip
+from wordbridge.text.skips import OnSkip, language_dirs, skip_reason, warn_skip
 from wordbridge.text.ui_strings import clean_pair, is_placeholder_only
 
 log = logging.getLogger(__name__)
@@ -127,12 +127,9 @@ def _keep(key: str, fr: str, en: str) -> bool:
 def read_mozilla(root: str | Path, french: str = "fr", english: str = "en-US",
                  on_skip: OnSkip = warn_skip) -> Iterator[Pair]:
     """(french, english) message pairs of ROOT/fr/** and ROOT/en-US/** files with the same path."""
-    root = Path(root)
-    for lang in (french, english):
-        if not (root / lang).is_dir():
-            raise DataError(f"Mozilla strings folder not found: {root / lang}")
-    keys = sorted(p.relative_to(root / english) for p in (root / english).rglob("*") if p.suffix in SUFFIXES)
-    return _pairs(root / french, root / english, [k for k in keys if (root / french / k).is_file()], on_skip)
+    fr_dir, en_dir = language_dirs(root, french, english, "Mozilla strings")
+    keys = sorted(p.relative_to(en_dir) for p in en_dir.rglob("*") if p.suffix in SUFFIXES)
+    return _pairs(fr_dir, en_dir, [k for k in keys if (fr_dir / k).is_file()], on_skip)
 
 
 def _pairs(fr_dir: Path, en_dir: Path, keys: list[Path], on_skip: Callable[[Path, str], None]) -> Iterator[Pair]:
@@ -140,7 +137,7 @@ def _pairs(fr_dir: Path, en_dir: Path, keys: list[Path], on_skip: Callable[[Path
         try:
             fr_msgs, en_msgs = file_messages(fr_dir / key), file_messages(en_dir / key)
         except DataError as exc:
-            on_skip(fr_dir / key, str(exc).split(": ", 1)[-1])
+            on_skip(fr_dir / key, skip_reason(exc))
             continue
         for msg_id, en_raw in en_msgs.items():
             if msg_id not in fr_msgs:
