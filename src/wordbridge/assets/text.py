@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import numpy as np
-from tqdm import tqdm
 
-from wordbridge import asset_paths
+from wordbridge import asset_paths, progress
 from wordbridge.assets import sources
 from wordbridge.assets.fasttext_progress import fasttext_progress
 from wordbridge.assets.registry import Asset, register
@@ -216,8 +215,8 @@ def write_training_text(target: Path) -> dict[str, int]:
         for name, lines in english_text():
             n_tokens = 0
             texts = (line.lower() for line in lines if line.strip())
-            for doc in tqdm(tokenizer.pipe(texts, batch_size=2000), desc=f"  tokenising {name}", unit=" lines",
-                            disable=None, leave=False):
+            for doc in progress.bar(tokenizer.pipe(texts, batch_size=2000), desc=f"  tokenising {name}",
+                                     unit=" lines", leave=False):
                 tokens = [t.text for t in doc if not t.is_space]
                 n_tokens += len(tokens)
                 out.write(" ".join(tokens) + "\n")

@@ -18,13 +18,13 @@ import numpy as np
 import torch
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset
-from tqdm import tqdm
 
 from wordbridge import paths
 from wordbridge.atomic import atomic_dir
 from wordbridge.devise.backbones import Backbone
 from wordbridge.devise.images import ImageSource, _describe, eval_transform, load_image
 from wordbridge.errors import ConfigError, DataError, choices_hint
+from wordbridge.progress import bar as bar_of
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def compute_features(backbone: Backbone, images: Sequence[ImageSource], transfor
     loader = DataLoader(_ImageDataset(images, transform), batch_size=batch_size, num_workers=num_workers,
                         collate_fn=_collate, shuffle=False)
     pooled, logits, kept, skipped = [], [], [], []
-    with torch.inference_mode(), tqdm(total=len(images), desc=desc, unit="img", disable=not progress) as bar:
+    with torch.inference_mode(), bar_of(total=len(images), desc=desc, unit="img", disable=not progress) as bar:
         for idx, batch, bad in loader:
             skipped.extend(bad)
             for i, why in bad:

@@ -19,8 +19,8 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
+from wordbridge import progress
 from wordbridge.atomic import atomic_path
 from wordbridge.devise.features import compute_features
 from wordbridge.train.distributed import DistInfo, barrier
@@ -61,7 +61,7 @@ def embed_shards(todo: Sequence[Entry], embed: PathEmbedFn, parts: Path, model_f
     mine = [j for j in range(len(chunks)) if j % info.world_size == info.rank]
     parts.mkdir(parents=True, exist_ok=True)
     desc = "embedding images" + (f" (rank {info.rank}/{info.world_size})" if info.enabled else "")
-    with tqdm(total=sum(len(chunks[j]) for j in mine), desc=desc, unit="img", disable=not todo,
+    with progress.bar(total=sum(len(chunks[j]) for j in mine), desc=desc, unit="img", disable=not todo,
               position=info.rank if info.enabled else None) as bar:
         for j in mine:
             target = chunk_file(parts, j, chunks[j], model_fingerprint)

@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import polib
-from tqdm import tqdm
-
+from wordbridge import progress
 from wordbridge.errors import ConfigError, DataError, choices_hint
 from wordbridge.text.help_pages import Pair, pair_help_page
 from wordbridge.text.skips import language_dirs
@@ -218,5 +217,5 @@ def read_help(root: str | Path, french: str = "fr", english: str = "en-US") -> I
 
 
 def _help(fr_dir: Path, en_dir: Path, pages: list[Path]) -> Iterator[Pair]:
-    for page in tqdm(pages, desc="help pages", unit="page", disable=None, leave=False):
+    for page in progress.bar(pages, desc="help pages", unit="page", leave=False):
         yield from pair_help_page(fr_dir / page, en_dir / page)

@@ -13,6 +13,7 @@ from typing import Iterator
 
 from tqdm import tqdm
 
+from wordbridge import progress
 from wordbridge.errors import ConfigError, DataError
 from wordbridge.text import corpora, named_corpora
 from wordbridge.text import filters as filters_mod
@@ -65,7 +66,7 @@ def read_and_filter(cfg: PrepareConfig) -> tuple[list[Pair], list[str], int, dic
     sources: list[str] = []
     per_source: dict[str, dict] = {}
     budget = cfg.max_pairs  # pairs still to read in all (None: no limit)
-    bar = tqdm(desc="read+filter", unit=" pairs", disable=None, leave=False, mininterval=1)
+    bar = progress.bar(desc="read+filter", unit=" pairs", leave=False, mininterval=1)
     for name, stream in streams:
         before = filters_mod.report(flist)
         counts = {"read": 0, "kept": 0, "capped": False}

@@ -44,9 +44,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
+from wordbridge import progress
 from wordbridge.config import to_dict
 from wordbridge.errors import ConfigError, DataError
 from wordbridge.train import distributed as D
@@ -181,8 +182,8 @@ class Trainer:
         if self._pending_rng is not None:
             restore_rng(self._pending_rng)
             self._pending_rng = None
-        bar = self._bar = tqdm(total=self.steps_per_epoch, initial=self.batch_in_epoch, leave=False,
-                               desc=f"epoch {self.epoch + 1}", disable=not self.is_main, dynamic_ncols=True)
+        bar = self._bar = progress.bar(total=self.steps_per_epoch, initial=self.batch_in_epoch, leave=False,
+                                       desc=f"epoch {self.epoch + 1}", disable=not self.is_main)
         self.meter.restart()
         exhausted, start_step = True, self.step
         for batch in batches:

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import torch
-from tqdm.auto import tqdm
 
+from wordbridge import progress
 from wordbridge.errors import DataError
 from wordbridge.train.checkpoint import capture_rng, restore_rng
 from wordbridge.train.config import TrainConfig
@@ -78,7 +78,7 @@ def _sweep(model, batch_loss, batches, optimizer, cfg, device, start_lr, end_lr,
     lrs, losses, avg, best, diverged = [], [], 0.0, math.inf, False
     params = [p for g in optimizer.param_groups for p in g["params"]]
     model.train()
-    for i in tqdm(range(num_steps), desc="lr find", leave=False, dynamic_ncols=True):
+    for i in progress.bar(range(num_steps), desc="lr find", leave=False):
         lr = lr_at(i / max(num_steps - 1, 1))
         for group, peak in zip(optimizer.param_groups, peaks):
             group["lr"] = lr * peak / top  # per-group LRs keep their ratios
