@@ -1,18 +1,29 @@
 """`wordbridge` command line: argparse subcommands only. Each lives in wordbridge.commands.<name> and exposes
-`register(subparsers)`, which adds its parser and sets `func` to a function taking the parsed args."""
+`register(subparsers)`, which adds its parser and sets `func` to a function taking the parsed args.
+
+Only the command being run is imported: the others appear in `wordbridge --help` by their one-line summary
+(commands.SUMMARIES), so the help and every command's start pay for no other command's imports."""
 
 import argparse
+import importlib
 import logging
 import sys
+from types import ModuleType
 
 from wordbridge import __version__
-from wordbridge.commands import devise, evaluate, export, fetch, lr_find, prepare, serve, train, translate
+from wordbridge.commands import SUMMARIES, module_name
 from wordbridge.errors import WordbridgeError
 
-COMMAND_MODULES = (fetch, prepare, train, lr_find, evaluate, translate, export, devise, serve)
+GLOBAL_FLAGS = ("-h", "--help", "--version", "-v", "--verbose")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_module(command: str) -> ModuleType:
+    return importlib.import_module(module_name(command))
+
+
+def build_parser(only: str | None = None, full: bool = True) -> argparse.ArgumentParser:
+    """The CLI parser. full=True registers every command's arguments; full=False only those of `only` (the command
+    being run) and a summary line for the others."""
     parser = argparse.ArgumentParser(
         prog="wordbridge",
         description="French->English neural translation and DeViSE image search (the fast.ai NMT + DeViSE lesson).",
@@ -20,9 +31,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"wordbridge {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in COMMAND_MODULES:
-        module.register(sub)
+    for command, summary in SUMMARIES.items():
+        if full or command == only:
+            command_module(command).register(sub)
+        else:
+            sub.add_parser(command, help=summary, add_help=False)
     return parser
+
+
+def invoked_command(argv: list[str]) -> str | None:
+    """The subcommand named on the command line (the first word that is not a global flag), if it is one."""
+    for arg in argv:
+        if arg not in GLOBAL_FLAGS:
+            return arg if arg in SUMMARIES else None
+    return None
 
 
 def setup_logging(verbose: bool = False) -> None:
@@ -34,7 +56,8 @@ def setup_logging(verbose: bool = False) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(only=invoked_command(argv), full=False)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -16,6 +16,26 @@ import yaml
 from wordbridge.errors import ConfigError
 
 KNOWN_SECTIONS = ("data", "model", "train", "devise")
+PACKAGED = Path(__file__).parent / "configs"  # the presets shipped in the package (configs/ in a clone links here)
+
+
+def packaged_configs() -> tuple[str, ...]:
+    """Names of the packaged presets (default, devise, ...), each usable as CONFIG on its own."""
+    return tuple(sorted(p.stem for p in PACKAGED.glob("*.yaml")))
+
+
+def resolve_config(path: str | Path) -> Path:
+    """A config file that exists, else a packaged preset named `default`, `default.yaml` or `configs/default.yaml`
+    (so that the README's commands work outside the clone); ConfigError (one line) listing the presets otherwise."""
+    given = Path(path)
+    if given.is_file():
+        return given
+    stem = given.name[: -len(given.suffix)] if given.suffix in (".yaml", ".yml") else given.name
+    packaged = PACKAGED / f"{stem}.yaml"
+    if given.parent.name in ("", "configs") and packaged.is_file():
+        return packaged
+    raise ConfigError(f"Config file {path} does not exist. Packaged configs: {', '.join(packaged_configs())} "
+                      "(give one by name, e.g. `default`).")
 
 
 def _check_type(value: Any, tp: Any, where: str) -> Any:
@@ -152,7 +172,9 @@ def load_sections(
     Top-level keys must be one of KNOWN_SECTIONS (sections a command does not use are left unchecked for the command
     that does). Returns {section: dataclass instance} for each schema.
     """
-    raw = apply_overrides(read_yaml(path) if raw is None else raw, overrides)
+    if raw is None:
+        raw = read_yaml(None if path is None else resolve_config(path))
+    raw = apply_overrides(raw, overrides)
     unknown = [k for k in raw if k not in KNOWN_SECTIONS]
     if unknown:
         raise ConfigError(f"Unknown config key '{unknown[0]}'. Valid: {', '.join(KNOWN_SECTIONS)}.")

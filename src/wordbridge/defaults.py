@@ -12,5 +12,5 @@ CONFIG = "default"  # the packaged config a README command names (src/wordbridge
 
 Engine = Literal["auto", "torch", "ctranslate2"]
 ENGINES: tuple[str, ...] = get_args(Engine)  # decoding engines of translate / evaluate / serve
-MAX_SENTENCE_TOKENS = 100  # longer inputs are split into sentences (translate/sentences.py), never cut
+MAX_LINE_CHARS = 10_000  # `translate` refuses a longer input line (a paragraph is ~1,000); longer ones are split
 PROGRESS_SECONDS = 30.0  # without a terminal, progress is one log line at most this often (progress.py)

@@ -1,13 +1,42 @@
 import subprocess
 import sys
+from pathlib import Path
 
-from wordbridge.cli import COMMAND_MODULES, build_parser, main
+import pytest
+
+from wordbridge import commands
+from wordbridge.cli import build_parser, main
+
+COMMAND_FILES = {p.stem.replace("_", "-") for p in Path(commands.__file__).parent.glob("*.py") if p.stem != "__init__"}
 
 
 def test_every_command_module_registers():
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
-    assert set(sub.choices) == {m.__name__.rsplit(".", 1)[1].replace("_", "-") for m in COMMAND_MODULES}
+    assert set(sub.choices) == set(commands.SUMMARIES) == COMMAND_FILES
+
+
+def _imported_after(code: str) -> set[str]:
+    """The heavy libraries in sys.modules after running `code` in a fresh interpreter with these sources."""
+    src = str(Path(commands.__file__).parents[2])
+    probe = (f"import sys; sys.path.insert(0, {src!r}); {code}; "
+             "print(); print(' '.join(m for m in ('torch', 'spacy', 'fastapi', 'faiss', 'matplotlib', 'sentencepiece') "
+             "if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return set(proc.stdout.splitlines()[-1].split()) if proc.stdout.strip() else set()
+
+
+def test_importing_the_cli_loads_no_model_library():
+    # what keeps `wordbridge --help` fast: torch, spaCy, FastAPI... load only where a command runs
+    assert _imported_after("import wordbridge.cli") == set()
+
+
+@pytest.mark.parametrize("command", sorted(commands.SUMMARIES))
+def test_each_commands_help_loads_no_model_library(command):
+    code = ("from wordbridge.cli import main\ntry:\n    main([" + repr(command) + ", '--help'])\n"
+            "except SystemExit as exc:\n    assert exc.code == 0, exc.code")
+    assert _imported_after(f"exec({code!r})") == set()
 
 
 def test_no_command_prints_help_and_exits_2(capsys):

@@ -3,6 +3,7 @@
 import pytest
 from fastapi.testclient import TestClient
 
+from wordbridge import defaults
 from wordbridge.serve.app import create_app
 from wordbridge.serve.config import ServeSettings
 from wordbridge.serve.schemas import MAX_TEXTS
@@ -88,7 +89,8 @@ def test_search_without_index_is_503(translator):
         assert c.post("/api/search/text", json={"query": "cat"}).status_code == 503
         assert c.get("/api/images/0").status_code == 503
         assert c.post("/api/search/french", json={"text": "le chat"}).status_code == 503
-        assert c.get("/health").json() == {"status": "ok", "translator": True, "searcher": False, "batching": True}
+        assert c.get("/health").json() == {"status": "ok", "translator": True, "searcher": False, "batching": True,
+                                          "model": None, "beam": defaults.BEAM}
 
 
 def test_search_text_returns_ranked_hits_with_urls(client):
@@ -167,7 +169,8 @@ def test_gallery_image_served_by_id(client, gallery):
 
 
 def test_health_page_and_openapi(client):
-    assert client.get("/health").json() == {"status": "ok", "translator": True, "searcher": True, "batching": True}
+    assert client.get("/health").json() == {"status": "ok", "translator": True, "searcher": True, "batching": True,
+                                          "model": None, "beam": defaults.BEAM}
     page = client.get("/")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert 'id="heatmap"' in page.text and "/static/app.js" in page.text
@@ -216,3 +219,11 @@ def test_app_can_be_started_again_after_shutdown(gallery, fakes):
         with TestClient(app) as c:
             assert c.post("/api/translate", json={"text": "le chat"}).status_code == 200
             assert c.post("/api/search/text", json={"query": "cat"}).status_code == 200
+
+
+def test_health_names_the_model_and_the_shared_default_beam(translator):
+    with TestClient(create_app(translator, None, ServeSettings(model="demo"))) as c:
+        health = c.get("/health").json()
+        assert health["model"] == "demo" and health["beam"] == defaults.BEAM
+        body = c.post("/api/translate", json={"text": "le chat"}).json()
+        assert body["beam"] == defaults.BEAM  # the API's default is the CLI's

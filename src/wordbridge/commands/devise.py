@@ -7,25 +7,17 @@ import re
 import sys
 from pathlib import Path
 
+from wordbridge.commands import SUMMARIES
 from wordbridge.config import load_sections
-from wordbridge.devise.config import DeviseConfig
-from wordbridge.devise.evaluate import evaluate_run
-from wordbridge.devise.ann import FLAT_MAX, KINDS
-from wordbridge.devise.index import index_folder
-from wordbridge.devise.methods import METHODS
-from wordbridge.devise.model import RunModel
-from wordbridge.devise.search import Searcher
-from wordbridge.devise.sharding import CHUNK_SIZE, model_embedder
-from wordbridge.devise.training import train_devise
+from wordbridge.devise.index_choices import CHUNK_SIZE, FLAT_MAX, KINDS
 from wordbridge.errors import ConfigError, DataError
-from wordbridge.translate.translator import Translator
-from wordbridge.train import distributed
+from wordbridge.results import IMAGE_METHODS as METHODS
 
 log = logging.getLogger(__name__)
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("devise", help="DeViSE: train, index images, search by image or words, evaluate",
+    p = subparsers.add_parser("devise", help=SUMMARIES["devise"],
                               description="DeViSE (the lesson's visual-semantic embedding): images are mapped into "
                               "the English word-vector space, so words find images and images find labels, "
                               "including WordNet nouns never trained on.")
@@ -36,7 +28,8 @@ def register(subparsers) -> None:
 
 def _add_train(sub) -> None:
     t = sub.add_parser("train", help="train the DeViSE head on cached backbone features; writes a run folder")
-    t.add_argument("config", help="YAML config with a `devise` section (see configs/devise.yaml)")
+    t.add_argument("config", nargs="?", default="devise", help="YAML config with a `devise` section, or a "
+                   "packaged one by name (default: devise, configs/devise.yaml)")
     t.add_argument("--out", default="runs/devise", help="run folder to write (default: runs/devise)")
     t.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config key, e.g. devise.train.epochs=5 (repeatable)")
@@ -84,8 +77,9 @@ def _add_search(sub) -> None:
     mode.add_argument("--similar", metavar="FILE_OR_ID", help="an image file or an image id of the index: "
                       "top-k similar images")
     s.add_argument("-k", type=int, default=9, help="how many results (default 9)")
-    s.add_argument("--method", choices=METHODS, help="image -> labels: devise (the trained head), conse (the "
-                   "ImageNet classifier's label vectors), blend (both); default: the run's devise.method")
+    s.add_argument("--method", choices=METHODS, help="image -> labels (with --image only): devise (the trained "
+                   "head), conse (the ImageNet classifier's label vectors), blend (both); default: the run's "
+                   "devise.method")
     s.add_argument("--json", action="store_true", help="print JSON instead of text")
     s.set_defaults(func=run_search)
 
@@ -103,6 +97,9 @@ def _add_evaluate(sub) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    from wordbridge.devise.config import DeviseConfig  # deferred: numpy and the word vectors only to train
+    from wordbridge.devise.training import train_devise  # deferred: torch loads only when a command trains
+
     cfg = load_sections(args.config, {"devise": DeviseConfig}, overrides=args.set)["devise"]
     summary = train_devise(cfg, args.out, overwrite=args.overwrite)
     best = summary.get("best") or {}
@@ -127,6 +124,11 @@ def run_index(args: argparse.Namespace) -> int:
         if value < low:
             raise ConfigError(f"Invalid {flag} {value}: must be >= {low}.")
     max_ram = parse_size(args.max_ram)
+    from wordbridge.devise.index import index_folder  # deferred: faiss loads only to index
+    from wordbridge.devise.model import RunModel  # deferred: torch loads only to index
+    from wordbridge.devise.sharding import model_embedder  # deferred: torch loads only to index
+    from wordbridge.train import distributed  # deferred: torch loads only to index
+
     info = distributed.init_from_env("cpu" if args.device == "cpu" else "auto")
     try:
         model = RunModel.load(args.run_dir)
@@ -165,12 +167,19 @@ def run_search(args: argparse.Namespace) -> int:
         raise ConfigError(f"Invalid -k {args.k}: must be >= 1.")
     if args.index is None and not args.image:
         raise DataError("--text and --similar search an image index: pass --index INDEX_DIR.")
+    if args.method is not None and not args.image:
+        raise ConfigError("--method picks how an --image is labelled; --text and --similar rank the index by the "
+                          "DeViSE embedding alone: drop --method.")
+    from wordbridge.devise.search import Searcher  # deferred: torch and faiss load only to search
+
     searcher = Searcher.load(args.run_dir, args.index)
     if args.image:
         result = searcher.search_image(args.image, args.k, args.method)
         payload = {"method": args.method or searcher.method, "labels": [vars(h) for h in result.labels],
                    "zero_shot": [vars(h) for h in result.zero_shot],
                    "similar": [_hit(searcher, h) for h in result.similar]}
+        if searcher.gallery is None:  # no --index: no gallery to find similar images in
+            del payload["similar"]
     elif args.text is not None:
         payload = {"images": [_hit(searcher, h) for h in searcher.search_text(args.text, args.k)]}
     else:
@@ -207,11 +216,15 @@ def format_result(payload: dict) -> str:
 
 
 def _translate_with(run_dir: str):
+    from wordbridge.translate.translator import Translator  # deferred: torch loads only when a model is asked for
+
     translator = Translator.load(run_dir)
     return lambda texts: [t.text for t in translator.translate(texts)]
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
+    from wordbridge.devise.evaluate import evaluate_run  # deferred: torch loads only to evaluate
+
     translate = _translate_with(args.translator) if args.translator else None
     table, _ = evaluate_run(args.run_dir, photos=not args.no_photos, translate=translate)
     sys.stdout.write(table + "\n")

@@ -1,28 +1,31 @@
-"""`wordbridge evaluate RUN_DIR [--split test] [--src F --ref F] [--beam N] [--int8] [--json]`."""
+"""`wordbridge evaluate RUN_DIR [--split test] [--src F --ref F] [--data DIR] [--beam N] [--int8] [--json]`."""
 
 import argparse
 import json
 
+from wordbridge import defaults
+from wordbridge.commands import SUMMARIES
 from wordbridge.errors import DataError
-from wordbridge.translate.evaluation import evaluate
+from wordbridge.text.prepared import SPLITS
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "evaluate", help="BLEU, chrF, masked loss and perplexity of a trained run",
+        "evaluate", help=SUMMARIES["evaluate"],
         description="Translate a split of the run's prepared data (or any aligned --src/--ref files) and score the "
                     "detokenised output against the raw references with sacrebleu: overall, and per source corpus "
                     "when the split remembers each pair's source (the default corpus mixes ten).",
     )
     p.add_argument("run_dir", metavar="RUN_DIR",
                    help="a `wordbridge train` run folder, or a `wordbridge export` folder")
-    p.add_argument("--split", default="test", choices=("train", "valid", "test"), help="prepared split (default test)")
+    p.add_argument("--split", default="test", choices=SPLITS, help="prepared split (default test)")
     p.add_argument("--src", metavar="FILE", help="source sentences, one per line (with --ref)")
     p.add_argument("--ref", metavar="FILE", help="reference translations, aligned with --src")
-    p.add_argument("--prepared", metavar="DIR", help="score the split of another prepared folder (e.g. a wider "
-                   "corpus) instead of the run's own")
-    p.add_argument("--beam", type=int, default=1, metavar="N", help="beam size (1 = greedy)")
-    p.add_argument("--engine", default="auto", choices=("auto", "torch", "ctranslate2"),
+    p.add_argument("--data", "--prepared", dest="prepared", metavar="DIR", help="score the split of another "
+                   "prepared folder (e.g. a wider corpus) instead of the run's own")
+    p.add_argument("--beam", type=int, default=defaults.BEAM, metavar="N",
+                   help=f"beam size (default {defaults.BEAM}; 1 = greedy)")
+    p.add_argument("--engine", default="auto", choices=defaults.ENGINES,
                    help="decoding engine: torch (the run's checkpoint), ctranslate2 (a `wordbridge export` "
                         "folder, given as RUN_DIR or found in RUN_DIR/ctranslate2), auto (default: ctranslate2 "
                         "for an export folder, else torch)")
@@ -34,6 +37,8 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from wordbridge.translate.evaluation import evaluate  # deferred: torch loads only when a model is scored
+
     if args.beam < 1:
         raise DataError(f"Invalid --beam {args.beam}: must be >= 1.")
     result = evaluate(args.run_dir, split=args.split, src_file=args.src, ref_file=args.ref, beam=args.beam,

@@ -2,12 +2,13 @@
 
 import argparse
 
-from wordbridge.translate.ct2_export import DEFAULT_SUBDIR, QUANTIZATIONS, export_run
+from wordbridge.commands import SUMMARIES
+from wordbridge.translate.config import CT2_SUBDIR, QUANTIZATIONS
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "export", help="export a Transformer run to CTranslate2 for fast CPU serving",
+        "export", help=SUMMARIES["export"],
         description="Convert a trained model.arch=transformer run into a CTranslate2 model folder (with its "
                     "vocabularies and tokenizer files), written atomically. `translate`, `evaluate` and `serve` "
                     "decode with it when given the folder (or --engine ctranslate2). GRU runs cannot be exported: "
@@ -17,12 +18,14 @@ def register(subparsers) -> None:
     p.add_argument("--format", default="ctranslate2", choices=("ctranslate2",), help="export format")
     p.add_argument("--quantization", default="int8", choices=QUANTIZATIONS,
                    help="weight type: int8 (default: ~4x smaller, fastest on CPU), int16, or float32 (exact)")
-    p.add_argument("--out", metavar="DIR", help=f"export folder (default RUN_DIR/{DEFAULT_SUBDIR})")
+    p.add_argument("--out", metavar="DIR", help=f"export folder (default RUN_DIR/{CT2_SUBDIR})")
     p.add_argument("--overwrite", action="store_true", help="replace an existing export folder")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from wordbridge.translate.ct2_export import export_run  # deferred: torch loads only when a run is exported
+
     out = export_run(args.run_dir, args.out, quantization=args.quantization, overwrite=args.overwrite)
     print(f"CTranslate2 model ({args.quantization}) written to {out}")
     return 0

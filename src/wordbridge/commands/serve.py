@@ -1,22 +1,24 @@
 """`wordbridge serve`: the web app and REST API (translation with attention, image search, French -> images)."""
 
 import argparse
+from pathlib import Path
 
+from wordbridge import defaults
+from wordbridge.commands import SUMMARIES
 from wordbridge.errors import ConfigError
 from wordbridge.serve.config import ServeSettings
-from wordbridge.serve.server import serve
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "serve",
-        help="web page + REST API over a translation run (and a DeViSE index)",
+        help=SUMMARIES["serve"],
         description="Serve the translation model (and DeViSE image search) as a web page and a REST API "
         "(OpenAPI at /openapi.json, docs at /docs). Models load once at start-up.",
     )
     p.add_argument("--run", required=True, metavar="RUN_DIR",
                    help="translation run folder (wordbridge train) or its CTranslate2 export (wordbridge export)")
-    p.add_argument("--engine", default="auto", choices=("auto", "torch", "ctranslate2"),
+    p.add_argument("--engine", default="auto", choices=defaults.ENGINES,
                    help="decoding engine: torch (the run's checkpoint), ctranslate2 (a `wordbridge export` folder, "
                         "given as --run or found in RUN_DIR/ctranslate2), auto (default: ctranslate2 for an export)")
     p.add_argument("--devise", metavar="DEVISE_RUN", help="DeViSE run folder (with --index)")
@@ -24,7 +26,7 @@ def register(subparsers) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.add_argument("--device", default=None, help="torch device for the models (default: cuda if available, else cpu)")
-    p.add_argument("--int8", action=argparse.BooleanOptionalAction, default=None,
+    p.add_argument("--int8", action=argparse.BooleanOptionalAction, default=defaults.INT8,
                    help="decode translations with dynamic int8 weights (default: on when the model runs on the CPU; "
                         "--no-int8 keeps fp32)")
     p.add_argument("--max-upload-mb", type=float, default=10.0, help="largest image upload, MB (default 10)")
@@ -44,6 +46,8 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from wordbridge.serve.server import serve  # deferred: uvicorn, FastAPI and torch load only to serve
+
     if args.max_upload_mb <= 0:
         raise ConfigError(f"Invalid --max-upload-mb {args.max_upload_mb}: expected a positive number.")
     if args.max_batch < 1 or args.batch_wait_ms < 0:
@@ -54,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         batching=not args.no_batching,
         max_batch=args.max_batch,
         batch_wait_ms=args.batch_wait_ms,
+        model=Path(args.run).resolve().name,
     )
     serve(args.run, args.devise, args.index, host=args.host, port=args.port, settings=settings, device=args.device,
           engine=args.engine, int8=args.int8)

@@ -1,41 +1,57 @@
-"""`wordbridge train CONFIG [--run-dir DIR] [--overwrite] [--resume] [--max-minutes M] [--set k=v ...]`."""
+"""`wordbridge train [CONFIG] [--data DIR] [--run-dir DIR] [--overwrite] [--resume] [--max-minutes M]
+[--set k=v ...]`. CONFIG defaults to the packaged `default` (configs/default.yaml)."""
 
 import argparse
 import dataclasses
 import os
 
+from wordbridge import defaults
+from wordbridge.commands import SUMMARIES
 from wordbridge.config import load_sections
 from wordbridge.text.config import PrepareConfig
-from wordbridge.train import distributed
 from wordbridge.translate.config import ModelConfig, TranslateTrainConfig
-from wordbridge.translate.training import train
+
+
+def add_config_arguments(p: argparse.ArgumentParser) -> None:
+    """CONFIG, --data and --set: shared by `train` and `lr-find`."""
+    p.add_argument("config", nargs="?", default=defaults.CONFIG, metavar="CONFIG",
+                   help=f"YAML config (data:, model:, train: sections) or a packaged one by name (default: "
+                        f"{defaults.CONFIG}; also transformer, tiny, questions)")
+    p.add_argument("--data", metavar="DIR", help=f"prepared data folder from `wordbridge prepare` (default: data.out "
+                   f"of the config, {defaults.PREPARED_DIR})")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config key, e.g. --set train.lr=0.003 (repeatable)")
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "train", help="train a translation model on a prepared data folder (data.out of the config)",
+        "train", help=SUMMARIES["train"],
         description="Train the seq2seq model described by the config's model: and train: sections on the prepared "
-                    "folder named by data.out. Ctrl-C saves latest.pt and stops; --resume continues.",
+                    "folder (--data DIR, else data.out). Ctrl-C saves latest.pt and stops; --resume continues.",
     )
-    p.add_argument("config", metavar="CONFIG", help="YAML config (data:, model:, train: sections)")
-    p.add_argument("--run-dir", metavar="DIR", help="run folder (default: train.run_dir)")
+    add_config_arguments(p)
+    p.add_argument("--run-dir", metavar="DIR", help=f"run folder (default: train.run_dir, "
+                   f"{TranslateTrainConfig().run_dir})")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
     p.add_argument("--resume", action="store_true", help="continue from RUN_DIR/latest.pt")
     p.add_argument("--max-minutes", type=float, metavar="M", help="wall-clock budget (overrides train.max_minutes)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a config key, e.g. --set train.lr=0.003 (repeatable)")
     p.set_defaults(func=run)
 
 
 def load(args: argparse.Namespace) -> dict:
     sections = load_sections(args.config, {"data": PrepareConfig, "model": ModelConfig,
                                            "train": TranslateTrainConfig}, overrides=args.set)
+    if getattr(args, "data", None) is not None:
+        sections["data"] = dataclasses.replace(sections["data"], out=args.data)
     if getattr(args, "max_minutes", None) is not None:
         sections["train"] = dataclasses.replace(sections["train"], max_minutes=args.max_minutes)
     return sections
 
 
 def run(args: argparse.Namespace) -> int:
+    from wordbridge.train import distributed  # deferred: torch loads only when a command trains
+    from wordbridge.translate.training import train  # deferred: torch loads only when a command trains
+
     sections = load(args)
     run_dir = args.run_dir or sections["train"].run_dir
     try:

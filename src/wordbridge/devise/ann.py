@@ -24,16 +24,15 @@ import time
 import faiss
 import numpy as np
 
+from wordbridge.devise.index_choices import FLAT_MAX, KINDS
 from wordbridge.errors import DataError
 
-FLAT_MAX = 50_000
 TRAIN_PER_LIST = 40  # faiss's k-means warns below 39 points per centroid
 MAX_TRAIN = 100_000
 TUNE_QUERIES = 500
 TARGET_RECALL = 0.99
 K = 10
 BLOCK = 65_536
-KINDS = ("flat", "ivf", "ivfpq")
 PQ_MIN = 256
 
 

@@ -23,6 +23,7 @@ import torch
 from wordbridge import progress
 from wordbridge.atomic import atomic_path
 from wordbridge.devise.features import compute_features
+from wordbridge.devise.index_choices import CHUNK_SIZE
 from wordbridge.train.distributed import DistInfo, barrier
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,6 @@ log = logging.getLogger(__name__)
 Entry = tuple[Path, str, int, int]  # (absolute path, path relative to the gallery, size, mtime_ns)
 # paths -> (embeddings (n_ok, dim) of the readable ones, their positions in `paths`, [(position, reason)] of the rest)
 PathEmbedFn = Callable[[list[Path]], tuple[np.ndarray, list[int], list[tuple[int, str]]]]
-CHUNK_SIZE = 1024
 
 
 def parts_dir(out_dir: Path) -> Path:

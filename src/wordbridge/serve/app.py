@@ -293,6 +293,8 @@ def _add_page_routes(app: FastAPI, state: _State) -> None:
             translator=state.translator is not None,
             searcher=state.searcher is not None,
             batching=state.settings.batching,
+            model=state.settings.model,
+            beam=state.settings.beam,
         )
 
     @app.get("/", include_in_schema=False)

@@ -2,6 +2,8 @@
 
 import dataclasses
 
+from wordbridge import defaults
+
 
 @dataclasses.dataclass(frozen=True)
 class ServeSettings:
@@ -12,3 +14,5 @@ class ServeSettings:
     batching: bool = True  # micro-batch concurrent translation requests
     max_batch: int = 32  # texts decoded together at most
     batch_wait_ms: float = 5.0  # how long the first request of a batch waits for company
+    model: str | None = None  # the translation run in use, as the page shows it (/health)
+    beam: int = defaults.BEAM  # the page's and the API's default beam size

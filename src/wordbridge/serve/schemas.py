@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from wordbridge import defaults
+
 MAX_TEXT_CHARS = 1000  # one sentence or paragraph to translate
 MAX_TEXTS = 64  # texts in one /api/translate request
 MAX_QUERY_CHARS = 200  # words for an image search
@@ -35,7 +37,7 @@ class TranslateRequest(_Strict):
     text: Text | Annotated[list[Text], Field(min_length=1, max_length=MAX_TEXTS)] = Field(
         description="a French text, or a list of them", examples=["le chat est noir ."]
     )
-    beam: Beam = 1
+    beam: Beam = defaults.BEAM
     attention: bool = Field(False, description="also return the attention weights with the tokens")
 
 
@@ -94,7 +96,7 @@ class ImageSearchResponse(BaseModel):
 class FrenchSearchRequest(_Strict):
     text: Text = Field(examples=["un chat noir"])
     k: K = 9
-    beam: Beam = 1
+    beam: Beam = defaults.BEAM
 
 
 class FrenchSearchResponse(BaseModel):
@@ -109,3 +111,5 @@ class Health(BaseModel):
     translator: bool
     searcher: bool
     batching: bool
+    model: str | None = Field(None, description="the translation run in use (its folder name)")
+    beam: int = Field(defaults.BEAM, description="the default beam size of the page and the API")

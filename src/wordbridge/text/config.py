@@ -4,6 +4,7 @@ every key), and the checks that reject impossible settings before any work."""
 import dataclasses
 from typing import Any, Literal, get_args
 
+from wordbridge import defaults
 from wordbridge.errors import ConfigError
 from wordbridge.text import filters as filters_mod
 from wordbridge.text.tokenize import TokenizerKind
@@ -28,7 +29,7 @@ class PrepareConfig:
     max_words: int = 30  # max_length filter: words per side
     max_ratio: float = 3.0  # length_ratio filter: longer/shorter word count
     lowercase: bool = True
-    tokenizer: TokenizerKind = "spacy"
+    tokenizer: TokenizerKind = defaults.TOKENIZER  # type: ignore[assignment]
     spm_vocab_size: int = 8000
     processes: int = 2
     max_vocab: int = 40000
@@ -42,7 +43,7 @@ class PrepareConfig:
     tgt_lang: str = "en"
     src_vectors: str | None = "fr"  # "fr" (spaCy), "en" (fetched fastText), a .bin/.vec path, or null
     tgt_vectors: str | None = "en"
-    out: str = "runs/prepared/default"
+    out: str = defaults.PREPARED_DIR
 
 
 def validate(cfg: PrepareConfig) -> None:

@@ -6,6 +6,9 @@ from typing import Literal, get_args
 from wordbridge.errors import ConfigError, choices_hint
 from wordbridge.train.config import Schedule, TrainConfig
 
+QUANTIZATIONS = ("int8", "int16", "float32")  # weight types of a CTranslate2 export (`wordbridge export`)
+CT2_SUBDIR = "ctranslate2"  # `export RUN` without --out writes RUN/ctranslate2
+
 Attention = Literal["none", "bahdanau", "luong"]
 ATTENTIONS: tuple[str, ...] = get_args(Attention)
 ForcePer = Literal["batch", "step"]

@@ -23,15 +23,15 @@ from wordbridge import __version__
 from wordbridge.atomic import atomic_dir, write_json
 from wordbridge.errors import AssetError, CheckpointError, ConfigError, DataError, choices_hint
 from wordbridge.text.vocab import Vocab
+from wordbridge.translate.config import CT2_SUBDIR as DEFAULT_SUBDIR
+from wordbridge.translate.config import QUANTIZATIONS
 from wordbridge.translate.model import find_checkpoint, load_model
 
 MARKER = "wordbridge_export.json"
 FORMAT = "ctranslate2"
-QUANTIZATIONS = ("int8", "int16", "float32")
 CT2_FILES = ("model.bin", "config.json", "source_vocabulary.json", "target_vocabulary.json")
 RUN_FILES = ("vocab.src.json", "vocab.tgt.json", "tokenizer.json")
 OPTIONAL_FILES = ("spm.src.model", "spm.tgt.model", "config.yaml")
-DEFAULT_SUBDIR = "ctranslate2"  # `export RUN` without --out writes RUN/ctranslate2
 CT2_VERSION = "4.8.5"
 GRU_REFUSAL = ("CTranslate2 has no RNN decoder (CTranslate2#796), so only model.arch=transformer runs export; "
                "for a faster GRU on the CPU use its dynamic int8 quantisation: `wordbridge translate RUN --int8`.")

@@ -9,6 +9,7 @@ import numpy as np
 from wordbridge.config import read_yaml
 from wordbridge.errors import DataError
 from wordbridge.text.batching import Seq2SeqDataset, make_loader
+from wordbridge.text.lines import read_lines
 from wordbridge.text.prepared import PreparedData
 from wordbridge.train.loop import evaluate_loss
 from wordbridge.translate.loss import make_batch_loss
@@ -17,18 +18,6 @@ from wordbridge.translate.model import find_checkpoint, load_model
 from wordbridge.translate.translator import Translator
 
 log = logging.getLogger(__name__)
-
-
-def read_lines(path: str | Path) -> list[str]:
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"File {path} does not exist.")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path} is not UTF-8 text (byte {exc.start}).") from None
-    lines = text.split("\n")
-    return lines[:-1] if lines and lines[-1] == "" else lines
 
 
 def split_data(run_dir: Path, split: str) -> tuple[list[str], list[str], list, list, list[str] | None]:

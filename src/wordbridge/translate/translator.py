@@ -12,11 +12,13 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from wordbridge import defaults
 from wordbridge.errors import CheckpointError, ConfigError, DataError, choices_hint
 from wordbridge.results import Translation
 from wordbridge.text.batching import pad_batch
 from wordbridge.text.tokenize import load_tokenizers
 from wordbridge.text.vocab import EOS, Vocab
+from wordbridge.translate import sentences
 from wordbridge.translate.decode import Hypothesis, beam_search, greedy
 from wordbridge.translate.ct2_engine import Ct2Engine
 from wordbridge.translate.ct2_export import DEFAULT_SUBDIR, MARKER, is_export
@@ -52,7 +54,7 @@ def decode_rows(model: torch.nn.Module, rows: Sequence[np.ndarray], beam: int = 
     return out  # type: ignore[return-value]
 
 
-ENGINES = ("auto", "torch", "ctranslate2")
+ENGINES = defaults.ENGINES
 
 
 class TorchEngine:
@@ -127,9 +129,24 @@ class Translator:
             tokens = tokens[: self.max_src_tokens]
         return tokens, self.src_vocab.encode(tokens)  # ids end with _eos_
 
+    def too_long(self, text: str) -> bool:
+        """More source tokens than the model takes (a token is at least one character: short texts are not)."""
+        return len(text) > self.max_src_tokens and len(self.src_tok.tokenize(text)) > self.max_src_tokens
+
     def translate(self, texts: list[str], beam: int = 1, attention: bool = False,
                   batch_size: int = 64) -> list[Translation]:
-        """One Translation per text; an empty (or blank) text gives an empty translation."""
+        """One Translation per text; an empty (or blank) text gives an empty translation. A text longer than the
+        model takes is translated sentence by sentence and joined back (translate/sentences.py)."""
+        lang = getattr(self.src_tok, "lang", "fr")
+        parts = [sentences.pieces(t, self.too_long, lang) if t.strip() else [t] for t in texts]
+        flat = self._translate([p for ps in parts for p in ps], beam, attention, batch_size)
+        out, start = [], 0
+        for ps in parts:
+            out.append(sentences.join(flat[start: start + len(ps)]))
+            start += len(ps)
+        return out
+
+    def _translate(self, texts: list[str], beam: int, attention: bool, batch_size: int) -> list[Translation]:
         encoded = [self.encode(t) if t.strip() else None for t in texts]
         todo = [i for i, e in enumerate(encoded) if e is not None]
         hyps = self.engine.decode([encoded[i][1] for i in todo], beam=beam, batch_size=batch_size)
