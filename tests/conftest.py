@@ -175,6 +175,7 @@ def cli_trained_run(tiny_pairs):
         (root / "en.txt").write_text("\n".join(en * 4) + "\n", encoding="utf-8")
         config = root / "tiny.yaml"
         config.write_text(f"data:\n  out: {root / 'prep'}\n  src_vectors: null\n  tgt_vectors: null\n  filters: []\n"
+                          "  tokenizer: spacy\n"
                           f"  processes: 1\nmodel:\n{model_yaml}train:\n{train_yaml}", encoding="utf-8")
         assert cli_main(["prepare", str(config), "--src", str(root / "fr.txt"), "--tgt", str(root / "en.txt")]) == 0
         run = root / "run"

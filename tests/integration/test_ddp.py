@@ -113,7 +113,7 @@ def prepared(tmp_path_factory):
     (root / "en.txt").write_text("\n".join(TRANSLATE_EN * 6) + "\n", encoding="utf-8")
     config = root / "prep.yaml"
     config.write_text(f"data:\n  out: {root / 'prep'}\n  src_vectors: null\n  tgt_vectors: null\n  filters: []\n"
-                      "  processes: 1\n", encoding="utf-8")
+                      "  tokenizer: spacy\n  processes: 1\n", encoding="utf-8")
     assert main(["prepare", str(config), "--src", str(root / "fr.txt"), "--tgt", str(root / "en.txt")]) == 0
     return root / "prep"
 

@@ -31,6 +31,7 @@ def work(tmp_path):
     config = tmp_path / "tiny.yaml"
     config.write_text(
         f"data:\n  out: {tmp_path / 'prep'}\n  src_vectors: null\n  tgt_vectors: null\n  filters: []\n"
+        "  tokenizer: spacy\n"
         "  processes: 1\n  valid_fraction: 0.1\n  test_fraction: 0.1\n"
         "model:\n  emb_size_src: 8\n  emb_size_tgt: 8\n  hidden: 8\n"
         "train:\n  max_steps: 100000\n  batch_size: 4\n  threads: 1\n  log_every: 5\n"  # runs until killed

@@ -8,6 +8,9 @@ import pytest
 
 from wordbridge import asset_paths
 from wordbridge.cli import main
+from wordbridge.text.config import PrepareConfig
+from wordbridge.text.filters import FILTERS
+from wordbridge.text.named_corpora import CORPORA
 
 # (french, english): which the lesson's regexes keep is decided below by the regexes themselves
 PAIRS = [
@@ -43,7 +46,7 @@ def test_questions_filter_keeps_exactly_the_lessons_pairs(tmp_path, capsys):
     pairs = [(f"{f}", f"{e}") for _ in range(5) for f, e in PAIRS]
     src, tgt = _write(tmp_path, pairs)
     out = tmp_path / "D"
-    assert _run("--src", src, "--tgt", tgt, "--filter", "questions", "--out", str(out)) == 0
+    assert _run("--src", src, "--tgt", tgt, "--only-filter", "questions", "--out", str(out)) == 0
     expected = [(RE_FQ.search(f).group(), RE_EQ.search(e).group()) for f, e in pairs
                 if RE_EQ.search(e) and RE_FQ.search(f)]
     stats = json.loads((out / "stats.json").read_text())
@@ -78,12 +81,30 @@ def test_corpus_flag_takes_a_tsv_file(tmp_path):
     tsv = tmp_path / "fra.txt"
     tsv.write_text("".join(f"{e}\t{f}\tCC-BY attribution\n" for f, e in PAIRS * 2), encoding="utf-8")
     out = tmp_path / "T"
-    assert _run("--corpus", str(tsv), "--filter", "dedup", "--out", str(out)) == 0
+    assert _run("--corpus", str(tsv), "--only-filter", "dedup", "--out", str(out)) == 0
     stats = json.loads((out / "stats.json").read_text())
     assert stats["pairs_read"] == 2 * len(PAIRS) and stats["pairs_kept"] == len(PAIRS)
     assert stats["filters"] == ["dedup"] and stats["removed"] == {"dedup": len(PAIRS)}
     french = [line for s in ("train", "valid", "test") for line in (out / f"{s}.src.txt").read_text().splitlines()]
     assert sorted(french) == sorted(f for f, _ in PAIRS)  # French is the source side
+
+
+def test_filter_adds_to_the_default_filters_and_only_filter_replaces_them(tmp_path):
+    src, tgt = _write(tmp_path, PAIRS * 2)
+    assert _run("--src", src, "--tgt", tgt, "--filter", "questions", "--out", str(tmp_path / "add")) == 0
+    added = json.loads((tmp_path / "add" / "stats.json").read_text())
+    assert added["filters"] == [*PrepareConfig().filters, "questions"]
+    assert added["removed"]["dedup"] == len(PAIRS)  # the default dedup still ran
+    assert _run("--src", src, "--tgt", tgt, "--only-filter", "none", "--out", str(tmp_path / "none")) == 0
+    bare = json.loads((tmp_path / "none" / "stats.json").read_text())
+    assert bare["filters"] == [] and bare["pairs_kept"] == 2 * len(PAIRS)
+
+
+def test_help_lists_every_corpus_and_filter(capsys):
+    with pytest.raises(SystemExit):
+        main(["prepare", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert all(name in text for name in [*CORPORA, *FILTERS])
 
 
 def _bad_cases(tmp_path):
@@ -106,11 +127,13 @@ def _bad_cases(tmp_path):
         "filter": (["--src", good_fr, "--tgt", good_en, "--filter", "nope"],
                    r"Unknown filter 'nope'\. Valid: .*questions"),
         "only src": (["--src", good_fr], r"src and data\.tgt go together"),
+        "config name": (["configs/nope.yaml", "--src", good_fr, "--tgt", good_en],
+                        r"nope\.yaml does not exist\. Packaged configs: .*default"),
     }
 
 
 @pytest.mark.parametrize("case", ["lengths", "empty", "utf8", "missing", "config key", "set key", "corpus",
-                                  "filter", "only src"])
+                                  "filter", "only src", "config name"])
 def test_bad_input_one_line_exit_2_nothing_written(tmp_path, capsys, case):
     args, message = _bad_cases(tmp_path)[case]
     out = tmp_path / "out"

@@ -3,8 +3,10 @@ from typing import Literal
 
 import pytest
 
+from wordbridge import config
 from wordbridge.config import apply_overrides, dump_yaml, from_dict, load_sections
 from wordbridge.errors import ConfigError
+from wordbridge.text.config import PrepareConfig
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,3 +73,22 @@ def test_missing_or_invalid_file_is_one_line_error(tmp_path):
     with pytest.raises(ConfigError, match="not valid YAML") as info:
         load_sections(bad, {"data": Outer})
     assert "\n" not in str(info.value)
+
+
+def test_packaged_configs_resolve_by_name_from_any_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # outside the clone: no configs/ here
+    for name in ("default", "default.yaml", "configs/default.yaml"):
+        assert config.resolve_config(name) == config.PACKAGED / "default.yaml"
+    assert {"default", "devise", "transformer"} <= set(config.packaged_configs())
+    own = tmp_path / "default.yaml"  # a file of the user's own wins over the packaged one
+    own.write_text("data: {}\n", encoding="utf-8")
+    assert config.resolve_config("default.yaml") == own
+    with pytest.raises(ConfigError, match=r"nope does not exist\. Packaged configs: .*default"):
+        config.resolve_config("nope")
+    with pytest.raises(ConfigError):
+        config.resolve_config("elsewhere/default.yaml")  # a path that is not there is not a preset name
+
+
+def test_the_dataclass_defaults_are_the_default_configs_data_section():
+    # `prepare` without a config prepares what configs/default.yaml describes
+    assert config.load_sections("default", {"data": PrepareConfig})["data"] == PrepareConfig()

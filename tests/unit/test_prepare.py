@@ -27,7 +27,7 @@ def _files(tmp_path, n=200):
 
 def _cfg(tmp_path, **kw):
     base = dict(src=str(tmp_path / "x.fr"), tgt=str(tmp_path / "x.en"), processes=1, src_vectors=None,
-                tgt_vectors=None, filters=("dedup",))
+                tgt_vectors=None, filters=("dedup",), tokenizer="spacy")
     base.update(kw)
     return PrepareConfig(**base)
 

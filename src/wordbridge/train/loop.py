@@ -44,7 +44,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 import torch
-from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from wordbridge import progress
@@ -139,7 +138,7 @@ class Trainer:
         self.interrupts = Interrupts(self.is_main)
         self._pending_rng: dict | None = None  # restored once the epoch's iterator exists (resume)
         self._last_valid_step = -1
-        self._bar: tqdm | None = None
+        self._bar: progress.tqdm | None = None
 
     def _call(self, event: str) -> None:
         for fn in self._fns[event]:
