@@ -82,7 +82,7 @@ def test_packaged_configs_resolve_by_name_from_any_folder(tmp_path, monkeypatch)
     assert {"default", "devise", "transformer"} <= set(config.packaged_configs())
     own = tmp_path / "default.yaml"  # a file of the user's own wins over the packaged one
     own.write_text("data: {}\n", encoding="utf-8")
-    assert config.resolve_config("default.yaml") == own
+    assert config.resolve_config("default.yaml").resolve() == own
     with pytest.raises(ConfigError, match=r"nope does not exist\. Packaged configs: .*default"):
         config.resolve_config("nope")
     with pytest.raises(ConfigError):
