@@ -119,3 +119,54 @@ def test_corrupt_checkpoint_is_a_one_line_error(work, tmp_path, capsys):
     assert main(["translate", str(bad), "le chat"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error:") and "\n" not in err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_translate_json_stdin_dash_and_source_beside_translation(work, tmp_path, capsys, monkeypatch):
+    _, _, run = work
+    assert main(["translate", str(run), "le chat est noir .", "--json"]) == 0
+    (row,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert row["source"] == "le chat est noir ." and row["src_tokens"] == ["le", "chat", "est", "noir", "."]
+    assert isinstance(row["text"], str) and isinstance(row["tokens"], list) and "attention" not in row
+    monkeypatch.setattr("sys.stdin", io.StringIO("le chien est blanc .\nle ciel est bleu .\n"))
+    assert main(["translate", str(run), "-", "--json"]) == 0
+    assert [json.loads(line)["source"] for line in capsys.readouterr().out.splitlines()] == [
+        "le chien est blanc .", "le ciel est bleu ."]
+    src = tmp_path / "in.txt"
+    src.write_text("le chat est noir .\nelle lit un livre .\n", encoding="utf-8")
+    assert main(["translate", str(run), "-i", str(src), "--with-source"]) == 0
+    assert [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()] == src.read_text().splitlines()
+
+
+def test_a_long_paragraph_is_translated_whole_sentence_by_sentence(work, capsys):
+    _, _, run = work
+    paragraph = " ".join(["le chat est noir ."] * 30)  # 150 tokens: more than the model's 100
+    assert main(["translate", str(run), paragraph, "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert len(row["src_tokens"]) == 150  # nothing cut: every sentence went through the model
+
+
+def _bad_translate_inputs(tmp_path):
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes("le café est noir .\n".encode("latin-1"))
+    huge = tmp_path / "huge.txt"
+    huge.write_text("le chat " * 12_500 + "\n", encoding="utf-8")  # one line of 100,000 characters
+    return {"folder": (["-i", str(tmp_path)], "is a folder"), "latin1": (["-i", str(latin1)], "not UTF-8"),
+            "huge": (["-i", str(huge)], "100,000 characters"), "dash on a terminal": (["-"], "nothing is piped"),
+            "huge text": (["le chat " * 12_500], "100,000 characters")}
+
+
+@pytest.mark.parametrize("case", ["folder", "latin1", "huge", "dash on a terminal", "huge text"])
+def test_translate_bad_input_is_one_line_exit_2(work, tmp_path, capsys, monkeypatch, case):
+    _, _, run = work
+    args, message = _bad_translate_inputs(tmp_path)[case]
+    monkeypatch.setattr("sys.stdin", _Terminal(""))
+    out = tmp_path / "out.txt"
+    assert main(["translate", str(run), *args, "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and message in err[0], err
+    assert not out.exists()
