@@ -11,15 +11,15 @@ def _words_over(n):
 def test_short_text_stays_whole_and_long_text_splits_at_sentence_ends():
     text = "Le chat dort. M. Dupont lit un livre ! Où est la gare ?"
     assert sentences.pieces(text, _words_over(100)) == [text]
-    parts = sentences.pieces(text, _words_over(5))
+    parts = sentences.pieces(text, _words_over(6))
     assert parts == ["Le chat dort.", "M. Dupont lit un livre !", "Où est la gare ?"]  # "M." is no sentence end
     assert " ".join(parts).split() == text.split()  # nothing lost
 
 
-def test_a_sentence_without_an_end_still_too_long_goes_in_word_windows():
-    words = [f"mot{i}" for i in range(2 * sentences.WORDS_PER_PIECE + 5)]
-    parts = sentences.pieces(" ".join(words), _words_over(sentences.WORDS_PER_PIECE))
-    assert [len(p.split()) for p in parts] == [sentences.WORDS_PER_PIECE, sentences.WORDS_PER_PIECE, 5]
+def test_a_sentence_without_an_end_still_too_long_is_halved_until_it_fits():
+    words = [f"mot{i}" for i in range(70)]
+    parts = sentences.pieces(" ".join(words), _words_over(20))
+    assert all(len(p.split()) <= 20 for p in parts) and len(parts) == 4  # 70 -> 35 + 35 -> 4 x 17-18
     assert " ".join(parts).split() == words
 
 

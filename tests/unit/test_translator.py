@@ -39,15 +39,16 @@ def test_translate_shapes_empty_lines_and_attention(run_dir):
     assert tr.translate(["le chat"], attention=False)[0].attention is None
 
 
-def test_unknown_words_map_to_unk_and_long_input_is_truncated(run_dir, caplog):
+def test_unknown_words_map_to_unk_and_long_input_is_split_not_cut(run_dir, caplog):
     tr = Translator.load(run_dir)
     tokens, ids = tr.encode("le zorglub")
     assert ids.tolist() == [4, 3, 2]  # le, _unk_, _eos_
     tr.max_src_tokens = 5
     with caplog.at_level(logging.WARNING):
-        out = tr.translate([" ".join(["chat"] * 50)])
-    assert len(out[0].src_tokens) == 5
-    assert "truncated" in caplog.text
+        out = tr.translate([" ".join(["chat"] * 50), "le chat . " * 4], attention=True)
+    assert len(out[0].src_tokens) == 50 and "truncated" not in caplog.text  # 50 tokens in pieces of <= 5
+    assert out[1].src_tokens == ["le", "chat", "."] * 4  # four sentences, translated one by one
+    assert len(out[1].attention) == len(out[1].tokens) and len(out[1].attention[0]) == 12
 
 
 def test_unk_replacement_uses_highest_attention():

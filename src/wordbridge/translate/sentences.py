@@ -8,8 +8,6 @@ import pysbd
 
 from wordbridge.results import Translation
 
-WORDS_PER_PIECE = 30  # a "sentence" still too long (no boundary found) goes in pieces of this many words
-
 
 @functools.lru_cache(maxsize=4)
 def _segmenter(lang: str) -> pysbd.Segmenter:
@@ -25,19 +23,21 @@ def split_sentences(text: str, lang: str = "fr") -> list[str]:
     return [s for s in sentences if s] or [text]
 
 
+def _halves(words: list[str], too_long) -> list[str]:
+    """Word runs that are not `too_long`, by halving (a sentence without a boundary pysbd can find)."""
+    text = " ".join(words)
+    if len(words) <= 1 or not too_long(text):
+        return [text]
+    mid = len(words) // 2
+    return _halves(words[:mid], too_long) + _halves(words[mid:], too_long)
+
+
 def pieces(text: str, too_long, lang: str = "fr") -> list[str]:
-    """`text` as one piece, or its sentences when `too_long(text)`; a sentence still `too_long` goes in word
-    windows of WORDS_PER_PIECE."""
+    """`text` as one piece, or its sentences when `too_long(text)`; a sentence still `too_long` is halved at
+    spaces until its halves are not."""
     if not too_long(text):
         return [text]
-    out = []
-    for sentence in split_sentences(text, lang):
-        if too_long(sentence):
-            words = sentence.split()
-            out += [" ".join(words[i: i + WORDS_PER_PIECE]) for i in range(0, len(words), WORDS_PER_PIECE)]
-        else:
-            out.append(sentence)
-    return out
+    return [piece for sentence in split_sentences(text, lang) for piece in _halves(sentence.split(), too_long)]
 
 
 def join(parts: list[Translation]) -> Translation:
