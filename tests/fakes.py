@@ -28,11 +28,13 @@ class FakeTranslator:
 
     `cost_ms(n) = fixed_ms + per_text_ms * n` is slept per call, as a GRU decoder on CPU costs a fixed amount per
     decoding step plus a little per sentence in the batch. `calls` records the batch size of every call.
+    `pieces=True`: tokens as sentencepiece gives them ("▁" starts a word; words of 5+ letters in two pieces).
     """
 
-    def __init__(self, fixed_ms: float = 0.0, per_text_ms: float = 0.0):
+    def __init__(self, fixed_ms: float = 0.0, per_text_ms: float = 0.0, pieces: bool = False):
         self.fixed_ms = fixed_ms
         self.per_text_ms = per_text_ms
+        self.pieces = pieces
         self.calls: list[int] = []
         self._lock = threading.Lock()
 
@@ -43,9 +45,16 @@ class FakeTranslator:
             time.sleep((self.fixed_ms + self.per_text_ms * len(texts)) / 1000.0)
         return [self._one(text, attention) for text in texts]
 
+    def _split(self, words: list[str]) -> list[str]:
+        if not self.pieces:
+            return words
+        return [p for w in words for p in (["\u2581" + w[:3], w[3:]] if len(w) >= 5 else ["\u2581" + w])]
+
     def _one(self, text: str, attention: bool) -> Translation:
-        src = text.lower().replace(".", " .").replace(",", " ,").split()
-        out = [FR_EN.get(tok, tok) for tok in src] + ["_eos_"]
+        words = text.lower().replace(".", " .").replace(",", " ,").split()
+        src = self._split(words)
+        english = [FR_EN.get(tok, tok) for tok in words]
+        out = self._split(english) + ["_eos_"]
         weights = None
         if attention:
             weights = []
@@ -53,8 +62,7 @@ class FakeTranslator:
                 row = [1.0 if j == min(i, len(src) - 1) else 0.1 for j in range(len(src))]
                 total = sum(row)
                 weights.append([w / total for w in row])
-        words = out[:-1]
-        return Translation(" ".join(words), src, out, weights)
+        return Translation(" ".join(english), src, out, weights)
 
 
 GALLERY = {

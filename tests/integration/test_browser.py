@@ -1,7 +1,8 @@
 """The web page in a real headless Chromium (Debian chromium + chromium-driver, via selenium; scripts/install_browser.sh).
 
-Starts the app with the fake models on 127.0.0.1 on a free port, then: types a French sentence and waits for the
-translation and the heatmap; runs a word search and sees a grid of images; clicks a result and sees similar images;
+Starts the app with the fake models on 127.0.0.1 on a free port (the translator answers in sentencepiece pieces),
+then: types a French sentence and waits for the translation and the heatmap of its words; copies the translation;
+sees an error clear the previous results and an empty input say so; runs a word search and sees a grid of images; clicks a result and sees similar images;
 searches images in French; uploads an image; opens /docs and sees the API's operations; saves a screenshot (WORDBRIDGE_SCREENSHOT=path to keep it, e.g.
 docs/screenshot.png).
 """
@@ -39,9 +40,10 @@ def server_url(tmp_path_factory, fakes, free_port):
     import uvicorn
 
     from wordbridge.serve.app import create_app
+    from wordbridge.serve.config import ServeSettings
 
     gallery = fakes.make_gallery(tmp_path_factory.mktemp("gallery"), copies=3, size=96)
-    app = create_app(fakes.FakeTranslator(), fakes.FakeSearcher(gallery))
+    app = create_app(fakes.FakeTranslator(pieces=True), fakes.FakeSearcher(gallery), ServeSettings(model="fake-run"))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -80,13 +82,19 @@ def _images_loaded(drv, grid_id: str) -> bool:
     return screenshot.images_loaded(drv, grid_id)
 
 
-def test_page_end_to_end(server_url, driver, tmp_path):
+def _ready(drv, server_url):
+    from selenium.webdriver.common.by import By
+
+    drv.get(server_url + "/")
+    _wait(drv, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1", "page not ready")
+
+
+def test_page_end_to_end(server_url, driver, tmp_path, fakes):
     from selenium.webdriver.common.by import By
 
     drv = driver
-    drv.get(server_url + "/")
-    _wait(drv, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1", "page not ready")
-    assert "translation model loaded" in drv.find_element(By.ID, "status").text
+    _ready(drv, server_url)
+    assert "translation model loaded: fake-run" in drv.find_element(By.ID, "status").text  # the run in use
 
     # translation + heatmap
     box = drv.find_element(By.ID, "fr-input")
@@ -96,8 +104,12 @@ def test_page_end_to_end(server_url, driver, tmp_path):
     _wait(drv, lambda d: d.find_element(By.ID, "en-output").text.strip() != "", "no translation shown")
     assert drv.find_element(By.ID, "en-output").text == "the small cat black eats a apple red ."
     heatmap = _wait(drv, lambda d: d.find_element(By.CSS_SELECTOR, "#heatmap.drawn"), "heatmap not drawn")
-    assert heatmap.get_attribute("data-cols") == "9"  # source tokens
-    assert heatmap.get_attribute("data-rows") == "10"  # output tokens + _eos_
+    sentence = "le petit chat noir mange une pomme rouge ."
+    pieces = fakes.FakeTranslator(pieces=True).translate([sentence], attention=True)[0]
+    assert len(pieces.src_tokens) > 9 and pieces.src_tokens[1] == "\u2581pet"  # the API answers in pieces...
+    assert heatmap.get_attribute("data-cols") == "9"  # ...the heatmap shows the 9 French words
+    assert heatmap.get_attribute("data-src-words") == sentence
+    assert heatmap.get_attribute("data-rows") == "10"  # the English words + _eos_
     dark = drv.execute_script(
         "const c = document.getElementById('heatmap'); const ctx = c.getContext('2d');"
         "const d = ctx.getImageData(0, 0, c.width, c.height).data; let n = 0;"
@@ -113,6 +125,7 @@ def test_page_end_to_end(server_url, driver, tmp_path):
     _wait(drv, lambda d: _images_loaded(d, "grid"), "result images did not load")
     cards = _cards(drv, "grid")
     assert len(cards) == 12
+    assert cards[0].find_element(By.CLASS_NAME, "score").text.startswith("cos ")  # labelled: cosine similarity
     captions = [c.find_element(By.CLASS_NAME, "caption").text for c in cards[:3]]
     assert captions == ["a bird square"] * 3  # the image's own caption, not its folder
 
@@ -134,6 +147,66 @@ def test_page_end_to_end(server_url, driver, tmp_path):
     assert _cards(drv, "fr-grid")[0].find_element(By.CLASS_NAME, "caption").text == "a flower square"
 
     _screenshot(drv, tmp_path)
+
+
+def test_copy_empty_input_errors_clear_results_and_long_heatmap(server_url, driver):
+    from selenium.webdriver.common.by import By
+
+    drv = driver
+    _ready(drv, server_url)
+    drv.find_element(By.ID, "translate-btn").click()  # nothing typed: the page says so
+    _wait(drv, lambda d: "Type some French" in d.find_element(By.ID, "translate-error").text, "empty input ignored")
+
+    drv.find_element(By.ID, "fr-input").send_keys("le chat noir .")
+    drv.find_element(By.ID, "translate-btn").click()
+    _wait(drv, lambda d: d.find_element(By.ID, "en-output").text == "the cat black .", "no translation")
+    assert not drv.find_element(By.ID, "translate-error").is_displayed()  # the old message went
+    copy = drv.find_element(By.ID, "copy-btn")
+    copy.click()
+    _wait(drv, lambda d: d.find_element(By.ID, "copy-btn").text == "Copied", "copy button did nothing")
+    assert copy.get_attribute("data-copied") == "the cat black ."
+
+    long = " ".join(["le petit chat noir mange une pomme rouge"] * 6) + " ."  # 49 words
+    drv.execute_script("document.getElementById('fr-input').value = arguments[0];", long)
+    drv.find_element(By.ID, "translate-btn").click()
+    _wait(drv, lambda d: d.find_element(By.ID, "heatmap").get_attribute("data-cols") == "49", "no long heatmap")
+    inside = drv.execute_script(
+        "const w = document.querySelector('.heatmap-wrap').getBoundingClientRect();"
+        "const p = document.getElementById('translate-panel').getBoundingClientRect();"
+        "return w.left >= p.left && w.right <= p.right;")
+    assert inside  # the heatmap scrolls inside its panel instead of overflowing it
+
+    too_long = "le chat " * 200  # 1,600 characters: the API refuses it (422)
+    drv.execute_script("document.getElementById('fr-input').value = arguments[0];", too_long)
+    drv.find_element(By.ID, "translate-btn").click()
+    _wait(drv, lambda d: d.find_element(By.ID, "translate-error").is_displayed(), "no error shown")
+    assert drv.find_element(By.ID, "en-output").text == ""  # the previous answer does not stay on show
+    assert not drv.find_elements(By.CSS_SELECTOR, "#heatmap.drawn")
+    assert not drv.find_element(By.ID, "copy-btn").is_displayed()
+
+    query = drv.find_element(By.ID, "query")
+    query.send_keys("bird")
+    drv.find_element(By.ID, "search-btn").click()
+    _wait(drv, lambda d: len(_cards(d, "grid")) > 0, "no search results")
+    query.clear()
+    drv.find_element(By.ID, "search-btn").click()
+    _wait(drv, lambda d: "Type one or more" in d.find_element(By.ID, "search-error").text, "empty search ignored")
+    assert not _cards(drv, "grid")
+
+
+def test_upload_error_clears_the_previous_results(server_url, driver, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    drv = driver
+    _ready(drv, server_url)
+    drv.find_element(By.ID, "query").send_keys("tree")
+    drv.find_element(By.ID, "search-btn").click()
+    _wait(drv, lambda d: len(_cards(d, "grid")) > 0, "no search results")
+    bogus = tmp_path / "not-an-image.png"
+    bogus.write_text("this is text, not a PNG", encoding="utf-8")
+    drv.find_element(By.ID, "file-input").send_keys(str(bogus))
+    _wait(drv, lambda d: d.find_element(By.ID, "search-error").is_displayed(), "no upload error shown")
+    assert not _cards(drv, "grid") and drv.find_element(By.ID, "search-info").text == ""
 
 
 def test_image_upload_shows_labels(server_url, driver, tmp_path):

@@ -141,6 +141,7 @@ def test_train_index_search_evaluate(env, capsys, caplog):
         code, out, err = run_cli(capsys, "devise", "search", str(run), "--image", str(gallery / "red" / "red0.png"),
                                  "-k", "2", "--method", method)
         assert code == 0 and f"(method {method})" in out, err
+        assert "similar images" not in out  # no --index: no gallery to search, so no "(none)" section
 
     code, out, err = run_cli(capsys, "devise", "search", str(run), "--index", str(index), "--similar",
                              str(gallery / "red" / "red0.png"), "-k", "4")
@@ -164,6 +165,9 @@ def test_bad_queries_and_foreign_index(env, capsys, tmp_path):
     assert code == 2 and "No word vector for 'bote'" in err and "boat" in err and err.count("\n") == 1
     code, _, err = run_cli(capsys, "devise", "search", str(run), "--text", "boat")
     assert code == 2 and "--index" in err
+    code, _, err = run_cli(capsys, "devise", "search", str(run), "--index", str(index), "--text", "boat",
+                           "--method", "conse")
+    assert code == 2 and "--method" in err and err.count("\n") == 1  # not silently ignored
     # a second run (other seed, backbone fine-tuned for an epoch) is another model: its index is refused
     other = tmp_path / "other"
     code, _, err = run_cli(capsys, "devise", "train", str(env["config"]), "--out", str(other),

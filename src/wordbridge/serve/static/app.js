@@ -51,7 +51,10 @@ async function busy(button, work) {
 }
 
 // ---- translation + heatmap ------------------------------------------------------------------------------------
-const CELL = 30;
+const MAX_CELL = 30;
+const MIN_CELL = 14;
+const SPECIAL = /^_[a-z]+_$/;  // _eos_, _unk_ ...: a word of their own
+let defaultBeam = 5;  // replaced by the server's default (/health) at start
 
 function colour(w) {
   // white -> deep blue, with a gamma so that small weights stay visible
@@ -62,15 +65,69 @@ function colour(w) {
   return `rgb(${r},${g},${b})`;
 }
 
+// sentencepiece pieces -> words: a piece starting with "▁" starts a word, any other piece continues the last one.
+// Returns the words and, for each piece, the index of its word. Word-level tokens (spaCy) stay as they are.
+function wordsOf(tokens) {
+  const pieces = tokens.some((t) => t.startsWith("\u2581"));
+  const words = [];
+  const owner = [];
+  tokens.forEach((tok) => {
+    const starts = !pieces || tok.startsWith("\u2581") || SPECIAL.test(tok) || !words.length;
+    const text = tok.replace(/^\u2581/, "");
+    if (starts) {
+      words.push(text);
+    } else {
+      words[words.length - 1] += text;
+    }
+    owner.push(words.length - 1);
+  });
+  return { words, owner };
+}
+
+// attention over pieces -> over words: a source word gets the sum of its pieces' weights (a row stays a
+// distribution over the source), an output word the mean of its pieces' rows.
+function wordAttention(srcTokens, tgtTokens, weights) {
+  const src = wordsOf(srcTokens);
+  const tgt = wordsOf(tgtTokens);
+  const sums = tgt.words.map(() => src.words.map(() => 0));
+  const counts = tgt.words.map(() => 0);
+  weights.forEach((row, i) => {
+    const wi = tgt.owner[i];
+    if (wi === undefined) return;
+    counts[wi] += 1;
+    row.forEach((w, j) => {
+      if (src.owner[j] !== undefined) sums[wi][src.owner[j]] += w;
+    });
+  });
+  const matrix = sums.map((row, i) => row.map((w) => w / Math.max(1, counts[i])));
+  return { srcWords: src.words, tgtWords: tgt.words, matrix };
+}
+
+function clearHeatmap() {
+  const canvas = $("heatmap");
+  canvas.classList.remove("drawn");
+  canvas.width = 10;
+  canvas.height = 10;
+  canvas.style.width = "";
+  canvas.style.height = "";
+  canvas.title = "";
+  delete canvas.dataset.rows;
+  delete canvas.dataset.cols;
+  delete canvas.dataset.srcWords;
+}
+
 function drawHeatmap(canvas, srcTokens, tgtTokens, weights) {
   const ctx = canvas.getContext("2d");
   ctx.font = "14px sans-serif";
   const widest = (tokens) => Math.max(20, ...tokens.map((t) => ctx.measureText(t).width));
   const left = Math.ceil(widest(tgtTokens)) + 12;
   const top = Math.ceil(widest(srcTokens) * 0.75) + 16;
+  // cells shrink to fit the panel for long sentences; below MIN_CELL the panel scrolls instead
+  const room = canvas.parentElement.clientWidth - left - 8;
+  const cell = Math.max(MIN_CELL, Math.min(MAX_CELL, Math.floor(room / Math.max(1, srcTokens.length))));
   const ratio = window.devicePixelRatio || 1;
-  const width = left + srcTokens.length * CELL + 8;
-  const height = top + tgtTokens.length * CELL + 8;
+  const width = left + srcTokens.length * cell + 8;
+  const height = top + tgtTokens.length * cell + 8;
   canvas.width = width * ratio;
   canvas.height = height * ratio;
   canvas.style.width = `${width}px`;
@@ -82,52 +139,90 @@ function drawHeatmap(canvas, srcTokens, tgtTokens, weights) {
   weights.forEach((row, i) => {
     row.forEach((w, j) => {
       ctx.fillStyle = colour(w);
-      ctx.fillRect(left + j * CELL, top + i * CELL, CELL - 1, CELL - 1);
+      ctx.fillRect(left + j * cell, top + i * cell, cell - 1, cell - 1);
     });
   });
   ctx.fillStyle = "#222";
   ctx.textBaseline = "middle";
   ctx.textAlign = "right";
-  tgtTokens.forEach((tok, i) => ctx.fillText(tok, left - 6, top + i * CELL + CELL / 2));
+  tgtTokens.forEach((tok, i) => ctx.fillText(tok, left - 6, top + i * cell + cell / 2));
   ctx.textAlign = "left";
   srcTokens.forEach((tok, j) => {
     ctx.save();
-    ctx.translate(left + j * CELL + CELL / 2, top - 6);
+    ctx.translate(left + j * cell + cell / 2, top - 6);
     ctx.rotate(-Math.PI / 4);
     ctx.fillText(tok, 0, 0);
     ctx.restore();
   });
   canvas.dataset.rows = String(tgtTokens.length);
   canvas.dataset.cols = String(srcTokens.length);
+  canvas.dataset.srcWords = srcTokens.join(" ");
   canvas.onmousemove = (ev) => {
     const rect = canvas.getBoundingClientRect();
-    const j = Math.floor((ev.clientX - rect.left - left) / CELL);
-    const i = Math.floor((ev.clientY - rect.top - top) / CELL);
+    const j = Math.floor((ev.clientX - rect.left - left) / cell);
+    const i = Math.floor((ev.clientY - rect.top - top) / cell);
     const ok = i >= 0 && j >= 0 && i < tgtTokens.length && j < srcTokens.length;
     canvas.title = ok ? `${tgtTokens[i]} ← ${srcTokens[j]}: ${weights[i][j].toFixed(3)}` : "";
   };
   canvas.classList.add("drawn");
 }
 
+function clearTranslation() {
+  $("en-output").textContent = "";
+  $("copy-btn").hidden = true;
+  $("copy-btn").textContent = "Copy";
+  delete $("copy-btn").dataset.copied;
+  clearHeatmap();
+}
+
 async function translate(ev) {
   ev.preventDefault();
   const text = $("fr-input").value.trim();
-  if (!text) return;
+  clearTranslation();  // a new request: the previous answer never stays on show beside a new error
+  if (!text) {
+    showError("translate-error", new Error("Type some French text to translate first."));
+    return;
+  }
   showError("translate-error", null);
-  $("heatmap").classList.remove("drawn");
   await busy($("translate-btn"), async () => {
     try {
       const beam = parseInt($("beam").value, 10);
       const body = await postJSON("/api/translate", { text, beam, attention: true });
       const t = body.translations[0];
       $("en-output").textContent = t.text;
+      $("copy-btn").hidden = !t.text;
       if (t.attention && t.attention.length) {
-        drawHeatmap($("heatmap"), t.src_tokens, t.tokens, t.attention);
+        const words = wordAttention(t.src_tokens, t.tokens, t.attention);
+        drawHeatmap($("heatmap"), words.srcWords, words.tgtWords, words.matrix);
       }
     } catch (err) {
+      clearTranslation();
       showError("translate-error", err);
     }
   });
+}
+
+async function copyTranslation() {
+  const button = $("copy-btn");
+  const text = $("en-output").textContent;
+  let done = false;
+  try {
+    await navigator.clipboard.writeText(text);
+    done = true;
+  } catch (err) {
+    // no clipboard permission (e.g. plain http on another host): select a hidden textarea and copy that
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "absolute";
+    area.style.left = "-9999px";
+    document.body.append(area);
+    area.select();
+    done = document.execCommand("copy");
+    area.remove();
+  }
+  button.textContent = done ? "Copied" : "Copy failed";
+  if (done) button.dataset.copied = text;
 }
 
 // ---- image search -----------------------------------------------------------------------------------------------
@@ -148,7 +243,8 @@ function renderGrid(grid, hits) {
     caption.textContent = hit.caption || hit.label || hit.name;  // what the image shows, else its folder
     const score = document.createElement("span");
     score.className = "score";
-    score.textContent = hit.score.toFixed(3);
+    score.textContent = `cos ${hit.score.toFixed(3)}`;
+    score.title = "cosine similarity between the query and the image in the DeViSE space (1 = same direction)";
     card.append(img, caption, score);
     card.addEventListener("click", () => similar(hit));
     grid.append(card);
@@ -164,7 +260,7 @@ function renderLabels(body) {
     const p = document.createElement("p");
     const strong = document.createElement("strong");
     strong.textContent = `${title}: `;
-    p.append(strong, labels.map((l) => `${l.name} (${l.score.toFixed(2)})`).join(", "));
+    p.append(strong, labels.map((l) => `${l.name} (cos ${l.score.toFixed(2)})`).join(", "));
     box.append(p);
   };
   if (body) {
@@ -173,10 +269,21 @@ function renderLabels(body) {
   }
 }
 
+function clearSearch() {
+  renderLabels(null);
+  $("search-info").textContent = "";
+  delete $("search-info").dataset.mode;
+  renderGrid($("grid"), []);
+}
+
 async function searchWords(ev) {
   ev.preventDefault();
   const query = $("query").value.trim();
-  if (!query) return;
+  if (!query) {
+    clearSearch();
+    showError("search-error", new Error("Type one or more English words to search for first."));
+    return;
+  }
   showError("search-error", null);
   await busy($("search-btn"), async () => {
     try {
@@ -186,6 +293,7 @@ async function searchWords(ev) {
       $("search-info").dataset.mode = "text";
       renderGrid($("grid"), body.results);
     } catch (err) {
+      clearSearch();
       showError("search-error", err);
     }
   });
@@ -201,6 +309,7 @@ async function similar(hit) {
     renderGrid($("grid"), body.results);
     $("search-panel").scrollIntoView({ behavior: "smooth", block: "start" });
   } catch (err) {
+    clearSearch();
     showError("search-error", err);
   }
 }
@@ -223,6 +332,8 @@ async function searchFile(file) {
     $("search-info").dataset.mode = "image";
     renderGrid($("grid"), body.similar);
   } catch (err) {
+    lastFile = null;
+    clearSearch();
     showError("search-error", err);
   }
 }
@@ -253,14 +364,23 @@ function setupDrop() {
 async function searchFrench(ev) {
   ev.preventDefault();
   const text = $("fr-query").value.trim();
-  if (!text) return;
+  const clear = () => {
+    $("fr-english").textContent = "";
+    renderGrid($("fr-grid"), []);
+  };
+  if (!text) {
+    clear();
+    showError("fr-error", new Error("Type some French words to search for first."));
+    return;
+  }
   showError("fr-error", null);
   await busy($("fr-search-btn"), async () => {
     try {
-      const body = await postJSON("/api/search/french", { text, k: 12, beam: 3 });
+      const body = await postJSON("/api/search/french", { text, k: 12, beam: defaultBeam });
       $("fr-english").textContent = `English query used: “${body.english}”`;
       renderGrid($("fr-grid"), body.results);
     } catch (err) {
+      clear();
       showError("fr-error", err);
     }
   });
@@ -271,11 +391,16 @@ async function start() {
   $("translate-form").addEventListener("submit", translate);
   $("search-form").addEventListener("submit", searchWords);
   $("fr-search-form").addEventListener("submit", searchFrench);
+  $("copy-btn").addEventListener("click", copyTranslation);
   setupDrop();
   try {
     const health = await api("/health");
+    if (health.beam) {
+      defaultBeam = health.beam;
+      $("beam").value = String(health.beam);  // the CLI's default too (wordbridge/defaults.py)
+    }
     const parts = [
-      health.translator ? "translation model loaded" : "no translation model",
+      health.translator ? `translation model loaded${health.model ? `: ${health.model}` : ""}` : "no translation model",
       health.searcher ? "image index loaded" : "no image index",
     ];
     $("status").textContent = parts.join(" · ");
