@@ -7,7 +7,7 @@ import argparse
 import dataclasses
 
 from wordbridge.commands import SUMMARIES
-from wordbridge.config import load_sections
+from wordbridge.config import load_sections, packaged_configs
 from wordbridge.text.config import PrepareConfig
 from wordbridge.text.filters import FILTERS
 from wordbridge.text.named_corpora import CORPORA
@@ -22,10 +22,11 @@ def register(subparsers) -> None:
     )
     defaults = PrepareConfig()
     p.add_argument("config", nargs="?", metavar="CONFIG",
-                   help="YAML config or a packaged one by name (default, tiny, questions, ...); its `data:` section")
+                   help=f"YAML config or a packaged one by name ({', '.join(packaged_configs())}); its `data:` "
+                        "section (default: the defaults of the packaged `default`)")
     p.add_argument("--src", metavar="FILE", help="line-aligned source (French) file, with --tgt")
     p.add_argument("--tgt", metavar="FILE", help="line-aligned target (English) file, with --src")
-    p.add_argument("--corpus", metavar="NAME", help=f"named corpus ({', '.join(CORPORA)}; default "
+    p.add_argument("--corpus", metavar="NAME", help=f"named corpus ({', '.join(CORPORA)}; default: "
                    f"{defaults.corpus}) or a path (Tatoeba fra.txt / .tsv, .po/.mo, bible .db, help folder)")
     p.add_argument("--filter", dest="filters", action="append", metavar="NAME",
                    help=f"add a filter to the config's list, repeatable or comma-separated ({', '.join(FILTERS)}; "

@@ -7,7 +7,7 @@ import os
 
 from wordbridge import defaults
 from wordbridge.commands import SUMMARIES
-from wordbridge.config import load_sections
+from wordbridge.config import load_sections, packaged_configs
 from wordbridge.text.config import PrepareConfig
 from wordbridge.translate.config import ModelConfig, TranslateTrainConfig
 
@@ -15,8 +15,8 @@ from wordbridge.translate.config import ModelConfig, TranslateTrainConfig
 def add_config_arguments(p: argparse.ArgumentParser) -> None:
     """CONFIG, --data and --set: shared by `train` and `lr-find`."""
     p.add_argument("config", nargs="?", default=defaults.CONFIG, metavar="CONFIG",
-                   help=f"YAML config (data:, model:, train: sections) or a packaged one by name (default: "
-                        f"{defaults.CONFIG}; also transformer, tiny, questions)")
+                   help=f"YAML config (data:, model:, train: sections) or a packaged one by name "
+                        f"({', '.join(packaged_configs())}; default: {defaults.CONFIG})")
     p.add_argument("--data", metavar="DIR", help=f"prepared data folder from `wordbridge prepare` (default: data.out "
                    f"of the config, {defaults.PREPARED_DIR})")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
