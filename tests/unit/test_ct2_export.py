@@ -127,9 +127,10 @@ def test_cli_export_translate_and_evaluate_with_the_engine_flag(run, tmp_path, c
     copy = shutil.copytree(run, tmp_path / "run")
     assert main(["export", str(copy), "--quantization", "float32"]) == 0
     assert (copy / "ctranslate2" / MARKER).is_file() and "written to" in capsys.readouterr().out
-    assert main(["translate", str(copy), "le chat est noir .", "--engine", "ctranslate2"]) == 0
+    # greedy: the engines' beam searches rank ties on this untrained model differently
+    assert main(["translate", str(copy), "le chat est noir .", "--engine", "ctranslate2", "--beam", "1"]) == 0
     via_ct2 = capsys.readouterr().out
-    assert main(["translate", str(copy), "le chat est noir ."]) == 0  # a run folder: torch
+    assert main(["translate", str(copy), "le chat est noir .", "--beam", "1"]) == 0  # a run folder: torch
     assert capsys.readouterr().out == via_ct2
     assert main(["translate", str(copy / "ctranslate2"), "le chat", "--engine", "torch"]) == 2
     assert "CTranslate2 export" in capsys.readouterr().err
