@@ -173,7 +173,7 @@ def take(url: str, out: str, french: str, words: str | None, french_words: str |
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description="Screenshot of the wordbridge page, on a running server or on the demo's runs.")
+    p = argparse.ArgumentParser(description="Screenshot of the wordbridge page (a running server or the demo's runs).")
     p.add_argument("url", nargs="?", help="address of a running server, e.g. http://127.0.0.1:8000 (or use --runs)")
     p.add_argument("out", help="PNG file to write")
     p.add_argument("--runs", metavar="RUNS", help="serve the demo's run folders under RUNS (scripts/demo.sh's RUNS, "

@@ -155,8 +155,8 @@ def test_local_links_resolve(page):
 
 @pytest.mark.parametrize("page", PAGES, ids=_rel)
 def test_no_absolute_machine_paths(page):
-    found = [f"{_rel(page)}:{n}: {line.strip()}" for n, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1)
-             if MACHINE_PATH.search(line)]
+    lines = page.read_text(encoding="utf-8").splitlines()
+    found = [f"{_rel(page)}:{n}: {line.strip()}" for n, line in enumerate(lines, 1) if MACHINE_PATH.search(line)]
     assert found == []
 
 
@@ -171,7 +171,8 @@ def test_every_shown_command_names_real_subcommands_and_flags():
     parser = build_parser()
     shown = _shown_commands()
     assert len(shown) >= 20  # the extraction finds the README's and docs' commands at all
-    problems = [f"{page}: `wordbridge {' '.join(args)}`: {p}" for page, args in shown for p in command_problems(args, parser)]
+    problems = [f"{page}: `wordbridge {' '.join(args)}`: {problem}"
+                for page, args in shown for problem in command_problems(args, parser)]
     assert problems == []
 
 
@@ -182,7 +183,8 @@ def test_checks_catch_what_they_are_for(tmp_path):
     assert command_problems(["devise", "search", "RUN", "--text", "boat", "--index=I"], parser) == []
     assert command_problems(["translate", "RUN", "--beem", "5"], parser) == ["wordbridge translate: no flag --beem"]
     assert command_problems(["devise", "find", "RUN"], parser)[0].startswith("wordbridge devise: 'find' is not")
-    assert command_problems(["devise", "index", "R", "F", "--text", "x"], parser) == ["wordbridge devise index: no flag --text"]
+    assert command_problems(["devise", "index", "R", "F", "--text", "x"], parser) == [
+        "wordbridge devise index: no flag --text"]
     code = ("cat f | PYTHONPATH=src wordbridge translate RUN --beam 5  # --nope\n"
             "torchrun --nproc_per_node=2 -m wordbridge train c.yaml \\\n  --resume && wordbridge serve --run R\n"
             "pip install 'wordbridge[ct2]'; echo wordbridge --x\n")
