@@ -1,12 +1,13 @@
-"""The README's "Train on your own corpus" section, run as a reader would: every `wordbridge` line of its code block
-goes through the real CLI, in a folder holding small stand-ins for the files it names (a Tatoeba fra.txt, the
-giga-fren pair, a folder of .po catalogs). Only cheap overrides are appended (no pretrained vectors, a tiny
+"""The README's "Train on your own corpus" and "Translate ..." sections, run as a reader would: every line of their
+code blocks that starts with `wordbridge` goes through the real CLI, in a folder holding small stand-ins for the files
+they name (a Tatoeba fra.txt, the giga-fren pair, a folder of .po catalogs, a file to translate). Only cheap overrides are appended (no pretrained vectors, a tiny
 sentencepiece vocabulary, one epoch), so a README command that no longer works fails here."""
 
 import json
 import random
 import re
 import shlex
+import shutil
 from pathlib import Path
 
 import polib
@@ -86,6 +87,14 @@ def test_train_on_your_own_corpus_as_the_readme_says(tmp_path, monkeypatch, caps
             assert capsys.readouterr().out.strip()  # one English line for the README's sentence
     run = next(tmp_path / c[c.index("--run-dir") + 1] for c in commands if c[0] == "train")
     assert (run / "best.pt").is_file()
+
+    # "Translate a sentence, a file, or stdin" on that run, standing in for the demo's runs/demo
+    shutil.copytree(run, tmp_path / "runs" / "demo")
+    (tmp_path / "lettre.txt").write_text("le chat dort.\n\nle chien mange.\n", encoding="utf-8")
+    for args in section_commands("Translate a sentence, a file, or stdin"):
+        assert main(args) == 0, f"wordbridge {' '.join(args)}"
+    assert len((tmp_path / "letter.txt").read_text(encoding="utf-8").splitlines()) == 3
+    assert (tmp_path / "attention.png").stat().st_size > 0
 
 
 @pytest.mark.parametrize("title", ["Translate a sentence, a file, or stdin", "Search your own photos",
