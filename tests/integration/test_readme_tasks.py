@@ -1,7 +1,8 @@
 """The README's "Train on your own corpus" and "Translate ..." sections, run as a reader would: every line of their
 code blocks that starts with `wordbridge` goes through the real CLI, in a folder holding small stand-ins for the files
-they name (a Tatoeba fra.txt, the giga-fren pair, a folder of .po catalogs, a file to translate). Only cheap overrides are appended (no pretrained vectors, a tiny
-sentencepiece vocabulary, one epoch), so a README command that no longer works fails here."""
+they name (a Tatoeba fra.txt, the giga-fren pair, a folder of .po catalogs, a file to translate). Only cheap
+overrides are appended (no pretrained vectors, a tiny sentencepiece vocabulary, one epoch), so a README command that
+no longer works fails here."""
 
 import json
 import random
