@@ -1,9 +1,9 @@
 """Checkpoints: a dict of state_dicts + model_args + config + position + RNG states + a `kind` tag.
 
 Written atomically and durably (temp file + fsync + rename; a full disk is one DiskFullError line), read with
-`torch.load(weights_only=True)`: nothing but tensors and plain Python values is ever unpickled. Every problem a user can cause (missing, truncated/corrupt file, a pickled module
-or other non-checkpoint, a checkpoint of another kind, a model whose parameter names or shapes differ) is a
-one-line CheckpointError.
+`torch.load(weights_only=True)`: nothing but tensors and plain Python values is ever unpickled. Every problem a
+user can cause (missing, truncated/corrupt file, a pickled module or other non-checkpoint, a checkpoint of another
+kind, a model whose parameter names or shapes differ) is a one-line CheckpointError.
 
 Layout (FORMAT 1):
     {"format": 1, "kind": str, "model": state_dict, "optimizer": state_dict | None, "scaler": state_dict | None,
