@@ -128,10 +128,8 @@ def disk_full_error(exc: BaseException, target: Path, tmp: Path, size_hint: int 
 def _translate_disk_full(target: Path, tmp_of: list[Path], size_hint: int | None) -> Iterator[None]:
     try:
         yield
-    except DiskFullError:
-        raise
-    except Exception as exc:
-        if is_disk_full(exc, target.parent):
+    except Exception as exc:  # a DiskFullError of a write nested inside is said again for this (outer) target
+        if isinstance(exc, DiskFullError) or is_disk_full(exc, target.parent):
             raise disk_full_error(exc, target, tmp_of[0] if tmp_of else target, size_hint) from None
         raise
 

@@ -159,3 +159,13 @@ def _parser(func):
     p.add_argument("x")
     p.set_defaults(func=func, verbose=False)
     return p
+
+
+def test_a_full_disk_inside_an_atomic_folder_names_the_folder(tmp_path):
+    out = tmp_path / "prep"
+    with pytest.raises(DiskFullError, match=LINE + "nothing was written to prep$") as err:
+        with atomic_dir(out) as tmp:
+            with atomic_path(tmp / "train.ids.npy"):
+                raise OSError(errno.ENOSPC, "No space left on device")
+    assert f"while writing {out} " in str(err.value)
+    assert list(tmp_path.iterdir()) == []

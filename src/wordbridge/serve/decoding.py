@@ -42,21 +42,27 @@ def decode_upload(data: bytes, max_pixels: int, max_decode_pixels: int, side: in
             width, height = image.size
             if width * height > max_pixels:
                 raise BadImage(f"image is {width}x{height} pixels; at most {max_pixels} pixels are accepted")
+            if image.format != "JPEG":  # these decode at full size: refuse by the header, before reading on
+                _check_decoded(image, max_pixels, max_decode_pixels)
             image.verify()  # structure check; the object is unusable afterwards
             image = Image.open(io.BytesIO(data))
             if image.format == "JPEG":  # decode at the smallest 1/2^k scale whose long side is still >= side
                 scale = side / max(width, height)
                 image.draft("RGB", (max(1, round(width * scale)), max(1, round(height * scale))))
-            width, height = image.size  # after draft: what will actually be decoded
-            if width * height > max_decode_pixels:
-                raise BadImage(f"image is {width}x{height} pixels; at most {max_decode_pixels} pixels are decoded "
-                               f"(JPEG photos up to {max_pixels} pixels shrink while decoding)")
+            _check_decoded(image, max_pixels, max_decode_pixels)  # after draft: what will actually be decoded
             image.load()
             return _shrink(image, side).convert("RGB")
     except BadImage:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError, Warning):
         raise BadImage(f"the upload is not a readable image; valid formats: {valid}") from None
+
+
+def _check_decoded(image: Image.Image, max_pixels: int, max_decode_pixels: int) -> None:
+    width, height = image.size
+    if width * height > max_decode_pixels:
+        raise BadImage(f"image is {width}x{height} pixels; at most {max_decode_pixels} pixels are decoded "
+                       f"(JPEG photos up to {max_pixels} pixels shrink while decoding)")
 
 
 def _shrink(image: Image.Image, side: int) -> Image.Image:
