@@ -17,6 +17,7 @@ from typing import Iterator
 from wordbridge.errors import DataError, DiskFullError
 
 NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+MANY_FILES = 256  # a temp folder with more files is flushed with one os.sync()
 LOW_SPACE_BYTES = 1 << 20  # a C++ writer (torch.save to a path, faiss) hides errno: below this free, blame the disk
 
 
@@ -28,7 +29,10 @@ def _umask() -> int:
 
 def fsync_path(path: str | Path) -> None:
     """Flush a file's (or folder's) data and metadata to disk. Folders on filesystems that cannot (EINVAL) pass."""
-    fd = os.open(path, os.O_RDONLY)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except PermissionError:  # a umask that leaves the file unreadable to its owner: nothing we may flush
+        return
     try:
         os.fsync(fd)
     except OSError as exc:
@@ -39,8 +43,13 @@ def fsync_path(path: str | Path) -> None:
 
 
 def _fsync_tree(root: Path) -> None:
-    """fsync every file and folder under root (bottom-up, so each folder's entries are on disk before it is)."""
-    for folder, _, files in os.walk(root, topdown=False):
+    """fsync every file and folder under root (bottom-up, so each folder's entries are on disk before it is); a tree
+    of more than MANY_FILES files (a fetched package) is flushed by one os.sync() instead of thousands of fsyncs."""
+    walk = list(os.walk(root, topdown=False))
+    if sum(len(files) for _, _, files in walk) > MANY_FILES:
+        os.sync()
+        return
+    for folder, _, files in walk:
         for name in files:
             if not os.path.islink(os.path.join(folder, name)):
                 fsync_path(os.path.join(folder, name))

@@ -169,3 +169,13 @@ def test_a_full_disk_inside_an_atomic_folder_names_the_folder(tmp_path):
                 raise OSError(errno.ENOSPC, "No space left on device")
     assert f"while writing {out} " in str(err.value)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_of_many_files_is_flushed_with_one_sync(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(atomic.os, "sync", lambda: calls.append("sync"))
+    monkeypatch.setattr(atomic, "MANY_FILES", 3)
+    with atomic_dir(tmp_path / "many") as tmp:
+        for i in range(4):
+            (tmp / f"{i}.txt").write_text("x")
+    assert calls == ["sync"] and len(list((tmp_path / "many").iterdir())) == 4
