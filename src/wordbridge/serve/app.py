@@ -4,7 +4,7 @@ Models are injected: `create_app(translator=..., searcher=...)` takes any object
 `Searcher` protocols of `wordbridge.results` (the real ones in translate/translator.py and devise/search.py, or the
 test doubles in tests/fakes.py), so this module loads no model code. Translation goes through a MicroBatcher (one
 worker thread); image search runs in its own single worker thread, so neither model is ever called from two threads
-at once.
+at once. Uploaded images decode in a small bounded pool of their own (serve/decoding.py), never on the event loop.
 """
 
 import asyncio
