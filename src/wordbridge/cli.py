@@ -8,9 +8,11 @@ import argparse
 import importlib
 import logging
 import sys
+from pathlib import Path
 from types import ModuleType
 
 from wordbridge import __version__
+from wordbridge.atomic import NO_SPACE, device_of
 from wordbridge.commands import SUMMARIES, module_name
 from wordbridge.errors import WordbridgeError
 
@@ -68,6 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     except WordbridgeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        if exc.errno not in NO_SPACE:  # a write outside wordbridge.atomic (a log file): still one line
+            raise
+        print(f"error: no space left on {device_of(Path(exc.filename or '.'))} while writing "
+              f"{exc.filename or 'a file'}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -44,11 +44,12 @@ def test_unknown_words_map_to_unk_and_long_input_is_split_not_cut(run_dir, caplo
     tokens, ids = tr.encode("le zorglub")
     assert ids.tolist() == [4, 3, 2]  # le, _unk_, _eos_
     tr.max_src_tokens = 5
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.INFO):
         out = tr.translate([" ".join(["chat"] * 50), "le chat . " * 4], attention=True)
     assert len(out[0].src_tokens) == 50 and "truncated" not in caplog.text  # 50 tokens in pieces of <= 5
     assert out[1].src_tokens == ["le", "chat", "."] * 4  # four sentences, translated one by one
     assert len(out[1].attention) == len(out[1].tokens) and len(out[1].attention[0]) == 12
+    assert "chat" not in caplog.text  # users' text stays out of the log above DEBUG (the server logs at INFO)
 
 
 def test_unk_replacement_uses_highest_attention():
