@@ -19,7 +19,7 @@ from wordbridge.errors import DataError
 from wordbridge.text.lines import check_line_lengths, read_lines
 
 log = logging.getLogger(__name__)
-CHUNK = 32  # lines of -i FILE translated between two progress updates
+CHUNK = 64  # lines of -i FILE decoded together (the Translator's batch size) between two progress updates
 
 
 def register(subparsers) -> None:
