@@ -2,12 +2,15 @@
 one plain line at most every `defaults.PROGRESS_SECONDS` (tqdm's `mininterval`), instead of the hundreds of
 carriage-return redraws per minute that made a log file unreadable. Every loop with a bar calls `bar(...)`."""
 
+import re
 import sys
 from typing import Any, Iterable, TextIO
 
 from tqdm import tqdm
 
 from wordbridge.defaults import PROGRESS_SECONDS
+
+_CURSOR = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # terminal cursor moves (stacked bars) mean nothing in a file
 
 
 class LineWriter:
@@ -17,7 +20,7 @@ class LineWriter:
         self.stream = stream
 
     def write(self, text: str) -> None:
-        line = text.replace("\r", "").strip()
+        line = _CURSOR.sub("", text.replace("\r", "")).strip()
         if line:
             self.stream.write(line + "\n")
 
@@ -43,7 +46,7 @@ def bar(iterable: Iterable | None = None, *, disable: bool = False, every: float
         kwargs.setdefault("dynamic_ncols", True)
         return tqdm(iterable, file=stream, disable=disable, **kwargs)
     every = PROGRESS_SECONDS if every is None else every
-    for key in ("dynamic_ncols", "mininterval", "maxinterval", "ncols"):
+    for key in ("dynamic_ncols", "mininterval", "maxinterval", "ncols", "position"):
         kwargs.pop(key, None)
     kwargs.setdefault("delay", every)  # a loop shorter than `every` seconds writes nothing
     return tqdm(iterable, file=LineWriter(stream), disable=disable, mininterval=every, maxinterval=max(every, 1.0),

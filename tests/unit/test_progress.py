@@ -34,3 +34,10 @@ def test_a_terminal_gets_the_live_bar():
     for _ in progress.bar(range(5), desc="live", file=tty, mininterval=0):
         pass
     assert "\r" in tty.getvalue() and "5/5" in tty.getvalue()
+
+
+def test_stacked_bars_write_no_cursor_moves_to_a_log_file():
+    log = io.StringIO()
+    with progress.bar(total=3, desc="rank 1", file=log, every=0, delay=0, position=1) as bar:
+        bar.update(3)
+    assert "\x1b" not in log.getvalue() and "3/3" in log.getvalue()

@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         batching=not args.no_batching,
         max_batch=args.max_batch,
         batch_wait_ms=args.batch_wait_ms,
-        model=Path(args.run).resolve().name,
+        model="/".join(Path(args.run).resolve().parts[-2:]),  # e.g. runs/demo: which run, no server paths
     )
     serve(args.run, args.devise, args.index, host=args.host, port=args.port, settings=settings, device=args.device,
           engine=args.engine, int8=args.int8)
