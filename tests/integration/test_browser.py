@@ -2,9 +2,9 @@
 
 Starts the app with the fake models on 127.0.0.1 on a free port (the translator answers in sentencepiece pieces),
 then: types a French sentence and waits for the translation and the heatmap of its words; copies the translation;
-sees an error clear the previous results and an empty input say so; runs a word search and sees a grid of images; clicks a result and sees similar images;
-searches images in French; uploads an image; opens /docs and sees the API's operations; saves a screenshot (WORDBRIDGE_SCREENSHOT=path to keep it, e.g.
-docs/screenshot.png).
+sees an error clear the previous results and an empty input say so; runs a word search and sees a grid of images;
+clicks a result and sees similar images; searches images in French; uploads an image; opens /docs and sees the API's
+operations; saves a screenshot (WORDBRIDGE_SCREENSHOT=path to keep it, e.g. docs/screenshot.png).
 """
 
 import importlib.util

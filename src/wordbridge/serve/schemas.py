@@ -111,5 +111,5 @@ class Health(BaseModel):
     translator: bool
     searcher: bool
     batching: bool
-    model: str | None = Field(None, description="the translation run in use (its folder name)")
+    model: str | None = Field(None, description="the translation run in use (its path's last two parts: runs/demo)")
     beam: int = Field(defaults.BEAM, description="the default beam size of the page and the API")
