@@ -148,7 +148,7 @@ def test_cli_prints_a_raw_enospc_as_one_line(monkeypatch, capsys):
     def full(args):
         raise OSError(errno.ENOSPC, "No space left on device", "/tmp/log.txt")
 
-    monkeypatch.setattr("wordbridge.cli.build_parser", lambda: _parser(full))
+    monkeypatch.setattr("wordbridge.cli.build_parser", lambda **_: _parser(full))
     assert main(["x"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: no space left on ") and "/tmp/log.txt" in err and err.count("\n") == 1
