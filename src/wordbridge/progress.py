@@ -50,4 +50,4 @@ def bar(iterable: Iterable | None = None, *, disable: bool = False, every: float
         kwargs.pop(key, None)
     kwargs.setdefault("delay", every)  # a loop shorter than `every` seconds writes nothing
     return tqdm(iterable, file=LineWriter(stream), disable=disable, mininterval=every, maxinterval=max(every, 1.0),
-                ascii=True, ncols=80, **kwargs)
+                ascii=True, **kwargs)
