@@ -56,3 +56,14 @@ def test_user_error_is_one_line_exit_2(tmp_path, capsys):
 def test_python_dash_m_entry_point():
     proc = subprocess.run([sys.executable, "-m", "wordbridge", "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("wordbridge ")
+
+
+def test_serve_hands_the_page_the_run_name_and_the_shared_defaults(tmp_path, monkeypatch):
+    from wordbridge import defaults
+
+    seen = {}
+    monkeypatch.setattr("wordbridge.serve.server.serve", lambda *args, **kw: seen.update(kw))
+    run = tmp_path / "runs" / "demo"
+    assert main(["serve", "--run", str(run)]) == 0
+    assert seen["settings"].model == "runs/demo" and seen["settings"].beam == defaults.BEAM
+    assert seen["int8"] is defaults.INT8
