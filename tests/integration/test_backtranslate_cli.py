@@ -7,6 +7,8 @@ import pytest
 import yaml
 
 from wordbridge.cli import main as cli_main
+from wordbridge.errors import DataError
+from wordbridge.serve.server import load_models
 from wordbridge.text.extra_sources import BT_TAG, SYNTHETIC_EN, SYNTHETIC_FR
 from wordbridge.text.prepared import PreparedData
 from wordbridge.translate.backtranslate import CHUNKS, DONE
@@ -117,8 +119,5 @@ def tiny_pairs_list():
 
 
 def test_serve_refuses_a_reverse_run(reverse):
-    from wordbridge.errors import DataError
-    from wordbridge.serve.server import load_models
-
     with pytest.raises(DataError, match="translates en-fr, but serve"):
         load_models(reverse / "rev")

@@ -6,10 +6,9 @@ import argparse
 from wordbridge import asset_paths
 from wordbridge.errors import DataError
 from wordbridge.text.extra_sources import SYNTHETIC_EN, SYNTHETIC_FR
+from wordbridge.text.monolingual import EN_MONO_ASSET, EN_MONO_FILE
 from wordbridge.translate.backtranslate import Decoding, backtranslate
 from wordbridge.translate.decode import Sampling
-
-EN_MONO_ASSET, EN_MONO_FILE = "en-mono", "en-mono.txt"
 
 
 def register(subparsers) -> None:

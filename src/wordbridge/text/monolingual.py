@@ -20,6 +20,7 @@ _QUOTED = re.compile(r'"([^"]+)"')
 _SENTENCE_END = re.compile(r'(?<=[.!?])\s+(?=["\'(]?[A-Z])|(?<=[.!?]["\'])\s+')
 _GOOD = re.compile(r"""^["'(]?[A-Z][\w\s,;:'"()\-.!?’]*[.!?]["')]?$""")
 SKIP_FORTUNE_FILES = frozenset({"ascii-art"})  # pictures, not sentences
+EN_MONO_ASSET, EN_MONO_FILE = "en-mono", "en-mono.txt"  # the fetched asset: one sentence a line
 
 
 def normalise(text: str) -> str:
@@ -68,14 +69,17 @@ def fortune_sentences(folder: str | Path, min_words: int = 4, max_words: int = 3
                     yield sentence
 
 
-def dedup_excluding(sentences: Iterable[str], excluded: set[str]) -> tuple[list[str], dict[str, int]]:
-    """First occurrence of each sentence (by `normalise`), leaving out the excluded keys -> (kept, counts)."""
-    seen, kept = set(excluded), []
+def dedup_excluding(sentences: Iterable[str], excluded: set[str],
+                    seen: set[str] | None = None) -> tuple[list[str], dict[str, int]]:
+    """First occurrence of each sentence (by `normalise`; `seen`: keys kept before, updated), leaving out the
+    excluded keys -> (kept, counts)."""
+    seen = set() if seen is None else seen
+    kept: list[str] = []
     counts = {"read": 0, "duplicates": 0, "held_out": 0}
     for sentence in sentences:
         counts["read"] += 1
         key = normalise(sentence)
-        if key in seen:
+        if key in excluded or key in seen:
             counts["held_out" if key in excluded else "duplicates"] += 1
             continue
         seen.add(key)
