@@ -121,3 +121,26 @@ def tiny_pairs_list():
 def test_serve_refuses_a_reverse_run(reverse):
     with pytest.raises(DataError, match="translates en-fr, but serve"):
         load_models(reverse / "rev")
+
+
+def test_an_exported_reverse_transformer_back_translates_with_ctranslate2(reverse, capsys):
+    config = reverse / "rev-tf.yaml"
+    config.write_text((reverse / "rev.yaml").read_text(encoding="utf-8").replace(
+        "model:\n  emb_size_src: 16\n  emb_size_tgt: 16\n  hidden: 16\n",
+        "model:\n  arch: transformer\n  transformer: {d_model: 16, heads: 2, ff_size: 32, enc_layers: 1, "
+        "dec_layers: 1, dropout: 0.0, attn_dropout: 0.0}\n"), encoding="utf-8")
+    run = reverse / "rev-tf"
+    assert cli_main(["train", str(config), "--run-dir", str(run)]) == 0
+    assert cli_main(["export", str(run), "--quantization", "int8"]) == 0
+    for decoding in (["--sampling", "--topk", "3"], ["--beam", "2"]):
+        out = reverse / f"bt-ct2-{decoding[0]}"
+        args = ["backtranslate", str(run), "--input", str(reverse / "english.txt"), "--out", str(out),
+                "--chunk-lines", "10", *decoding]
+        assert cli_main(args) == 0
+        assert "ctranslate2" in capsys.readouterr().out
+        assert _lines(out / SYNTHETIC_EN) == ENGLISH and len(_lines(out / SYNTHETIC_FR)) == len(ENGLISH)
+    first = _lines(reverse / "bt-ct2---sampling" / SYNTHETIC_FR)
+    (reverse / "bt-ct2---sampling" / CHUNKS / "000001.tsv").unlink()  # redo one chunk: same seed, same draws
+    assert cli_main(["backtranslate", str(run), "--input", str(reverse / "english.txt"), "--out",
+                     str(reverse / "bt-ct2---sampling"), "--chunk-lines", "10", "--sampling", "--topk", "3"]) == 0
+    assert _lines(reverse / "bt-ct2---sampling" / SYNTHETIC_FR) == first
