@@ -190,9 +190,10 @@ def goals(args: argparse.Namespace, res: dict) -> str:
         losers = [s for s, g in gains.items() if g < -GOAL_LOSS and s not in everyday]
         tux = None if res[v]["tux"] is None else res[v]["tux"]["bleu"] - res["real"]["tux"]["bleu"]
         ok_every = all(gains.get(s, 0.0) >= GOAL_GAIN for s in everyday) if everyday else None
+        tux_text = "n/a" if tux is None else f"{tux:+.2f} BLEU ({'met' if tux >= GOAL_GAIN else 'missed'})"
         lines.append(f"- {VARIANTS[v]}: everyday sources +{GOAL_GAIN:g} BLEU: "
                      f"{'n/a (--everyday not given)' if ok_every is None else ('met' if ok_every else 'missed')}; "
-                     f"Tux Paint {'n/a' if tux is None else f'{tux:+.2f} BLEU (' + ('met' if tux >= GOAL_GAIN else 'missed') + ')'}; "
+                     f"Tux Paint {tux_text}; "
                      f"no other source below -{GOAL_LOSS:g}: {'met' if not losers else 'missed: ' + ', '.join(losers)}")
     return "\n".join(lines)
 

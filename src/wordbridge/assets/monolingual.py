@@ -79,8 +79,9 @@ def build_en_mono(out: Path) -> None:
     if not kept:
         raise AssetError("en-mono: no English sentence left")
     write_text(out / EN_MONO_FILE, "".join(s + "\n" for s in kept))
+    source = "WordNet 3.0 glosses + Debian " + ", ".join(FORTUNE_DEBS)
     write_json(out / "counts.json", {"sentences": len(kept), "parts": counts, "held_out_keys": len(held),
-                                     **held_counts, "source": "WordNet 3.0 glosses + Debian " + ", ".join(FORTUNE_DEBS)})
+                                     **held_counts, "source": source})
     log.info("  %d English sentences (held out: %d English sentences of the corpus's valid/test pairs and Tux Paint)",
              len(kept), len(held))
 
