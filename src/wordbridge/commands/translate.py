@@ -1,4 +1,5 @@
-"""`wordbridge translate RUN_DIR ["TEXT"] [-i FILE] [-o FILE] [--beam N] [--int8] [--plot-attention PNG]`.
+"""`wordbridge translate RUN_DIR ["TEXT"] [-i FILE] [-o FILE] [--beam N] [--int8] [--plot-attention PNG]
+[--direction fr-en|en-fr]`.
 
 With no TEXT and no -i, reads stdin line by line (interactive: one translation per line as you type).
 """
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from wordbridge.atomic import write_text
 from wordbridge.errors import DataError
+from wordbridge.text import direction
 from wordbridge.translate.evaluation import read_lines
 from wordbridge.translate.plots import plot_attention
 from wordbridge.translate.translator import Translator
@@ -36,6 +38,8 @@ def register(subparsers) -> None:
     p.add_argument("--int8", action="store_true",
                    help="decode with dynamic int8 weights on the CPU (~2x faster; see the README for the BLEU change)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing -o file")
+    p.add_argument("--direction", choices=direction.DIRECTIONS, help="refuse a run that translates the other way "
+                   "(a run's direction is data.direction when it was prepared; it is logged either way)")
     p.set_defaults(func=run)
 
 
@@ -47,6 +51,9 @@ def run(args: argparse.Namespace) -> int:
     if args.output and Path(args.output).exists() and not args.overwrite:
         raise DataError(f"Output file {args.output} already exists; pass --overwrite to replace it.")
     tr = Translator.load(args.run_dir, engine=args.engine, int8=args.int8)
+    if args.direction and tr.direction != args.direction:
+        raise DataError(f"{args.run_dir} translates {tr.direction}, not --direction {args.direction}.")
+    log.info("%s translates %s", args.run_dir, tr.direction)
     want_attention = bool(args.plot_attention)
     if args.text is None and not args.input:
         return _stream(tr, args)

@@ -10,6 +10,7 @@ from PIL import Image
 
 from wordbridge import results
 from wordbridge.errors import ConfigError
+from wordbridge.text import direction
 from wordbridge.serve.app import create_app
 from wordbridge.serve.config import ServeSettings
 from wordbridge.serve.limits import uvicorn_options
@@ -36,6 +37,7 @@ def load_models(
     if run_dir is not None:
         from wordbridge.translate.translator import Translator  # torch loads only when a model is asked for
 
+        direction.require(run_dir, "fr-en", "serve (its page translates French -> English)")
         log.info("loading translation run %s", run_dir)
         translator = Translator.load(run_dir, device=device, engine=engine, int8=int8)
     if devise_run is not None:
