@@ -1,0 +1,12 @@
+"""What every reader in this folder keeps: a pair whose two sides are real, different text."""
+
+from wordbridge.text.help_pages import Pair
+from wordbridge.text.ui_strings import is_placeholder_only
+
+
+def keep_pair(fr: str, en: str) -> Pair | None:
+    """(french, english) with whitespace collapsed, or None when a side is empty, placeholder-only or both are equal."""
+    fr, en = " ".join(fr.split()), " ".join(en.split())
+    if not fr or not en or fr == en or is_placeholder_only(fr) or is_placeholder_only(en):
+        return None
+    return fr, en
