@@ -2,9 +2,12 @@
 
 Unlike corpora.read_gettext (which stops at a bad catalog), a catalog that does not parse is skipped with one
 `on_skip` line and the others are read. Plural, fuzzy, obsolete and untranslated entries are skipped. `clean`
-turns a raw (french, english) into the pair to keep (default: UI accelerators removed, text/ui_strings.py).
+turns a raw (french, english) into the pairs to keep: `game_clean` (the default: Freeciv's `?qualifier:` and
+SuperTux's line markers dropped, accelerators removed as in text/ui_strings.py) or `sentence_clean` (dialogue), both
+cut into aligned sentences (readers/sentences.py).
 """
 
+import re
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -12,22 +15,25 @@ import polib
 
 from wordbridge.text.help_pages import Pair
 from wordbridge.text.readers.common import keep_pair
+from wordbridge.text.readers.sentences import aligned_sentences
 from wordbridge.text.skips import OnSkip, warn_skip
 from wordbridge.text.ui_strings import clean_pair
+
+_QUALIFIER = re.compile(r"^\?[\w .-]{1,40}:")  # Freeciv's `?plural:Hittites`, `?stat:Styles`
+_LINE_MARKER = re.compile(r"^[#*!]+(?=\S)")  # SuperTux's `#centred` / `*bold` text lines
 
 Clean = Callable[[str, str], Iterable[Pair]]  # (msgstr, msgid) -> the pairs to keep (none, one or several)
 
 
-def ui_clean(fr: str, en: str) -> Iterator[Pair]:
-    """Accelerators (`_Save`, `&Open`) removed, then the usual checks (readers/common.keep_pair)."""
-    if pair := keep_pair(*clean_pair(fr, en)):
-        yield pair
+def sentence_clean(fr: str, en: str) -> Iterator[Pair]:
+    """Dialogue as written (no accelerators; FreeDink's `&var` placeholders stay), cut into aligned sentences."""
+    yield from aligned_sentences(fr, en)
 
 
-def plain_clean(fr: str, en: str) -> Iterator[Pair]:
-    """Text kept as written (dialogue has no accelerators; FreeDink's `&var` placeholders stay)."""
-    if pair := keep_pair(fr, en):
-        yield pair
+def game_clean(fr: str, en: str) -> Iterator[Pair]:
+    """Game help and UI: qualifiers and line markers gone, accelerators removed, cut into aligned sentences."""
+    fr, en = (_LINE_MARKER.sub("", _QUALIFIER.sub("", text, count=1)) for text in (fr, en))
+    yield from aligned_sentences(*clean_pair(fr, en))
 
 
 def load_catalog(path: Path, on_skip: OnSkip = warn_skip) -> list[polib._BaseEntry] | None:
@@ -39,7 +45,7 @@ def load_catalog(path: Path, on_skip: OnSkip = warn_skip) -> list[polib._BaseEnt
         return None
 
 
-def read_catalogs(files: Iterable[Path], on_skip: OnSkip = warn_skip, clean: Clean = ui_clean) -> Iterator[Pair]:
+def read_catalogs(files: Iterable[Path], on_skip: OnSkip = warn_skip, clean: Clean = game_clean) -> Iterator[Pair]:
     """(french, english) pairs of every catalog in `files`, in order."""
     for path in files:
         for entry in load_catalog(Path(path), on_skip) or []:

@@ -13,7 +13,8 @@ from typing import Iterator
 
 from wordbridge.errors import DataError
 from wordbridge.text.help_pages import Pair
-from wordbridge.text.readers.common import keep_pair
+from wordbridge.text.readers.common import strip_markup
+from wordbridge.text.readers.sentences import aligned_sentences
 from wordbridge.text.skips import OnSkip, skip_reason, warn_skip
 
 MAGIC = bytes.fromhex("3cb86418caef9c95cd211cbf60a1bddd")
@@ -72,7 +73,8 @@ def messages(data: bytes) -> Iterator[tuple[str, list[str]]]:
 
 
 def read_qm(path: str | Path, on_skip: OnSkip = warn_skip) -> Iterator[Pair]:
-    """Pairs of one .qm catalog: source text = English, its single translation = French (plurals skipped)."""
+    """Pairs of one .qm catalog: source text = English, its single translation = French (plurals skipped); markup
+    removed, cut into aligned sentences (readers/sentences.py)."""
     path = Path(path)
     try:
         items = list(messages(path.read_bytes()))
@@ -80,5 +82,5 @@ def read_qm(path: str | Path, on_skip: OnSkip = warn_skip) -> Iterator[Pair]:
         on_skip(path, skip_reason(exc) if isinstance(exc, DataError) else str(exc))
         return
     for en, translations in items:
-        if len(translations) == 1 and (pair := keep_pair(translations[0], en)):
-            yield pair
+        if len(translations) == 1:
+            yield from aligned_sentences(strip_markup(translations[0]), strip_markup(en))

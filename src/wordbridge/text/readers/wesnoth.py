@@ -5,23 +5,22 @@ both; it goes. Pango markup (`<i>`, `<span color='...'>`, `<small>`) and its ent
 and multi-sentence lines are cut into sentence pairs where both sides cut alike (readers/sentences.py).
 """
 
-import html
 import re
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from wordbridge.text.help_pages import Pair
 from wordbridge.text.readers import gettext_catalogs
+from wordbridge.text.readers.common import strip_markup
 from wordbridge.text.readers.sentences import CAP, aligned_sentences
 from wordbridge.text.skips import OnSkip, warn_skip
 
 _PREFIX = re.compile(r"^[\w +-]{1,40}\^")
-_MARKUP = re.compile(r"</?[A-Za-z][^<>]*>")
 
 
 def clean_text(text: str) -> str:
     """`female^<i>Lady</i> &amp; lord` -> `Lady & lord`: prefix, Pango tags and entities gone; line breaks stay."""
-    return html.unescape(_MARKUP.sub("", _PREFIX.sub("", text, count=1)))
+    return strip_markup(_PREFIX.sub("", text, count=1))
 
 
 def clean_message(fr: str, en: str, cap: int = CAP) -> Iterator[Pair]:
