@@ -1,6 +1,6 @@
 """Story paragraphs and multi-sentence lines cut into sentence pairs, where both sides cut into the same number.
 
-A paragraph is cut at line breaks and after `.`, `!`, `?` or `…` (and any closing quote or bracket) followed by a
+A paragraph is cut at line breaks and after `.`, `!`, `?` or `…` (and any closing quote or bracket, French-spaced or not) followed by a
 space and a capital letter, digit or opening quote/dash. When French and English give the same number of pieces,
 the pieces pair in order; otherwise the pair stays whole if both sides are at most `cap` characters, and is dropped
 when longer (a long paragraph that cannot be cut is no training pair).
@@ -13,7 +13,7 @@ from wordbridge.text.help_pages import Pair
 from wordbridge.text.readers.common import keep_pair
 
 CAP = 400  # characters per side of a pair that cannot be cut into sentences
-_BOUNDARY = re.compile(r"(?<=[.!?…])[\"'»”’)\]]*\s+(?=[\"«“‘(\[—–-]?\s?[A-ZÀ-ÖØ-Þ0-9])|\s*\n\s*")
+_BOUNDARY = re.compile(r"(?<=[.!?…])(?:[ \u00a0\u202f]?[\"'»”’)\]])*\s+(?=[\"«“‘(\[—–-]?\s?[A-ZÀ-ÖØ-Þ0-9])|\s*\n\s*")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -21,7 +21,7 @@ def split_sentences(text: str) -> list[str]:
     pieces = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        pieces.append(text[start : match.start()] + match.group().strip())  # closing quotes stay with their sentence
+        pieces.append(text[start : match.start()] + match.group().rstrip())  # closing quotes stay with their sentence
         start = match.end()
     pieces.append(text[start:])
     return [" ".join(p.split()) for p in pieces if p.strip()]
