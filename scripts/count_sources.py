@@ -23,7 +23,9 @@ ASSET = {s.name: s.asset for s in SOURCES}
 def package(source: str) -> str:
     name = ASSET.get(source, source)
     info = asset_paths.path(name) / "info.json" if asset_paths.is_cached(name) else None
-    return json.loads(info.read_text())["source"] if info and info.is_file() else "-"
+    text = json.loads(info.read_text())["source"] if info and info.is_file() else "-"
+    items = text.split(", ")
+    return text if len(items) <= 3 else f"{items[0]}, {items[1]}, ... ({len(items)} packages)"
 
 
 def rows(cfg: PrepareConfig) -> list[tuple[str, dict]]:
@@ -34,14 +36,15 @@ def rows(cfg: PrepareConfig) -> list[tuple[str, dict]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("config", nargs="?", default="configs/default.yaml")
-    parser.add_argument("--extra", nargs="*", default=["ddtp"], help="named corpora outside default, counted alone")
+    parser.add_argument("--extra", nargs="*", default=["ddtp"],
+                        help="named corpora outside default, counted alone and without data.max_per_source")
     parser.add_argument("--set", dest="overrides", action="append", default=[])
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     cfg = load_sections(args.config, {"data": PrepareConfig}, args.overrides)["data"]
     table = rows(cfg)
     for name in args.extra:
-        table += rows(dataclasses.replace(cfg, corpus=name, sources=None))
+        table += rows(dataclasses.replace(cfg, corpus=name, sources=None, max_per_source=None))
     print("| source | package | group | pairs read | kept |")
     print("|---|---|---|---:|---:|")
     for source, counts in table:
