@@ -141,3 +141,11 @@ def test_ddtp_step_downloads_both_translation_files_from_apts_mirror(home, monke
     assert sorted(p.name for p in (home / "ddtp").glob("Translation-*")) == ["Translation-en.xz", "Translation-fr.bz2"]
     assert any(c[2] == "http://mirror.test/debian/dists/bookworm/main/i18n/Translation-fr.bz2" for c in calls[1:])
     assert list(open_corpus("ddtp")) == [("jeu de cartes", "card game")]
+
+
+def test_without_apt_a_debian_step_fails_in_one_line(home, tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no apt-get, no dpkg
+    with caplog.at_level(logging.WARNING):
+        status = assets.fetch(["wesnoth"])
+    assert status["wesnoth"].startswith("failed: apt-get not found")
+    assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 1  # not one per campaign package

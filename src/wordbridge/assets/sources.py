@@ -131,11 +131,13 @@ def apt_download_extract(packages: Iterable[str], dest: Path) -> Path:
 
 def apt_each(packages: list[str], dest: Path, skips: "SkipLog") -> list[str]:
     """Unpack the packages into dest; when apt cannot get them all, each alone (one warning line for each it
-    cannot get). Returns the packages unpacked."""
+    cannot get). Returns the packages unpacked. No apt-get or dpkg at all: the AssetError saying so, once."""
     try:
         apt_download_extract(packages, dest)
         return list(packages)
     except AssetError as exc:
+        if "not found: cannot fetch" in str(exc):
+            raise
         if len(packages) == 1:
             skips(Path(packages[0]), str(exc))
             return []

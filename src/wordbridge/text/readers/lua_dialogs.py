@@ -1,8 +1,8 @@
 """Fish Fillets NG dialog scripts (`<level>/{,demo_,brief_}dialogs_fr.lua`) -> (french, english) pairs.
 
 Each file is a run of Lua calls, `dialogId("id", "font", "ENGLISH")` then `dialogStr("FRENCH")`. The file is run by
-Lua itself (lupa, with Lua's own string escapes and quoting) in an empty environment holding only those two
-functions, so a script can reach nothing else; a file that does not run is skipped with one `on_skip` line.
+Lua itself (lupa, with Lua's own string escapes and quoting) as text (no bytecode) in an environment holding only
+those two functions: no `os`, `io`, `require` or `load`. A file that does not run is skipped with one `on_skip` line.
 """
 
 from pathlib import Path
