@@ -121,3 +121,29 @@ class FakeSearcher:
         if not 0 <= image_id < len(self.items):
             raise KeyError(image_id)
         return Path(self.items[image_id][0])
+
+
+class StubEncoder:
+    """A deterministic stand-in for wordbridge.encoder's multilingual encoder: a bag of words hashed into `dim`
+    buckets, with a small French -> English lexicon (FR_EN) mapped first so a sentence and its word-by-word
+    translation land on the same vector. `calls` counts the texts embedded."""
+
+    name = "stub-encoder"
+
+    def __init__(self, dim: int = 64):
+        self.dim = dim
+        self.calls = 0
+
+    def embed(self, texts, kind="passage"):
+        import hashlib
+
+        import numpy as np
+
+        out = np.zeros((len(texts), self.dim), np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().replace(".", " ").replace("?", " ").split():
+                word = FR_EN.get(word, word)
+                out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+            out[row, 0] += 0.1  # no zero rows
+        self.calls += len(texts)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)

@@ -4,8 +4,10 @@
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from wordbridge import __version__
+from wordbridge.atomic import NO_SPACE, device_of
 from wordbridge.commands import devise, evaluate, export, fetch, lr_find, prepare, serve, train, translate
 from wordbridge.errors import WordbridgeError
 
@@ -45,6 +47,12 @@ def main(argv: list[str] | None = None) -> int:
     except WordbridgeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        if exc.errno not in NO_SPACE:  # a write outside wordbridge.atomic (a log file): still one line
+            raise
+        print(f"error: no space left on {device_of(Path(exc.filename or '.'))} while writing "
+              f"{exc.filename or 'a file'}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

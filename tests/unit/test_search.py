@@ -99,7 +99,8 @@ def test_empty_gallery_answers_nothing(tmp_path, tiny_devise_model):
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "broken.jpg").write_bytes(b"\xff\xd8\xff not a jpeg")
     model = tiny_devise_model(tmp_path)
-    counts = index_folder(tmp_path / "empty", tmp_path / "index", model.fingerprint, model.embed_images, load_image)
+    counts = index_folder(tmp_path / "empty", tmp_path / "index", model.fingerprint, model.embed_images, load_image,
+                          allow_empty=True)
     assert counts["images"] == 0 and counts["skipped"] == 1
     wv = SimpleNamespace(words=WORDS, vectors=VECS)
     searcher = Searcher(model, Gallery.load(tmp_path / "index", "tiny"), VectorLookup(wv), None)

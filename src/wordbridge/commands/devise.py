@@ -65,12 +65,14 @@ def _add_index(sub) -> None:
                    help="where the backbone runs (default auto: cuda when present)")
     i.add_argument("--chunk-size", type=int, default=CHUNK_SIZE,
                    help=f"images per chunk written to disk, the unit of resuming and of the split across "
-                   f"processes (default {CHUNK_SIZE})")
+                   f"processes; a kill loses at most one chunk's work per process (default {CHUNK_SIZE})")
     i.add_argument("--max-ram", metavar="SIZE", help="RAM budget of the index, e.g. 1.5G or 800M: an IVF-PQ index "
                    "when the float32 vectors would not fit (default: no budget)")
     i.add_argument("--index-type", choices=("auto",) + KINDS, default="auto",
                    help="force an index kind (default auto: chosen by size)")
     i.add_argument("--overwrite", action="store_true", help="replace an index of another model or folder")
+    i.add_argument("--allow-empty", action="store_true",
+                   help="write an index even when the folder has no readable image (default: an error)")
     i.set_defaults(func=run_index)
 
 
@@ -135,7 +137,7 @@ def run_index(args: argparse.Namespace) -> int:
         embed = model_embedder(model, args.batch_size, args.workers, args.device)
         counts = index_folder(folder, out, model.fingerprint, embed, overwrite=args.overwrite, info=info,
                               max_ram=max_ram, kind=None if args.index_type == "auto" else args.index_type,
-                              chunk_size=args.chunk_size)
+                              chunk_size=args.chunk_size, allow_empty=args.allow_empty)
     finally:
         distributed.cleanup()
     if counts is None:  # ranks > 0: rank 0 reports

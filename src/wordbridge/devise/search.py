@@ -154,8 +154,15 @@ class Searcher:
         return self.search_vector(vector, k, exclude=int(image_id))
 
     def image_path(self, image_id: int) -> Path:
+        """The image's file, symlinks resolved; DataError when it lies outside the gallery folder (an edited
+        meta.json, an absolute or `..` path, a symlink leaving the folder): the web app serves only these."""
         gallery = self._need_gallery()
-        return gallery.folder / gallery.images[gallery.row_of(int(image_id))]["path"]
+        root = gallery.folder.resolve()
+        rel = gallery.images[gallery.row_of(int(image_id))]["path"]
+        path = (root / rel).resolve()
+        if not path.is_relative_to(root):
+            raise DataError(f"Image {image_id} ({rel}) lies outside the gallery folder {root}; refused.")
+        return path
 
     def _seen_masks(self) -> tuple[np.ndarray, np.ndarray]:
         if self._seen is None:

@@ -4,7 +4,7 @@ Models are injected: `create_app(translator=..., searcher=...)` takes any object
 `Searcher` protocols of `wordbridge.results` (the real ones in translate/translator.py and devise/search.py, or the
 test doubles in tests/fakes.py), so this module loads no model code. Translation goes through a MicroBatcher (one
 worker thread); image search runs in its own single worker thread, so neither model is ever called from two threads
-at once.
+at once. Uploaded images decode in a small bounded pool of their own (serve/decoding.py), never on the event loop.
 """
 
 import asyncio
@@ -29,6 +29,8 @@ from wordbridge.errors import WordbridgeError
 from wordbridge.results import ImageHit, ImageMethod, LabelHit, Searcher, Translation, Translator
 from wordbridge.serve import schemas
 from wordbridge.serve.config import ServeSettings
+from wordbridge.serve.decoding import UploadDecoder
+from wordbridge.serve.limits import check_translation_cost
 from wordbridge.serve.microbatch import MicroBatcher, Overloaded
 from wordbridge.serve.security import (
     CONVERT_TO_PNG,
@@ -39,8 +41,8 @@ from wordbridge.serve.security import (
     BodyLimitMiddleware,
     SecurityHeadersMiddleware,
     as_png,
-    read_image,
 )
+from wordbridge.serve.validation import validation_errors
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,7 @@ class _State:
                 enabled=settings.batching,
             )
         self.search_pool = _search_pool()
+        self.decoder = UploadDecoder(settings)  # uploads decode in their own bounded pool, off the event loop
 
     def open(self) -> None:
         """(Re)start the batcher and the search thread: an app can be started again after a shutdown."""
@@ -73,6 +76,7 @@ class _State:
             self.batcher.start()
         if self.search_pool is None:
             self.search_pool = _search_pool()
+        self.decoder.open()
 
     async def close(self) -> None:
         if self.batcher is not None:
@@ -80,10 +84,12 @@ class _State:
             self.batcher.close()
         self.search_pool.shutdown(wait=False, cancel_futures=True)
         self.search_pool = None
+        self.decoder.close()
 
     async def translate(self, texts: list[str], beam: int, attention: bool) -> list[Translation]:
         if self.batcher is None:
             raise HTTPException(503, "no translation model is loaded; start the server with --run RUN_DIR")
+        check_translation_cost(texts, beam, self.settings.max_translate_cost)
         try:
             return await self.batcher.submit(texts, beam, attention)
         except Overloaded as exc:
@@ -154,14 +160,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        # the default handler echoes the whole input back; keep the location and the message only
-        errors = []
-        for e in exc.errors():
-            loc = [p for p in e.get("loc", ()) if not (isinstance(p, str) and ("[" in p or "(" in p))]
-            item = {"loc": loc, "msg": e.get("msg", "invalid")}
-            if item not in errors:
-                errors.append(item)
-        return JSONResponse({"detail": errors}, status_code=422)
+        return JSONResponse({"detail": validation_errors(exc.errors())}, status_code=422)
 
     @app.exception_handler(Exception)
     async def internal(request: Request, exc: Exception) -> JSONResponse:
@@ -249,10 +248,7 @@ def _add_search_routes(app: FastAPI, state: _State) -> None:
         data = await file.read(settings.max_upload_bytes + 1)
         if len(data) > settings.max_upload_bytes:
             raise HTTPException(413, f"upload too large (limit {settings.max_upload_bytes} bytes)")
-        try:
-            image = read_image(data, settings.max_image_pixels)
-        except BadImage as exc:
-            raise HTTPException(400, str(exc)) from None
+        image = await state.decoder.decode(data)
         result = await state.search(lambda s: s.search_image(image, k=k, method=method))
         return schemas.ImageSearchResponse(
             method=method,

@@ -12,6 +12,7 @@ from wordbridge import results
 from wordbridge.errors import ConfigError
 from wordbridge.serve.app import create_app
 from wordbridge.serve.config import ServeSettings
+from wordbridge.serve.limits import uvicorn_options
 
 log = logging.getLogger(__name__)
 
@@ -97,4 +98,4 @@ def serve(
     warm_up(translator, searcher)
     app = create_app(translator, searcher, settings)
     log.info("serving on http://%s:%d/ (API docs at /docs)", host if ":" not in host else f"[{host}]", port)
-    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+    uvicorn.run(app, host=host, port=port, **uvicorn_options(settings or ServeSettings()))

@@ -5,7 +5,7 @@ sides (in `processes` worker processes), truncates to the lesson's length percen
 `_eos_` kept), splits train/valid/test by a hash of each pair (seed 42), builds both vocabularies from train, writes
 ids as ragged .npy, raw lines and each pair's source (BLEU per source), embedding matrices where word vectors exist,
 the resolved config and stats.json — all in a temp folder renamed into place at the end, so a failure leaves nothing
-behind. The layout is in docs/INTERFACES.md.
+behind. The layout is in docs/architecture.md.
 """
 
 import dataclasses

@@ -1,13 +1,14 @@
 """What a training run writes into its run folder: latest.pt / best.pt (tagged with the run's kind, model args and
 config), history.json and loss.png. Rank 0 only."""
 
+import contextlib
 import json
 import logging
 from pathlib import Path
 from typing import Any
 
 from wordbridge.atomic import write_json
-from wordbridge.errors import CheckpointError
+from wordbridge.errors import CheckpointError, DiskFullError
 from wordbridge.train.checkpoint import load_checkpoint, save_checkpoint
 from wordbridge.train.plots import plot_losses
 
@@ -38,8 +39,16 @@ class RunFiles:
         return self.dir / "history.json"
 
     def save(self, name: str, history: dict, **state: Any) -> None:
-        """save_checkpoint(dir/name, kind, model_args, config, **state); latest.pt also rewrites the history."""
-        save_checkpoint(self.dir / name, kind=self.kind, model_args=self.model_args, config=self.config, **state)
+        """save_checkpoint(dir/name, kind, model_args, config, **state); latest.pt also rewrites the history.
+
+        A full disk (DiskFullError) stops training: the small history.json is still tried (it records how far the
+        run got), then the error goes up as one line; the previous checkpoint stays as it was."""
+        try:
+            save_checkpoint(self.dir / name, kind=self.kind, model_args=self.model_args, config=self.config, **state)
+        except DiskFullError:
+            with contextlib.suppress(DiskFullError):
+                write_json(self.history_path, history)
+            raise
         if name == "latest.pt":
             self.write_history(history)
             self.saved_step = state.get("step", -1)

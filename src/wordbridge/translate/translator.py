@@ -123,7 +123,10 @@ class Translator:
     def encode(self, text: str) -> tuple[list[str], np.ndarray]:
         tokens = self.src_tok.tokenize(text)
         if len(tokens) > self.max_src_tokens:
-            log.warning("input of %d tokens truncated to %d: %.40s...", len(tokens), self.max_src_tokens, text)
+            # users' text is never logged above DEBUG (the server logs at INFO): its length only
+            log.warning("input of %d tokens (%d characters) truncated to %d", len(tokens), len(text),
+                        self.max_src_tokens)
+            log.debug("truncated input starts: %.40s...", text)
             tokens = tokens[: self.max_src_tokens]
         return tokens, self.src_vocab.encode(tokens)  # ids end with _eos_
 
