@@ -6,11 +6,11 @@ import logging
 import sys
 
 from wordbridge import __version__
-from wordbridge.commands import (average, devise, evaluate, export, fetch, lr_find, prepare, serve, train,
+from wordbridge.commands import (average, devise, distill, evaluate, export, fetch, lr_find, prepare, serve, train,
                                  translate)
 from wordbridge.errors import WordbridgeError
 
-COMMAND_MODULES = (fetch, prepare, train, lr_find, average, evaluate, translate, export, devise, serve)
+COMMAND_MODULES = (fetch, prepare, train, lr_find, average, distill, evaluate, translate, export, devise, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
