@@ -32,17 +32,6 @@ def fake_run(folder, arch, bleus=(), export=None):
     return folder
 
 
-class Shouting:
-    """A second fake model whose output differs from FakeTranslator's, to tell which one answered."""
-
-    def __init__(self, inner):
-        self.inner = inner
-
-    def translate(self, texts, beam=1, attention=False):
-        out = self.inner.translate(texts, beam, attention)
-        return [type(t)(t.text.upper(), t.src_tokens, t.tokens, t.attention) for t in out]
-
-
 @pytest.fixture
 def two_runs(tmp_path, fakes):
     gru = fake_run(tmp_path / "gru", "gru", bleus=(2.0, 5.5, 5.0))
@@ -51,7 +40,7 @@ def two_runs(tmp_path, fakes):
 
     def load(info):
         loaded.append(info)
-        return Shouting(fakes.FakeTranslator()) if info.arch == "transformer" else fakes.FakeTranslator()
+        return fakes.UpperTranslator() if info.arch == "transformer" else fakes.FakeTranslator()
 
     return served.load_model_set([gru, tr], load), loaded
 
@@ -81,6 +70,15 @@ def test_api_picks_the_named_model_and_lists_them(two_runs, fakes):
         assert bad.status_code == 400
         assert "nope" in bad.json()["detail"] and "gru" in bad.json()["detail"]
         assert client.get("/health").json()["translator"] is True
+
+
+def test_the_fake_pair_serves_like_the_demo_runs(fakes):
+    with TestClient(create_app(models=fakes.fake_models())) as client:
+        listed = client.get("/api/models").json()
+        assert listed["default"] == "demo-transformer"
+        assert [m["label"] for m in listed["models"]] == ["the lesson's GRU", "Transformer"]
+        r = client.post("/api/translate", json={"text": ["le chat", "un chien"], "model": "demo"}).json()
+        assert [t["text"] for t in r["translations"]] == ["the cat", "a dog"]
 
 
 def test_one_translator_still_serves_without_a_model_field(fakes):

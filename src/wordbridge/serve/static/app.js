@@ -281,9 +281,7 @@ async function loadModels() {
     option.selected = m.default;
     select.append(option);
   }
-  const several = body.models.length > 1;
-  select.hidden = !several;
-  $("model-label").hidden = !several;
+  $("model-row").hidden = body.models.length < 2;
 }
 
 // ---- start --------------------------------------------------------------------------------------------------------
