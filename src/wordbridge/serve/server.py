@@ -40,8 +40,9 @@ def load_models(
         def load(info: RunInfo) -> results.Translator:
             from wordbridge.translate.translator import Translator  # torch loads only when a model is asked for
 
-            chosen = "ctranslate2" if info.engine == "ctranslate2" and engine != "torch" else engine
-            return Translator.load(info.path, device=device, engine=chosen, int8=int8)
+            if info.engine == "ctranslate2" and engine != "torch":  # an export decodes with its own weight type
+                return Translator.load(info.path, device=device, engine="ctranslate2")
+            return Translator.load(info.path, device=device, engine=engine, int8=int8)
 
         models = load_model_set(list(run_dirs), load, engine)
     if devise_run is not None:
