@@ -31,13 +31,15 @@ run_pair() {
   local name_a=$1 log_a=$2 fn_a=$3 name_b=$4 log_b=$5 fn_b=$6 failed=0
   "$fn_a" >"$log_a" 2>&1 & pids=($!)
   "$fn_b" >"$log_b" 2>&1 & pids+=($!)
-  local waited=0
+  local waited=0 line pair
   while kill -0 "${pids[0]}" 2>/dev/null || kill -0 "${pids[1]}" 2>/dev/null; do
     sleep 1
     waited=$((waited + 1))
-    if [ $((waited % PROGRESS_S)) -eq 0 ]; then
-      printf '[%d min %02d s] %-11s %s\n' $((waited / 60)) $((waited % 60)) "$name_a:" "$(last_line "$log_a")"
-      printf '[%d min %02d s] %-11s %s\n' $((waited / 60)) $((waited % 60)) "$name_b:" "$(last_line "$log_b")"
+    if [ $((waited % PROGRESS_S)) -eq 0 ]; then  # where each job is: the last line of its log
+      for pair in "$name_a|$log_a" "$name_b|$log_b"; do
+        line=$(last_line "${pair#*|}")
+        [ -z "$line" ] || printf '[%d min %02d s] %-12s %s\n' $((waited / 60)) $((waited % 60)) "${pair%%|*}:" "$line"
+      done
     fi
   done
   wait "${pids[0]}" || { echo "error: $name_a failed; the end of $log_a:" >&2; tail -n 20 "$log_a" >&2; failed=1; }
@@ -78,7 +80,7 @@ transformer_eval() {
 step "test BLEU / chrF with beam 5 (the Transformer through its CTranslate2 int8 export), one core each"
 run_pair "GRU" "$LOGS/eval-gru.log" gru_eval "Transformer" "$LOGS/eval-transformer.log" transformer_eval
 
-step "side by side: the lesson's GRU and the Transformer after the same $MINUTES minutes on one core each"
+step "side by side: the lesson's GRU and the Transformer, each trained on one core for at most $MINUTES min"
 "$PY" scripts/side_by_side.py --french examples/demo_fr.txt \
   --model "the lesson's GRU" "$GRU" "$GRU/test.beam5.json" "$GRU/demo_fr.en.txt" \
   --model "Transformer (CT2 int8)" "$TR" "$TR/test.beam5.json" "$TR/demo_fr.en.txt"
