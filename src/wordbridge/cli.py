@@ -8,11 +8,12 @@ from pathlib import Path
 
 from wordbridge import __version__
 from wordbridge.atomic import NO_SPACE, device_of
-from wordbridge.commands import (backtranslate, devise, evaluate, export, fetch, lr_find, prepare, serve, train,
-                                 translate)
+from wordbridge.commands import (average, backtranslate, devise, distill, evaluate, export, fetch, lr_find, prepare,
+                                 serve, train, translate)
 from wordbridge.errors import WordbridgeError
 
-COMMAND_MODULES = (fetch, prepare, train, lr_find, evaluate, translate, backtranslate, export, devise, serve)
+COMMAND_MODULES = (fetch, prepare, train, lr_find, average, distill, evaluate, translate, backtranslate, export, devise,
+                   serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -32,6 +32,7 @@ from wordbridge.serve.config import ServeSettings
 from wordbridge.serve.decoding import UploadDecoder
 from wordbridge.serve.limits import check_translation_cost
 from wordbridge.serve.microbatch import MicroBatcher, Overloaded
+from wordbridge.serve.models import ModelSet
 from wordbridge.serve.security import (
     CONVERT_TO_PNG,
     IMAGE_MEDIA_TYPES,
@@ -54,44 +55,52 @@ NOT_FOUND = (KeyError, IndexError, ValueError, LookupError, WordbridgeError)
 class _State:
     """What the routes share: the models, the batcher and the search thread."""
 
-    def __init__(self, translator: Translator | None, searcher: Searcher | None, settings: ServeSettings):
-        self.translator = translator
+    def __init__(self, models: ModelSet | None, searcher: Searcher | None, settings: ServeSettings):
+        self.models = models
+        self.translator = models.get(None).translator if models is not None else None  # the default model
         self.searcher = searcher
         self.settings = settings
-        self.batcher = None
-        if translator is not None:
-            self.batcher = MicroBatcher(
-                translator.translate,
-                max_batch=settings.max_batch,
-                max_wait_ms=settings.batch_wait_ms,
-                enabled=settings.batching,
-            )
+        self.batchers = {  # one per model, each with its own worker thread
+            name: MicroBatcher(m.translator.translate, max_batch=settings.max_batch,
+                               max_wait_ms=settings.batch_wait_ms, enabled=settings.batching)
+            for name, m in (models.models.items() if models is not None else ())
+        }
+        self.batcher = self.batchers.get(models.default) if models is not None else None
         self.search_pool = _search_pool()
         self.decoder = UploadDecoder(settings)  # uploads decode in their own bounded pool, off the event loop
 
     def open(self) -> None:
-        """(Re)start the batcher and the search thread: an app can be started again after a shutdown."""
-        if self.batcher is not None:
-            self.batcher.open()
-            self.batcher.start()
+        """(Re)start the batchers and the search thread: an app can be started again after a shutdown."""
+        for batcher in self.batchers.values():
+            batcher.open()
+            batcher.start()
         if self.search_pool is None:
             self.search_pool = _search_pool()
         self.decoder.open()
 
     async def close(self) -> None:
-        if self.batcher is not None:
-            await self.batcher.stop()
-            self.batcher.close()
+        for batcher in self.batchers.values():
+            await batcher.stop()
+            batcher.close()
         self.search_pool.shutdown(wait=False, cancel_futures=True)
         self.search_pool = None
         self.decoder.close()
 
-    async def translate(self, texts: list[str], beam: int, attention: bool) -> list[Translation]:
-        if self.batcher is None:
+    def model_name(self, model: str | None) -> str:
+        """The served model a request names (None: the default); 503 without models, 400 for an unknown name."""
+        if self.models is None:
             raise HTTPException(503, "no translation model is loaded; start the server with --run RUN_DIR")
         check_translation_cost(texts, beam, self.settings.max_translate_cost)
         try:
-            return await self.batcher.submit(texts, beam, attention)
+            return self.models.get(model).info.name
+        except KeyError as exc:
+            raise HTTPException(400, str(exc.args[0])) from None
+
+    async def translate(self, texts: list[str], beam: int, attention: bool,
+                        model: str | None = None) -> list[Translation]:
+        batcher = self.batchers[self.model_name(model)]
+        try:
+            return await batcher.submit(texts, beam, attention)
         except Overloaded as exc:
             raise HTTPException(503, str(exc)) from None
 
@@ -109,10 +118,13 @@ def _search_pool() -> ThreadPoolExecutor:
 
 
 def create_app(translator: Translator | None = None, searcher: Searcher | None = None,
-               settings: ServeSettings | None = None) -> FastAPI:
-    """Build the app around already-loaded models (either may be None: its routes then answer 503)."""
+               settings: ServeSettings | None = None, models: ModelSet | None = None) -> FastAPI:
+    """Build the app around already-loaded models (either may be None: its routes then answer 503). `models`:
+    several named translators (serve/models.py) instead of one `translator`."""
     settings = settings or ServeSettings()
-    state = _State(translator, searcher, settings)
+    if models is None and translator is not None:
+        models = ModelSet.single(translator)
+    state = _State(models, searcher, settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -199,9 +211,19 @@ def _add_translate_routes(app: FastAPI, state: _State) -> None:
         """Translate French text (or a list of texts); `attention: true` adds the weights and tokens."""
         start = time.perf_counter()
         texts = [req.text] if isinstance(req.text, str) else list(req.text)
-        results = await state.translate(texts, req.beam, req.attention)
+        name = state.model_name(req.model)
+        results = await state.translate(texts, req.beam, req.attention, name)
         out = [_translation_out(t, req.attention) for t in results]
-        return schemas.TranslateResponse(translations=out, beam=req.beam, ms=(time.perf_counter() - start) * 1e3)
+        return schemas.TranslateResponse(translations=out, beam=req.beam, model=name,
+                                         ms=(time.perf_counter() - start) * 1e3)
+
+    @app.get("/api/models", response_model=schemas.ModelsResponse, tags=["translation"])
+    async def models() -> schemas.ModelsResponse:
+        """The translation models served: name, what each is (the lesson's GRU, Transformer), validation BLEU."""
+        if state.models is None:
+            return schemas.ModelsResponse(default=None, models=[])
+        return schemas.ModelsResponse(default=state.models.default,
+                                      models=[schemas.ModelOut(**m) for m in state.models.describe()])
 
     @app.post("/api/search/french", response_model=schemas.FrenchSearchResponse, tags=["search"])
     async def search_french(req: schemas.FrenchSearchRequest) -> schemas.FrenchSearchResponse:

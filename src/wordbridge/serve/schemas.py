@@ -12,6 +12,7 @@ MAX_TEXTS = 64  # texts in one /api/translate request
 MAX_QUERY_CHARS = 200  # words for an image search
 MAX_BEAM = 10
 MAX_K = 50
+MAX_MODEL_CHARS = 200  # a served model's name (its run folder's name)
 
 
 def _not_blank(value: str) -> str:
@@ -37,6 +38,8 @@ class TranslateRequest(_Strict):
     )
     beam: Beam = 1
     attention: bool = Field(False, description="also return the attention weights with the tokens")
+    model: str | None = Field(None, max_length=MAX_MODEL_CHARS,
+                              description="served model name (GET /api/models); null: the default")
 
 
 class TranslationOut(BaseModel):
@@ -49,7 +52,23 @@ class TranslationOut(BaseModel):
 class TranslateResponse(BaseModel):
     translations: list[TranslationOut]
     beam: int
+    model: str = Field(description="the served model that translated")
     ms: float = Field(description="server time for this request, milliseconds")
+
+
+class ModelOut(BaseModel):
+    name: str = Field(description="the value of `model` in /api/translate (the run folder's name)")
+    arch: str = Field(description="gru | transformer")
+    label: str = Field(description="what the model is: the lesson's GRU, Transformer")
+    valid_bleu: float | None = Field(None, description="best validation BLEU recorded in its run folder")
+    engine: str = Field(description="torch | ctranslate2")
+    quantization: str | None = Field(None, description="the CTranslate2 export's weight type (int8 ...)")
+    default: bool = Field(description="answers requests that name no model")
+
+
+class ModelsResponse(BaseModel):
+    default: str | None
+    models: list[ModelOut]
 
 
 # ---- image search ----------------------------------------------------------------------------------------------

@@ -118,7 +118,9 @@ async function translate(ev) {
   await busy($("translate-btn"), async () => {
     try {
       const beam = parseInt($("beam").value, 10);
-      const body = await postJSON("/api/translate", { text, beam, attention: true });
+      const request = { text, beam, attention: true };
+      if ($("model").value) request.model = $("model").value;
+      const body = await postJSON("/api/translate", request);
       const t = body.translations[0];
       $("en-output").textContent = t.text;
       if (t.attention && t.attention.length) {
@@ -266,6 +268,22 @@ async function searchFrench(ev) {
   });
 }
 
+// ---- model picker: what each served model is (the lesson's GRU, Transformer), the default preselected ----------
+async function loadModels() {
+  const body = await api("/api/models");
+  const select = $("model");
+  select.replaceChildren();
+  for (const m of body.models) {
+    const option = document.createElement("option");
+    const bleu = m.valid_bleu === null ? "" : ` · valid BLEU ${m.valid_bleu.toFixed(1)}`;
+    option.value = m.name;
+    option.textContent = `${m.label} (${m.name}${bleu})${m.default ? " · default" : ""}`;
+    option.selected = m.default;
+    select.append(option);
+  }
+  $("model-row").hidden = body.models.length < 2;
+}
+
 // ---- start --------------------------------------------------------------------------------------------------------
 async function start() {
   $("translate-form").addEventListener("submit", translate);
@@ -280,6 +298,7 @@ async function start() {
     ];
     $("status").textContent = parts.join(" · ");
     $("translate-panel").classList.toggle("off", !health.translator);
+    if (health.translator) await loadModels();
     $("search-panel").classList.toggle("off", !health.searcher);
     $("french-panel").classList.toggle("off", !(health.translator && health.searcher));
     document.body.dataset.ready = "1";
