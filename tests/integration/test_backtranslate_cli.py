@@ -120,7 +120,7 @@ def tiny_pairs_list():
 
 def test_serve_refuses_a_reverse_run(reverse):
     with pytest.raises(DataError, match="translates en-fr, but serve"):
-        load_models(reverse / "rev")
+        load_models([reverse / "rev"])
 
 
 def test_an_exported_reverse_transformer_back_translates_with_ctranslate2(reverse, capsys):

@@ -90,7 +90,6 @@ class _State:
         """The served model a request names (None: the default); 503 without models, 400 for an unknown name."""
         if self.models is None:
             raise HTTPException(503, "no translation model is loaded; start the server with --run RUN_DIR")
-        check_translation_cost(texts, beam, self.settings.max_translate_cost)
         try:
             return self.models.get(model).info.name
         except KeyError as exc:
@@ -99,6 +98,7 @@ class _State:
     async def translate(self, texts: list[str], beam: int, attention: bool,
                         model: str | None = None) -> list[Translation]:
         batcher = self.batchers[self.model_name(model)]
+        check_translation_cost(texts, beam, self.settings.max_translate_cost)
         try:
             return await batcher.submit(texts, beam, attention)
         except Overloaded as exc:
