@@ -24,13 +24,14 @@ from PIL import Image
 
 from wordbridge.devise.images import load_image
 from wordbridge.devise.index import Gallery
-from wordbridge.devise.labels import LabelSet, VectorLookup, load_labels, vectors_fingerprint
+from wordbridge.devise.labels import LabelSet, VectorLookup
 from wordbridge.devise.methods import calibrate, check_method, method_vectors, seen_labels
 from wordbridge.devise.model import RunModel
 from wordbridge.devise.photo_check import skimage_photo
 from wordbridge.errors import DataError
 from wordbridge.results import ImageHit, ImageResult, LabelHit
-from wordbridge.text.vectors import l2_normalize, load_vectors
+from wordbridge.devise.spaces import label_space
+from wordbridge.text.vectors import l2_normalize
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,12 @@ def query_vector(lookup: VectorLookup, query: str, strict: bool = True) -> np.nd
     """Average of the (normalised) vectors of the query's words, as the lesson's (engine + boat) / 2.
 
     strict: a word without a vector raises DataError naming the closest known words; otherwise such words are left
-    out (None when no word is left)."""
+    out (None when no word is left). In the e5 space (a lookup that `encodes_text`) the whole query, in any language,
+    is one encoder call."""
+    if getattr(lookup, "encodes_text", False):
+        if not strict and not query.strip():
+            return None
+        return lookup.query(query)
     tokens = query_words(query)
     if not tokens:
         if not strict:
@@ -101,13 +107,21 @@ class Searcher:
         if gallery is not None and not len(gallery):
             log.warning("index %s holds no images (%d files skipped): image searches return nothing", index_dir,
                         len(gallery.skipped))
-        wv = load_vectors(model.extra["vectors"])
-        model.check_vectors(vectors_fingerprint(wv))
-        return cls(model, gallery, VectorLookup(wv), load_labels(wv))
+        lookup, labels = label_space(model.extra["vectors"])
+        model.check_vectors(labels.fingerprint)
+        if model.extra.get("e5_center") is not None:  # queries centred exactly as the run's labels were
+            lookup.center = np.asarray(model.extra["e5_center"], dtype=np.float32)
+        return cls(model, gallery, lookup, labels)
 
     # --- queries -> vectors
+    @property
+    def space(self) -> str:
+        """The run's label space: 'e5' (any-language queries) or the word vectors' name."""
+        return str(self.model.extra.get("vectors", ""))
+
     def text_vector(self, query: str) -> np.ndarray:
-        """Average of the (normalised) vectors of the query's words (query_vector, strict)."""
+        """Average of the (normalised) vectors of the query's words (query_vector, strict); in the e5 space the
+        encoder's vector of the whole query."""
         return query_vector(self.lookup, query)
 
     def image_vector(self, image: bytes | Image.Image | str | Path) -> np.ndarray:
