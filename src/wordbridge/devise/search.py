@@ -30,7 +30,8 @@ from wordbridge.devise.model import RunModel
 from wordbridge.devise.photo_check import skimage_photo
 from wordbridge.errors import DataError
 from wordbridge.results import ImageHit, ImageResult, LabelHit
-from wordbridge.devise.spaces import label_space
+from wordbridge.devise.french_labels import FrenchNamer
+from wordbridge.devise.spaces import is_e5, label_space
 from wordbridge.text.vectors import l2_normalize
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ class Searcher:
         self.conse_top = int(run_cfg.get("conse_top", 10))
         self.margins: dict[str, float] = dict(model.extra.get("calibration") or {})
         self._seen: tuple[np.ndarray, np.ndarray] | None = None  # (ImageNet, WordNet) labels the head trained on
+        self._french = None  # FrenchNamer, built on the first --lang fr
 
     @classmethod
     def load(cls, devise_run: str | Path, index_dir: str | Path | None = None) -> "Searcher":
@@ -118,6 +120,23 @@ class Searcher:
     def space(self) -> str:
         """The run's label space: 'e5' (any-language queries) or the word vectors' name."""
         return str(self.model.extra.get("vectors", ""))
+
+    @property
+    def multilingual(self) -> bool:
+        """True when text queries in any language search directly (the run's space is e5)."""
+        return is_e5(self.space)
+
+    def in_french(self, hits: list[LabelHit]) -> list[str]:
+        """The nearest French label of each label hit (ImageNet class or WordNet noun); DataError for a run outside
+        the e5 space, whose word vectors hold English only."""
+        if not self.multilingual or self.labels is None:
+            raise DataError(f"Run {self.model.run_dir} lives in the '{self.space}' word-vector space, which holds "
+                            "English only; French labels need a run trained with devise.vectors=e5.")
+        if self._french is None:
+            self._french = FrenchNamer(self.lookup, self.labels)
+        rows = {w: v for w, v in zip(self.labels.imagenet_wnids, self.labels.imagenet_vectors)}
+        rows.update(zip(self.labels.wnids, self.labels.vectors))
+        return self._french.name(np.stack([rows[h.wnid] for h in hits])) if hits else []
 
     def text_vector(self, query: str) -> np.ndarray:
         """Average of the (normalised) vectors of the query's words (query_vector, strict); in the e5 space the

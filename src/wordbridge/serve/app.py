@@ -206,9 +206,17 @@ def _add_translate_routes(app: FastAPI, state: _State) -> None:
 
     @app.post("/api/search/french", response_model=schemas.FrenchSearchResponse, tags=["search"])
     async def search_french(req: schemas.FrenchSearchRequest) -> schemas.FrenchSearchResponse:
-        """Translate a French query with the NMT model, then search images with the English words."""
+        """French words -> images: directly when the index's run is in the multilingual e5 space (route `direct`),
+        else (or when asked, route `translator`) through the NMT translation; the response says which."""
         if state.searcher is None:
             raise HTTPException(503, "no image index is loaded; start the server with --devise RUN --index DIR")
+        route = french_route(req.route, bool(getattr(state.searcher, "multilingual", False)))
+        if route == "direct":
+            try:
+                hits = await state.search(lambda s: s.search_text(req.text, k=req.k))
+            except WordbridgeError as exc:
+                raise HTTPException(400, str(exc).splitlines()[0]) from None
+            return schemas.FrenchSearchResponse(french=req.text, route=route, results=[_hit_out(h) for h in hits])
         (translation,) = await state.translate([req.text], req.beam, False)
         english = translation.text.strip()
         if not english:
@@ -217,7 +225,18 @@ def _add_translate_routes(app: FastAPI, state: _State) -> None:
             hits = await state.search(lambda s: s.search_text(english, k=req.k))
         except WordbridgeError as exc:  # e.g. an English word without a vector: say which query was used
             raise HTTPException(400, f"{str(exc).splitlines()[0]} (English query: '{english}')") from None
-        return schemas.FrenchSearchResponse(french=req.text, english=english, results=[_hit_out(h) for h in hits])
+        return schemas.FrenchSearchResponse(french=req.text, route=route, english=english,
+                                            results=[_hit_out(h) for h in hits])
+
+
+def french_route(asked: str, multilingual: bool) -> str:
+    """'direct' or 'translator' for a French search (HTTPException 400 for direct on a word-vector run)."""
+    if asked == "auto":
+        return "direct" if multilingual else "translator"
+    if asked == "direct" and not multilingual:
+        raise HTTPException(400, "the index's DeViSE run holds English word vectors only; use route 'translator' or "
+                                 "a run trained with devise.vectors=e5")
+    return asked
 
 
 def _add_search_routes(app: FastAPI, state: _State) -> None:
@@ -293,6 +312,7 @@ def _add_page_routes(app: FastAPI, state: _State) -> None:
             translator=state.translator is not None,
             searcher=state.searcher is not None,
             batching=state.settings.batching,
+            multilingual=bool(getattr(state.searcher, "multilingual", False)),
         )
 
     @app.get("/", include_in_schema=False)

@@ -3,7 +3,7 @@
 Length limits live here so that they show in the schema (maxLength, maxItems) and FastAPI answers 422 beyond them.
 """
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -91,15 +91,22 @@ class ImageSearchResponse(BaseModel):
     similar: list[ImageHitOut]
 
 
+FrenchRoute = Literal["auto", "direct", "translator"]
+
+
 class FrenchSearchRequest(_Strict):
     text: Text = Field(examples=["un chat noir"])
     k: K = 9
     beam: Beam = 1
+    route: FrenchRoute = Field("auto", description="direct: the French text itself is the query (the index's run "
+                               "must be in the multilingual e5 space); translator: the NMT translation is; auto: "
+                               "direct when the run is e5, else translator")
 
 
 class FrenchSearchResponse(BaseModel):
     french: str
-    english: str = Field(description="the NMT translation used as the image query")
+    route: Literal["direct", "translator"] = Field(description="how the French text searched the images")
+    english: str | None = Field(None, description="the NMT translation used as the image query (translator route)")
     results: list[ImageHitOut]
 
 
@@ -109,3 +116,5 @@ class Health(BaseModel):
     translator: bool
     searcher: bool
     batching: bool
+    multilingual: bool = Field(False, description="the index's DeViSE run is in the e5 space: text in any language "
+                               "searches the images directly")

@@ -257,8 +257,11 @@ async function searchFrench(ev) {
   showError("fr-error", null);
   await busy($("fr-search-btn"), async () => {
     try {
-      const body = await postJSON("/api/search/french", { text, k: 12, beam: 3 });
-      $("fr-english").textContent = `English query used: “${body.english}”`;
+      const route = $("fr-route").value;
+      const body = await postJSON("/api/search/french", { text, k: 12, beam: 3, route });
+      $("fr-english").textContent = body.route === "direct"
+        ? "Route: direct (the French words themselves, in the multilingual space; no translator)"
+        : `Route: translator · English query used: “${body.english}”`;
       renderGrid($("fr-grid"), body.results);
     } catch (err) {
       showError("fr-error", err);
@@ -281,7 +284,7 @@ async function start() {
     $("status").textContent = parts.join(" · ");
     $("translate-panel").classList.toggle("off", !health.translator);
     $("search-panel").classList.toggle("off", !health.searcher);
-    $("french-panel").classList.toggle("off", !(health.translator && health.searcher));
+    $("french-panel").classList.toggle("off", !(health.searcher && (health.translator || health.multilingual)));
     document.body.dataset.ready = "1";
   } catch (err) {
     $("status").textContent = `server not reachable: ${err.message}`;
