@@ -25,7 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from wordbridge import __version__
-from wordbridge.errors import WordbridgeError
+from wordbridge.errors import AssetError, WordbridgeError
 from wordbridge.results import ImageHit, ImageMethod, LabelHit, Searcher, Translation, Translator
 from wordbridge.serve import schemas
 from wordbridge.serve.config import ServeSettings
@@ -41,6 +41,7 @@ from wordbridge.serve.security import (
     as_png,
     read_image,
 )
+from wordbridge.translate.confidence import is_low, with_confidence
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +175,8 @@ def _translation_out(t: Translation, attention: bool) -> schemas.TranslationOut:
     if attention and t.attention is not None:
         weights = [[round(float(w), 4) for w in row] for row in t.attention]
     return schemas.TranslationOut(
-        text=t.text, src_tokens=list(t.src_tokens), tokens=list(t.tokens), attention=weights
+        text=t.text, src_tokens=list(t.src_tokens), tokens=list(t.tokens), attention=weights,
+        confidence=t.confidence, low_confidence=None if t.confidence is None else is_low(t.confidence),
     )
 
 
@@ -201,6 +203,11 @@ def _add_translate_routes(app: FastAPI, state: _State) -> None:
         start = time.perf_counter()
         texts = [req.text] if isinstance(req.text, str) else list(req.text)
         results = await state.translate(texts, req.beam, req.attention)
+        if req.confidence:  # asked for: one encoder pass over the batch, off the event loop
+            try:
+                results = await asyncio.get_running_loop().run_in_executor(None, with_confidence, texts, results)
+            except AssetError as exc:  # the encoder is an extra: translations still come back, confidence null
+                log.warning("no translation confidence: %s", exc)
         out = [_translation_out(t, req.attention) for t in results]
         return schemas.TranslateResponse(translations=out, beam=req.beam, ms=(time.perf_counter() - start) * 1e3)
 

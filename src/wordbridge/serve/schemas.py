@@ -37,6 +37,8 @@ class TranslateRequest(_Strict):
     )
     beam: Beam = 1
     attention: bool = Field(False, description="also return the attention weights with the tokens")
+    confidence: bool = Field(False, description="also return each translation's confidence (the multilingual "
+                             "encoder's source-translation cosine; ~50 ms a sentence)")
 
 
 class TranslationOut(BaseModel):
@@ -44,6 +46,9 @@ class TranslationOut(BaseModel):
     src_tokens: list[str] = Field(description="source tokens (columns of `attention`)")
     tokens: list[str] = Field(description="output tokens (rows of `attention`)")
     attention: list[list[float]] | None = Field(None, description="(len(tokens), len(src_tokens)) weights")
+    confidence: float | None = Field(None, description="source-translation cosine in the multilingual encoder "
+                                     "(when asked for; null without the encoder installed)")
+    low_confidence: bool | None = Field(None, description="confidence below the threshold the page flags")
 
 
 class TranslateResponse(BaseModel):

@@ -109,6 +109,17 @@ function drawHeatmap(canvas, srcTokens, tgtTokens, weights) {
   canvas.classList.add("drawn");
 }
 
+function showConfidence(badge, t) {
+  if (t.confidence === null || t.confidence === undefined) {
+    badge.hidden = true;
+    return;
+  }
+  badge.textContent = t.low_confidence ? `low confidence (${t.confidence.toFixed(2)})`
+    : `confidence ${t.confidence.toFixed(2)}`;
+  badge.classList.toggle("low", Boolean(t.low_confidence));
+  badge.hidden = false;
+}
+
 async function translate(ev) {
   ev.preventDefault();
   const text = $("fr-input").value.trim();
@@ -118,9 +129,10 @@ async function translate(ev) {
   await busy($("translate-btn"), async () => {
     try {
       const beam = parseInt($("beam").value, 10);
-      const body = await postJSON("/api/translate", { text, beam, attention: true });
+      const body = await postJSON("/api/translate", { text, beam, attention: true, confidence: true });
       const t = body.translations[0];
       $("en-output").textContent = t.text;
+      showConfidence($("confidence"), t);
       if (t.attention && t.attention.length) {
         drawHeatmap($("heatmap"), t.src_tokens, t.tokens, t.attention);
       }
