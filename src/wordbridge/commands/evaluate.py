@@ -53,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
         if "confidence" in result:
             c = result["confidence"]
             print(f"confidence: mean {c['mean']:.3f}, below {c['threshold']:.2f}: {100 * c['low']:.1f}%, Spearman "
-                  f"with sentence chrF {c['spearman_chrf']:.3f}")
+                  f"with sentence chrF {c['spearman_chrf']:.3f} ({c['spearman_chrf_nonempty']:.3f} over non-empty "
+                  "translations)")
     return 0
 
 

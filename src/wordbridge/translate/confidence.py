@@ -68,10 +68,13 @@ def spearman(a: Sequence[float], b: Sequence[float]) -> float:
 
 def confidence_report(sources: Sequence[str], hypotheses: Sequence[str], references: Sequence[str],
                       lowercase: bool = False, encoder: Encoder | None = None) -> dict:
-    """{spearman_chrf, mean, low (share below LOW_CONFIDENCE), threshold, per_sentence}: the confidence of each
-    translation and how well it ranks the sentences like their sentence-level chrF against the references."""
+    """{spearman_chrf, spearman_chrf_nonempty, mean, low (share below LOW_CONFIDENCE), threshold, per_sentence}: the
+    confidence of each translation and how well it ranks the sentences like their sentence-level chrF against the
+    references (`_nonempty`: over non-empty translations only, since an empty one scores 0 on both)."""
     scores = confidence(sources, hypotheses, encoder)
     chrf = sentence_chrf(hypotheses, references, lowercase)
-    return {"spearman_chrf": round(spearman(scores, chrf), 4), "mean": round(float(scores.mean()), 4) if len(scores)
+    said = [i for i, h in enumerate(hypotheses) if h.strip()]
+    return {"spearman_chrf": round(spearman(scores, chrf), 4),
+            "spearman_chrf_nonempty": round(spearman(scores[said], [chrf[i] for i in said]), 4), "mean": round(float(scores.mean()), 4) if len(scores)
             else float("nan"), "low": round(float((scores < LOW_CONFIDENCE).mean()), 4) if len(scores) else 0.0,
             "threshold": LOW_CONFIDENCE, "per_sentence": [round(float(c), 4) for c in scores]}
