@@ -86,6 +86,14 @@ for words in "boat" "engine boat" "cat" "flower" "elephant"; do
   "${WB[@]}" devise search "$RUNS/devise" --index "$RUNS/devise/indexes/gallery" --text "$words" -k 5
 done
 
+step "DeViSE: French -> images and French labels, directly (an e5 run: configs/devise.yaml's vectors)"
+if "${WB[@]}" devise search "$RUNS/devise" --image "$RUNS/photos/chelsea.png" -k 5 --lang fr; then
+  for words in "un bateau à voile" "une grenouille verte" "une photo de chat"; do
+    echo "--- \"$words\""
+    "${WB[@]}" devise search "$RUNS/devise" --index "$RUNS/devise/indexes/gallery" --text "$words" -k 5
+  done
+fi
+
 step "done"
 echo "translation run folder: $RUNS/demo ($ARCH; attention heatmap: $RUNS/demo/attention.png)"
 if [ "$ARCH" = transformer ]; then echo "CTranslate2 export:     $RUNS/demo/ctranslate2 (wordbridge serve --run it)"; fi
