@@ -24,10 +24,10 @@ from pathlib import Path
 from wordbridge.atomic import write_text
 from wordbridge.config import load_sections
 from wordbridge.devise.config import DeviseConfig
-from wordbridge.devise.caption_eval import DIRECT
-from wordbridge.devise.evaluate import evaluate_run
+from wordbridge.devise.evaluation.captions import DIRECT
+from wordbridge.devise.evaluation.evaluate import evaluate_run
+from wordbridge.devise.labels.spaces import label_space
 from wordbridge.devise.search import query_vector
-from wordbridge.devise.spaces import label_space
 from wordbridge.devise.training import train_devise
 
 VARIANTS = {  # name -> --set overrides on the config
@@ -38,7 +38,7 @@ VARIANTS = {  # name -> --set overrides on the config
     "glove-distill0.3": {"vectors": "glove", "distill": 0.3},
     "fasttext-no-photos": {"vectors": "fasttext", "data.distill_images": None},
     "fasttext-distill0.3": {"vectors": "fasttext", "distill": 0.3},
-    "e5": {"vectors": "e5"},  # the multilingual sentence encoder's space (devise/e5_labels.py)
+    "e5": {"vectors": "e5"},  # the multilingual sentence encoder's space (devise/labels/e5.py)
 }
 LATENCY_QUERIES = ("cat", "engine boat", "a red car", "un bateau à voile", "une grenouille verte", "tree", "dog",
                    "a black and white bird", "pomme", "sailing ship")

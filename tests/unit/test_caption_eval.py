@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from wordbridge.devise.caption_eval import caption_hits, caption_markdown, search_captions
-from wordbridge.devise.captions import caption_of
-from wordbridge.devise.labels import VectorLookup
+from wordbridge.devise.evaluation.captions import caption_hits, caption_markdown, search_captions
+from wordbridge.devise.index.captions import caption_of
+from wordbridge.devise.labels.word_vectors import VectorLookup
 from wordbridge.devise.search import query_words
 
 WORDS = ["frog", "cat", "boat", "red", "void"]
@@ -38,8 +38,8 @@ def test_english_and_translated_french_captions():
 
 
 def test_e5_space_adds_the_direct_french_row(fakes, monkeypatch, tmp_path):
-    from wordbridge.devise.e5_labels import load_e5_space
-    from wordbridge.devise.caption_eval import DIRECT
+    from wordbridge.devise.labels.e5 import load_e5_space
+    from wordbridge.devise.evaluation.captions import DIRECT
 
     monkeypatch.setenv("WORDBRIDGE_HOME", str(tmp_path))
     stub = fakes.StubEncoder()

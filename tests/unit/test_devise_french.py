@@ -9,11 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from wordbridge.devise.e5_labels import E5Lookup
-from wordbridge.devise.french_labels import FrenchNamer
-from wordbridge.devise.images import load_image
-from wordbridge.devise.index import Gallery, index_folder
-from wordbridge.devise.labels import LabelSet, VectorLookup, build_labels
+from wordbridge.devise.labels.e5 import E5Lookup
+from wordbridge.devise.labels.french import FrenchNamer
+from wordbridge.devise.backbones.images import load_image
+from wordbridge.devise.index.gallery import Gallery, index_folder
+from wordbridge.devise.labels.word_vectors import LabelSet, VectorLookup, build_labels
 from wordbridge.devise.search import Searcher
 from wordbridge.errors import DataError
 from wordbridge.serve.app import create_app

@@ -4,7 +4,7 @@ cached per label list; whole queries in any language land beside their labels (s
 import numpy as np
 import pytest
 
-from wordbridge.devise import e5_labels as E
+from wordbridge.devise.labels import e5 as E
 from wordbridge.devise.search import query_vector
 from wordbridge.devise.splits import class_table
 from wordbridge.errors import DataError
@@ -70,7 +70,7 @@ def test_picturable_synsets_keep_common_single_word_nouns(tmp_path):
 
 def test_missing_encoder_is_one_line_asset_error(monkeypatch, home):
     from wordbridge import encoder
-    from wordbridge.devise.spaces import label_space
+    from wordbridge.devise.labels.spaces import label_space
     from wordbridge.errors import AssetError
 
     def broken():

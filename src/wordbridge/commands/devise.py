@@ -9,13 +9,13 @@ from pathlib import Path
 
 from wordbridge.config import load_sections
 from wordbridge.devise.config import DeviseConfig
-from wordbridge.devise.evaluate import evaluate_run
-from wordbridge.devise.ann import FLAT_MAX, KINDS
-from wordbridge.devise.index import index_folder
+from wordbridge.devise.evaluation.evaluate import evaluate_run
+from wordbridge.devise.index.ann import FLAT_MAX, KINDS
+from wordbridge.devise.index.gallery import index_folder
 from wordbridge.devise.methods import METHODS
 from wordbridge.devise.model import RunModel
 from wordbridge.devise.search import Searcher
-from wordbridge.devise.sharding import CHUNK_SIZE, model_embedder
+from wordbridge.devise.index.sharding import CHUNK_SIZE, model_embedder
 from wordbridge.devise.training import train_devise
 from wordbridge.errors import ConfigError, DataError
 from wordbridge.translate.translator import Translator

@@ -22,16 +22,16 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from wordbridge.devise.images import load_image
-from wordbridge.devise.index import Gallery
-from wordbridge.devise.labels import LabelSet, VectorLookup
+from wordbridge.devise.backbones.images import load_image
+from wordbridge.devise.index.gallery import Gallery
+from wordbridge.devise.labels.word_vectors import LabelSet, VectorLookup
 from wordbridge.devise.methods import calibrate, check_method, method_vectors, seen_labels
 from wordbridge.devise.model import RunModel
-from wordbridge.devise.photo_check import skimage_photo
+from wordbridge.devise.evaluation.photos import skimage_photo
 from wordbridge.errors import DataError
 from wordbridge.results import ImageHit, ImageResult, LabelHit
-from wordbridge.devise.french_labels import FrenchNamer
-from wordbridge.devise.spaces import is_e5, label_space
+from wordbridge.devise.labels.french import FrenchNamer
+from wordbridge.devise.labels.spaces import is_e5, label_space
 from wordbridge.text.vectors import l2_normalize
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from wordbridge.devise.data import (
     read_imagenet_style,
     zero_shot_split,
 )
-from wordbridge.devise.labels import LabelSet, VectorLookup, label_words
+from wordbridge.devise.labels.word_vectors import LabelSet, VectorLookup, label_words
 from wordbridge.errors import ConfigError, DataError, choices_hint
 
 log = logging.getLogger(__name__)

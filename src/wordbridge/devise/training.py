@@ -26,16 +26,16 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from wordbridge.atomic import atomic_dir, write_json, write_text
 from wordbridge.config import dump_yaml, to_dict
-from wordbridge.devise.backbones import load_backbone
+from wordbridge.devise.backbones.base import load_backbone
 from wordbridge.devise.calibration import tune_margins
 from wordbridge.devise.config import DeviseConfig
 from wordbridge.devise.distill import DistillImages, distill_images, targets_for
-from wordbridge.devise.features import cached_features
-from wordbridge.devise.images import load_image, train_transform
-from wordbridge.devise.labels import LabelSet, VectorLookup
+from wordbridge.devise.backbones.features import cached_features
+from wordbridge.devise.backbones.images import load_image, train_transform
+from wordbridge.devise.labels.word_vectors import LabelSet, VectorLookup
 from wordbridge.devise.methods import conse_vectors
 from wordbridge.devise.model import CHECKPOINT_NAME, KIND, DeviseHead, DeviseNet, cosine_loss, state_fingerprint
-from wordbridge.devise.spaces import label_space
+from wordbridge.devise.labels.spaces import label_space
 from wordbridge.devise.splits import DeviseData, class_table, load_devise_data
 from wordbridge.errors import DataError
 from wordbridge.train.checkpoint import load_checkpoint, save_checkpoint

@@ -24,7 +24,7 @@ import numpy as np
 
 from wordbridge import paths
 from wordbridge.atomic import atomic_dir
-from wordbridge.devise.labels import LabelSet, imagenet_classes, wordnet_synsets
+from wordbridge.devise.labels.word_vectors import LabelSet, imagenet_classes, wordnet_synsets
 from wordbridge.encoder import Encoder, EmbeddingCache, get_encoder
 from wordbridge.errors import DataError
 from wordbridge.text import wordnet

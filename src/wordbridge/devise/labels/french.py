@@ -15,8 +15,8 @@ from typing import Iterable
 import numpy as np
 
 from wordbridge import asset_paths
-from wordbridge.devise.e5_labels import LABEL_KIND, E5Lookup
-from wordbridge.devise.labels import LabelSet
+from wordbridge.devise.labels.e5 import LABEL_KIND, E5Lookup
+from wordbridge.devise.labels.word_vectors import LabelSet
 from wordbridge.errors import DataError
 from wordbridge.text.freedict import read_freedict
 

@@ -4,8 +4,8 @@ language. Both give a lookup (`label`, `labels`, `dim`) and a LabelSet (WordNet 
 
 from __future__ import annotations
 
-from wordbridge.devise.e5_labels import E5, load_e5_space
-from wordbridge.devise.labels import VectorLookup, load_labels
+from wordbridge.devise.labels.e5 import E5, load_e5_space
+from wordbridge.devise.labels.word_vectors import VectorLookup, load_labels
 from wordbridge.text.vectors import load_vectors
 
 
