@@ -116,6 +116,14 @@ for words in "boat" "engine boat" "cat" "flower" "elephant"; do
   "${WB[@]}" devise search "$RUNS/devise" --index "$RUNS/devise/indexes/gallery" --text "$words" -k 5
 done
 
+step "DeViSE: French -> images and French labels, directly (an e5 run: configs/devise.yaml's vectors)"
+if "${WB[@]}" devise search "$RUNS/devise" --image "$RUNS/photos/chelsea.png" -k 5 --lang fr; then
+  for words in "un bateau à voile" "une grenouille verte" "une photo de chat"; do
+    echo "--- \"$words\""
+    "${WB[@]}" devise search "$RUNS/devise" --index "$RUNS/devise/indexes/gallery" --text "$words" -k 5
+  done
+fi
+
 step "done"
 if [ "$ARCH" = both ]; then
   echo "translation run folders: $RUNS/demo (the lesson's GRU; attention heatmap: $RUNS/demo/attention.png)"

@@ -25,7 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from wordbridge import __version__
-from wordbridge.errors import WordbridgeError
+from wordbridge.errors import AssetError, WordbridgeError
 from wordbridge.results import ImageHit, ImageMethod, LabelHit, Searcher, Translation, Translator
 from wordbridge.serve import schemas
 from wordbridge.serve.config import ServeSettings
@@ -44,6 +44,7 @@ from wordbridge.serve.security import (
     as_png,
 )
 from wordbridge.serve.validation import validation_errors
+from wordbridge.translate.confidence import is_low, with_confidence
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +186,8 @@ def _translation_out(t: Translation, attention: bool) -> schemas.TranslationOut:
     if attention and t.attention is not None:
         weights = [[round(float(w), 4) for w in row] for row in t.attention]
     return schemas.TranslationOut(
-        text=t.text, src_tokens=list(t.src_tokens), tokens=list(t.tokens), attention=weights
+        text=t.text, src_tokens=list(t.src_tokens), tokens=list(t.tokens), attention=weights,
+        confidence=t.confidence, low_confidence=None if t.confidence is None else is_low(t.confidence),
     )
 
 
@@ -213,6 +215,14 @@ def _add_translate_routes(app: FastAPI, state: _State) -> None:
         texts = [req.text] if isinstance(req.text, str) else list(req.text)
         name = state.model_name(req.model)
         results = await state.translate(texts, req.beam, req.attention, name)
+        if req.confidence:  # asked for: one encoder pass over the batch, off the event loop, in the search thread
+            if state.search_pool is None:  # (e5 searches use the same encoder there; one thread calls it at a time)
+                state.open()
+            try:
+                results = await asyncio.get_running_loop().run_in_executor(state.search_pool, with_confidence, texts,
+                                                                           results)
+            except AssetError as exc:  # the encoder is an extra: translations still come back, confidence null
+                log.warning("no translation confidence: %s", exc)
         out = [_translation_out(t, req.attention) for t in results]
         return schemas.TranslateResponse(translations=out, beam=req.beam, model=name,
                                          ms=(time.perf_counter() - start) * 1e3)
@@ -227,9 +237,17 @@ def _add_translate_routes(app: FastAPI, state: _State) -> None:
 
     @app.post("/api/search/french", response_model=schemas.FrenchSearchResponse, tags=["search"])
     async def search_french(req: schemas.FrenchSearchRequest) -> schemas.FrenchSearchResponse:
-        """Translate a French query with the NMT model, then search images with the English words."""
+        """French words -> images: directly when the index's run is in the multilingual e5 space (route `direct`),
+        else (or when asked, route `translator`) through the NMT translation; the response says which."""
         if state.searcher is None:
             raise HTTPException(503, "no image index is loaded; start the server with --devise RUN --index DIR")
+        route = french_route(req.route, bool(getattr(state.searcher, "multilingual", False)))
+        if route == "direct":
+            try:
+                hits = await state.search(lambda s: s.search_text(req.text, k=req.k))
+            except WordbridgeError as exc:
+                raise HTTPException(400, str(exc).splitlines()[0]) from None
+            return schemas.FrenchSearchResponse(french=req.text, route=route, results=[_hit_out(h) for h in hits])
         (translation,) = await state.translate([req.text], req.beam, False)
         english = translation.text.strip()
         if not english:
@@ -238,7 +256,18 @@ def _add_translate_routes(app: FastAPI, state: _State) -> None:
             hits = await state.search(lambda s: s.search_text(english, k=req.k))
         except WordbridgeError as exc:  # e.g. an English word without a vector: say which query was used
             raise HTTPException(400, f"{str(exc).splitlines()[0]} (English query: '{english}')") from None
-        return schemas.FrenchSearchResponse(french=req.text, english=english, results=[_hit_out(h) for h in hits])
+        return schemas.FrenchSearchResponse(french=req.text, route=route, english=english,
+                                            results=[_hit_out(h) for h in hits])
+
+
+def french_route(asked: str, multilingual: bool) -> str:
+    """'direct' or 'translator' for a French search (HTTPException 400 for direct on a word-vector run)."""
+    if asked == "auto":
+        return "direct" if multilingual else "translator"
+    if asked == "direct" and not multilingual:
+        raise HTTPException(400, "the index's DeViSE run holds English word vectors only; use route 'translator' or "
+                                 "a run trained with devise.vectors=e5")
+    return asked
 
 
 def _add_search_routes(app: FastAPI, state: _State) -> None:
@@ -311,6 +340,7 @@ def _add_page_routes(app: FastAPI, state: _State) -> None:
             translator=state.translator is not None,
             searcher=state.searcher is not None,
             batching=state.settings.batching,
+            multilingual=bool(getattr(state.searcher, "multilingual", False)),
         )
 
     @app.get("/", include_in_schema=False)

@@ -22,7 +22,7 @@ import torch
 from tqdm import tqdm
 
 from wordbridge.atomic import atomic_path
-from wordbridge.devise.features import compute_features
+from wordbridge.devise.backbones.features import compute_features
 from wordbridge.train.distributed import DistInfo, barrier
 
 log = logging.getLogger(__name__)
