@@ -31,6 +31,8 @@ class FakeTranslator:
     decoding step plus a little per sentence in the batch. `calls` records the batch size of every call.
     """
 
+    direction = "fr-en"  # as Translator.direction
+
     def __init__(self, fixed_ms: float = 0.0, per_text_ms: float = 0.0):
         self.fixed_ms = fixed_ms
         self.per_text_ms = per_text_ms
