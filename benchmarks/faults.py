@@ -143,8 +143,8 @@ def server_main(args: argparse.Namespace) -> None:
     import uvicorn
 
     from wordbridge.cli import setup_logging
-    from wordbridge.devise.images import load_image
-    from wordbridge.devise.index import Gallery, index_folder
+    from wordbridge.devise.backbones.images import load_image
+    from wordbridge.devise.index.gallery import Gallery, index_folder
     from wordbridge.devise.search import Searcher
     from wordbridge.serve.app import create_app
     from wordbridge.serve.config import ServeSettings
@@ -321,9 +321,9 @@ def server_cases(work: Path, run: Path, seconds: float) -> tuple[list[list[str]]
 
 def empty_gallery_case(work: Path) -> list[str]:
     sys.path.insert(0, str(ROOT / "src"))
-    from wordbridge.devise.images import load_image  # the product's indexer (src/ put on the path above)
-    from wordbridge.devise.index import index_folder
-    from wordbridge.devise.sharding import CHUNK_SIZE
+    from wordbridge.devise.backbones.images import load_image  # the product's indexer (src/ put on the path above)
+    from wordbridge.devise.index.gallery import index_folder
+    from wordbridge.devise.index.sharding import CHUNK_SIZE
     from wordbridge.errors import DataError
 
     (work / "empty").mkdir()

@@ -40,10 +40,9 @@ def server_url(tmp_path_factory, fakes, free_port):
     import uvicorn
 
     from wordbridge.serve.app import create_app
-    from wordbridge.serve.config import ServeSettings
 
     gallery = fakes.make_gallery(tmp_path_factory.mktemp("gallery"), copies=3, size=96)
-    app = create_app(fakes.FakeTranslator(pieces=True), fakes.FakeSearcher(gallery), ServeSettings(model="fake-run"))
+    app = create_app(fakes.FakeTranslator(pieces=True), fakes.FakeSearcher(gallery))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -94,7 +93,7 @@ def test_page_end_to_end(server_url, driver, tmp_path, fakes):
 
     drv = driver
     _ready(drv, server_url)
-    assert "translation model loaded: fake-run" in drv.find_element(By.ID, "status").text  # the run in use
+    assert "translation model: " in drv.find_element(By.ID, "status").text  # the run in use, named
 
     # translation + heatmap
     box = drv.find_element(By.ID, "fr-input")
@@ -160,6 +159,7 @@ def test_copy_empty_input_errors_clear_results_and_long_heatmap(server_url, driv
     drv.find_element(By.ID, "fr-input").send_keys("le chat noir .")
     drv.find_element(By.ID, "translate-btn").click()
     _wait(drv, lambda d: d.find_element(By.ID, "en-output").text == "the cat black .", "no translation")
+    assert drv.find_element(By.ID, "en-model").text == "model: default · beam 5"  # which run answered, how
     assert not drv.find_element(By.ID, "translate-error").is_displayed()  # the old message went
     copy = drv.find_element(By.ID, "copy-btn")
     copy.click()

@@ -58,12 +58,11 @@ def test_python_dash_m_entry_point():
     assert proc.returncode == 0 and proc.stdout.startswith("wordbridge ")
 
 
-def test_serve_hands_the_page_the_run_name_and_the_shared_defaults(tmp_path, monkeypatch):
+def test_serve_decodes_with_the_shared_int8_default(tmp_path, monkeypatch):
     from wordbridge import defaults
 
     seen = {}
     monkeypatch.setattr("wordbridge.serve.server.serve", lambda *args, **kw: seen.update(kw))
     run = tmp_path / "runs" / "demo"
     assert main(["serve", "--run", str(run)]) == 0
-    assert seen["settings"].model == "runs/demo" and seen["settings"].beam == defaults.BEAM
     assert seen["int8"] is defaults.INT8

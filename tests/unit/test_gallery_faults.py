@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from wordbridge.devise import sharding
-from wordbridge.devise.images import load_image
-from wordbridge.devise.index import Gallery, index_folder
-from wordbridge.devise.labels import VectorLookup
+from wordbridge.devise.index import sharding
+from wordbridge.devise.backbones.images import load_image
+from wordbridge.devise.index.gallery import Gallery, index_folder
+from wordbridge.devise.labels.word_vectors import VectorLookup
 from wordbridge.devise.search import Searcher
 from wordbridge.errors import DataError
 from wordbridge.serve.app import create_app

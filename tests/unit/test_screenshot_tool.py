@@ -25,7 +25,7 @@ def test_serve_command_is_a_valid_wordbridge_serve_on_the_demo_folders(tool, tmp
     argv = tool.serve_command(tmp_path, 8123)
     assert argv[:4] == [sys.executable, "-m", "wordbridge", "serve"]
     args = build_parser().parse_args(argv[3:])  # the real CLI accepts every flag it passes
-    assert (Path(args.run), Path(args.devise), Path(args.index)) == (
+    assert (Path(args.run[0]), Path(args.devise), Path(args.index)) == (  # --run repeats: a list
         tmp_path / "demo", tmp_path / "devise", tmp_path / "devise" / "indexes" / "gallery")
     assert (args.host, args.port) == ("127.0.0.1", 8123)
 

@@ -90,7 +90,8 @@ def test_search_without_index_is_503(translator):
         assert c.get("/api/images/0").status_code == 503
         assert c.post("/api/search/french", json={"text": "le chat"}).status_code == 503
         assert c.get("/health").json() == {"status": "ok", "translator": True, "searcher": False, "batching": True,
-                                          "model": None, "beam": defaults.BEAM}
+                                             "multilingual": False,
+                                             "beam": defaults.BEAM}
 
 
 def test_search_text_returns_ranked_hits_with_urls(client):
@@ -170,7 +171,8 @@ def test_gallery_image_served_by_id(client, gallery):
 
 def test_health_page_and_openapi(client):
     assert client.get("/health").json() == {"status": "ok", "translator": True, "searcher": True, "batching": True,
-                                          "model": None, "beam": defaults.BEAM}
+                                             "multilingual": False,
+                                             "beam": defaults.BEAM}
     page = client.get("/")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert 'id="heatmap"' in page.text and "/static/app.js" in page.text
@@ -221,9 +223,8 @@ def test_app_can_be_started_again_after_shutdown(gallery, fakes):
             assert c.post("/api/search/text", json={"query": "cat"}).status_code == 200
 
 
-def test_health_names_the_model_and_the_shared_default_beam(translator):
-    with TestClient(create_app(translator, None, ServeSettings(model="demo"))) as c:
-        health = c.get("/health").json()
-        assert health["model"] == "demo" and health["beam"] == defaults.BEAM
+def test_health_gives_the_shared_default_beam(translator):
+    with TestClient(create_app(translator, None)) as c:
+        assert c.get("/health").json()["beam"] == defaults.BEAM
         body = c.post("/api/translate", json={"text": "le chat"}).json()
         assert body["beam"] == defaults.BEAM  # the API's default is the CLI's

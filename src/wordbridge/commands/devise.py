@@ -9,7 +9,7 @@ from pathlib import Path
 
 from wordbridge.commands import SUMMARIES
 from wordbridge.config import load_sections
-from wordbridge.devise.index_choices import CHUNK_SIZE, FLAT_MAX, KINDS
+from wordbridge.devise.index.choices import CHUNK_SIZE, FLAT_MAX, KINDS
 from wordbridge.errors import ConfigError, DataError
 from wordbridge.results import IMAGE_METHODS as METHODS
 
@@ -75,13 +75,16 @@ def _add_search(sub) -> None:
     s.add_argument("--index", help="index folder from `devise index` (needed for --text and --similar)")
     mode = s.add_mutually_exclusive_group(required=True)
     mode.add_argument("--image", metavar="FILE", help="an image: top-k ImageNet classes and WordNet nouns")
-    mode.add_argument("--text", metavar="WORDS", help='one or more words ("boat", "engine boat"): top-k images')
+    mode.add_argument("--text", metavar="WORDS", help='one or more words ("boat", "engine boat"): top-k images; '
+                      'in any language for a run trained with devise.vectors=e5 ("un bateau à voile")')
     mode.add_argument("--similar", metavar="FILE_OR_ID", help="an image file or an image id of the index: "
                       "top-k similar images")
     s.add_argument("-k", type=int, default=9, help="how many results (default 9)")
     s.add_argument("--method", choices=METHODS, help="image -> labels (with --image only): devise (the trained "
                    "head), conse (the ImageNet classifier's label vectors), blend (both); default: the run's "
                    "devise.method")
+    s.add_argument("--lang", choices=("en", "fr"), default="en", help="language of the labels of --image: fr names "
+                   "each label by its nearest French word (runs trained with devise.vectors=e5 only; default en)")
     s.add_argument("--json", action="store_true", help="print JSON instead of text")
     s.set_defaults(func=run_search)
 
@@ -126,9 +129,9 @@ def run_index(args: argparse.Namespace) -> int:
         if value < low:
             raise ConfigError(f"Invalid {flag} {value}: must be >= {low}.")
     max_ram = parse_size(args.max_ram)
-    from wordbridge.devise.index import index_folder  # deferred: faiss loads only to index
+    from wordbridge.devise.index.gallery import index_folder  # deferred: faiss loads only to index
     from wordbridge.devise.model import RunModel  # deferred: torch loads only to index
-    from wordbridge.devise.sharding import model_embedder  # deferred: torch loads only to index
+    from wordbridge.devise.index.sharding import model_embedder  # deferred: torch loads only to index
     from wordbridge.train import distributed  # deferred: torch loads only to index
 
     info = distributed.init_from_env("cpu" if args.device == "cpu" else "auto")
@@ -172,13 +175,18 @@ def run_search(args: argparse.Namespace) -> int:
     if args.method is not None and not args.image:
         raise ConfigError("--method picks how an --image is labelled; --text and --similar rank the index by the "
                           "DeViSE embedding alone: drop --method.")
+    if args.lang != "en" and not args.image:
+        raise ConfigError("--lang names the labels of --image; text queries take any language in an e5 run.")
     from wordbridge.devise.search import Searcher  # deferred: torch and faiss load only to search
 
     searcher = Searcher.load(args.run_dir, args.index)
     if args.image:
+        french = args.lang == "fr"
+        if french:
+            searcher.in_french([])  # a run outside the e5 space: one line before any image work
         result = searcher.search_image(args.image, args.k, args.method)
-        payload = {"method": args.method or searcher.method, "labels": [vars(h) for h in result.labels],
-                   "zero_shot": [vars(h) for h in result.zero_shot],
+        payload = {"method": args.method or searcher.method, "labels": _labels(searcher, result.labels, french),
+                   "zero_shot": _labels(searcher, result.zero_shot, french),
                    "similar": [_hit(searcher, h) for h in result.similar]}
         if searcher.gallery is None:  # no --index: no gallery to find similar images in
             del payload["similar"]
@@ -196,6 +204,13 @@ def run_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _labels(searcher, hits, french: bool) -> list[dict]:
+    """Label hits as dicts; in French, `name` is the nearest French label and `english` the label's own name."""
+    if not french:
+        return [vars(h) for h in hits]
+    return [{**vars(h), "name": fr, "english": h.name} for h, fr in zip(hits, searcher.in_french(hits))]
+
+
 def _hit(searcher, hit) -> dict:
     return {**vars(hit), "file": str(searcher.image_path(hit.id))}
 
@@ -209,7 +224,8 @@ def format_result(payload: dict) -> str:
             continue
         lines.append(f"{titles[key]}" + (f" (method {payload['method']})" if key == "labels" else "") + ":")
         for h in hits:
-            what = h["file"] if "file" in h else f"{h['name']} ({h['wnid']})"
+            english = f"{h['english']}, " if "english" in h else ""  # --lang fr: the label's English name too
+            what = h["file"] if "file" in h else f"{h['name']} ({english}{h['wnid']})"
             what += f"  [{h['caption']}]" if h.get("caption") else ""
             lines.append(f"  {h['score']:.3f}  {what}")
         if not hits:
@@ -225,7 +241,7 @@ def _translate_with(run_dir: str):
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from wordbridge.devise.evaluate import evaluate_run  # deferred: torch loads only to evaluate
+    from wordbridge.devise.evaluation.evaluate import evaluate_run  # deferred: torch loads only to evaluate
 
     translate = _translate_with(args.translator) if args.translator else None
     table, _ = evaluate_run(args.run_dir, photos=not args.no_photos, translate=translate)

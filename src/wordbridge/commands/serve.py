@@ -1,7 +1,6 @@
 """`wordbridge serve`: the web app and REST API (translation with attention, image search, French -> images)."""
 
 import argparse
-from pathlib import Path
 
 from wordbridge import defaults
 from wordbridge.commands import SUMMARIES
@@ -16,11 +15,13 @@ def register(subparsers) -> None:
         description="Serve the translation model (and DeViSE image search) as a web page and a REST API "
         "(OpenAPI at /openapi.json, docs at /docs). Models load once at start-up.",
     )
-    p.add_argument("--run", required=True, metavar="RUN_DIR",
-                   help="translation run folder (wordbridge train) or its CTranslate2 export (wordbridge export)")
+    p.add_argument("--run", required=True, action="append", metavar="RUN_DIR",
+                   help="translation run folder (wordbridge train) or its CTranslate2 export (wordbridge export); "
+                        "repeat to serve several (the API's `model` field picks one by folder name; the default "
+                        "is the run with the best validation BLEU), e.g. --run runs/demo-gru --run runs/demo")
     p.add_argument("--engine", default="auto", choices=defaults.ENGINES,
                    help="decoding engine: torch (the run's checkpoint), ctranslate2 (a `wordbridge export` folder, "
-                        "given as --run or found in RUN_DIR/ctranslate2), auto (default: ctranslate2 for an export)")
+                        "given as --run or found in RUN_DIR/ctranslate2), auto (default: the export where present)")
     p.add_argument("--devise", metavar="DEVISE_RUN", help="DeViSE run folder (with --index)")
     p.add_argument("--index", metavar="INDEX", help="DeViSE image index folder (with --devise)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
@@ -90,7 +91,6 @@ def run(args: argparse.Namespace) -> int:
         batching=not args.no_batching,
         max_batch=args.max_batch,
         batch_wait_ms=args.batch_wait_ms,
-        model="/".join(Path(args.run).resolve().parts[-2:]),  # e.g. runs/demo: which run, no server paths
     )
     serve(args.run, args.devise, args.index, host=args.host, port=args.port, settings=settings, device=args.device,
           engine=args.engine, int8=args.int8)

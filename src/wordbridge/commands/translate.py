@@ -1,5 +1,5 @@
-"""`wordbridge translate RUN_DIR ["TEXT" | -] [-i FILE] [-o FILE] [--beam N] [--[no-]int8] [--json]
-[--with-source] [--plot-attention PNG]`.
+"""`wordbridge translate RUN_DIR ["TEXT" | -] [-i FILE] [-o FILE] [--beam N] [--[no-]int8] [--json] [--confidence]
+[--with-source] [--direction fr-en|en-fr] [--plot-attention PNG]`.
 
 With no TEXT and no -i (or TEXT `-`), reads stdin line by line (one translation per line as you type). A paragraph
 longer than the model takes is translated sentence by sentence and joined back.
@@ -16,6 +16,7 @@ from wordbridge import defaults, progress
 from wordbridge.atomic import write_text
 from wordbridge.commands import SUMMARIES
 from wordbridge.errors import DataError
+from wordbridge.text import direction
 from wordbridge.text.lines import check_line_lengths, read_lines
 
 log = logging.getLogger(__name__)
@@ -43,10 +44,15 @@ def register(subparsers) -> None:
     p.add_argument("--int8", action=argparse.BooleanOptionalAction, default=defaults.INT8,
                    help="decode with dynamic int8 weights on the CPU (~2x faster; default: on for a GRU on the CPU, "
                         "as `serve` does; --no-int8 keeps fp32)")
-    p.add_argument("--json", action="store_true",
-                   help="one JSON object per line: source, text, src_tokens, tokens (and any further fields)")
-    p.add_argument("--with-source", action="store_true", help="print each French line, a tab, then its translation")
     p.add_argument("--overwrite", action="store_true", help="replace an existing -o file")
+    p.add_argument("--direction", choices=direction.DIRECTIONS, help="refuse a run that translates the other way "
+                   "(a run's direction is data.direction when it was prepared; it is logged either way)")
+    p.add_argument("--json", action="store_true", help="one JSON object per line: source, text, src_tokens, tokens "
+                   "(and confidence)")
+    p.add_argument("--confidence", action="store_true", help="add each translation's confidence: the multilingual "
+                   "encoder's cosine of source and translation (~50 ms a sentence; a JSON field with --json, else a "
+                   "tab-separated column)")
+    p.add_argument("--with-source", action="store_true", help="print each source line, a tab, then its translation")
     p.set_defaults(func=run)
 
 
@@ -67,10 +73,24 @@ def _check(args: argparse.Namespace) -> None:
 
 
 def format_line(source: str, result, args: argparse.Namespace) -> str:
+    """One output line: [source + tab] translation [+ tab + confidence], or a JSON object with --json (every field
+    of the Translation but the attention; confidence only when computed)."""
     if args.json:
-        fields = {k: v for k, v in dataclasses.asdict(result).items() if k != "attention"}
+        fields = {k: v for k, v in dataclasses.asdict(result).items()
+                  if k != "attention" and not (k == "confidence" and v is None)}
         return json.dumps({"source": source, **fields}, ensure_ascii=False) + "\n"
-    return (f"{source}\t" if args.with_source else "") + result.text + "\n"
+    confidence = getattr(result, "confidence", None)
+    return ((f"{source}\t" if args.with_source else "") + result.text
+            + (f"\t{confidence:.4f}" if confidence is not None else "") + "\n")
+
+
+def _translate(tr, lines: list[str], args: argparse.Namespace, attention: bool) -> list:
+    results = tr.translate(lines, beam=args.beam, attention=attention)
+    if args.confidence:
+        from wordbridge.translate.confidence import with_confidence  # deferred: the encoder loads only when asked
+
+        results = with_confidence(lines, results)
+    return results
 
 
 def run(args: argparse.Namespace) -> int:
@@ -79,6 +99,9 @@ def run(args: argparse.Namespace) -> int:
     from wordbridge.translate.translator import Translator  # deferred: torch loads only when a model translates
 
     tr = Translator.load(args.run_dir, engine=args.engine, int8=args.int8)
+    if args.direction and tr.direction != args.direction:
+        raise DataError(f"{args.run_dir} translates {tr.direction}, not --direction {args.direction}.")
+    log.info("%s translates %s", args.run_dir, tr.direction)
     want_attention = bool(args.plot_attention)
     if lines is None and args.text in (None, "-"):
         return _stream(tr, args)
@@ -87,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     with progress.bar(total=len(lines), desc="translating", unit=" lines", disable=len(lines) <= CHUNK) as bar:
         for start in range(0, len(lines), CHUNK):
             chunk = lines[start: start + CHUNK]
-            results += tr.translate(chunk, beam=args.beam, attention=want_attention)
+            results += _translate(tr, chunk, args, want_attention)
             bar.update(len(chunk))
     text = "".join(format_line(line, r, args) for line, r in zip(lines, results))
     if args.output:
@@ -107,7 +130,7 @@ def _stream(tr, args) -> int:
         for n, line in enumerate(sys.stdin, 1):
             line = line.rstrip("\n")
             check_line_lengths([line], defaults.MAX_LINE_CHARS, "stdin", start=n)
-            result = tr.translate([line], beam=args.beam, attention=bool(args.plot_attention))[0]
+            result = _translate(tr, [line], args, bool(args.plot_attention))[0]
             first = first or (result if result.tokens else None)
             out.write(format_line(line, result, args))
             out.flush()

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from wordbridge import asset_paths
-from wordbridge.devise.images import is_image_file
+from wordbridge.devise.backbones.images import is_image_file
 from wordbridge.errors import ConfigError, DataError, choices_hint
 
 log = logging.getLogger(__name__)

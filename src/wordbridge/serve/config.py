@@ -3,8 +3,6 @@ the connection limits that keep the server responsive under slow or greedy clien
 
 import dataclasses
 
-from wordbridge import defaults
-
 
 @dataclasses.dataclass(frozen=True)
 class ServeSettings:
@@ -22,5 +20,3 @@ class ServeSettings:
     keep_alive_s: float = 5.0  # an idle keep-alive connection is closed after this
     max_header_bytes: int = 16 * 1024  # request line + headers; 400 beyond
     max_connections: int = 256  # open connections; requests beyond answer 503
-    model: str | None = None  # the translation run in use, as the page shows it (/health)
-    beam: int = defaults.BEAM  # the page's and the API's default beam size

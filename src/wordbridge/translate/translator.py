@@ -19,7 +19,7 @@ from wordbridge.text.batching import pad_batch
 from wordbridge.text.tokenize import load_tokenizers
 from wordbridge.text.vocab import EOS, Vocab
 from wordbridge.translate import sentences
-from wordbridge.translate.decode import Hypothesis, beam_search, greedy
+from wordbridge.translate.decode import Hypothesis, Sampling, beam_search, greedy, sample
 from wordbridge.translate.ct2_engine import Ct2Engine
 from wordbridge.translate.ct2_export import DEFAULT_SUBDIR, MARKER, is_export
 from wordbridge.translate.model import find_checkpoint, load_model
@@ -33,9 +33,11 @@ MAX_SRC_TOKENS = 100  # longer inputs are truncated (with a warning)
 
 @torch.no_grad()
 def decode_rows(model: torch.nn.Module, rows: Sequence[np.ndarray], beam: int = 1, batch_size: int = 64,
-                len_a: float = 2.0, len_b: int = 10) -> list[Hypothesis]:
-    """Source id rows (each ending with _eos_) -> best hypothesis per row, in input order; batches by length."""
+                len_a: float = 2.0, len_b: int = 10, sampling: Sampling | None = None) -> list[Hypothesis]:
+    """Source id rows (each ending with _eos_) -> best hypothesis per row, in input order; batches by length.
+    `sampling` (instead of beam): one sampled hypothesis per row, reproducible from sampling.seed."""
     device = next(model.parameters()).device
+    gen = None if sampling is None else torch.Generator(device=device).manual_seed(sampling.seed)
     cap = getattr(model, "max_source_len", None)  # e.g. a Transformer's position table
     if cap is not None:
         rows = [r if len(r) <= cap else np.append(r[: cap - 1], EOS) for r in rows]
@@ -45,7 +47,9 @@ def decode_rows(model: torch.nn.Module, rows: Sequence[np.ndarray], beam: int = 
         idx = order[start:start + batch_size]
         src, src_len = pad_batch([rows[i] for i in idx])  # (batch, src_len)
         src, src_len = src.to(device), src_len.to(device)
-        if beam <= 1:
+        if sampling is not None:
+            hyps = sample(model, src, src_len, sampling.topk, sampling.temperature, gen, len_a, len_b)
+        elif beam <= 1:
             hyps = greedy(model, src, src_len, len_a, len_b)
         else:
             hyps = [h[0] for h in beam_search(model, src, src_len, beam=beam, len_a=len_a, len_b=len_b)]
@@ -63,8 +67,9 @@ class TorchEngine:
     def __init__(self, model: torch.nn.Module) -> None:
         self.model = model.eval()
 
-    def decode(self, rows: Sequence[np.ndarray], beam: int = 1, batch_size: int = 64) -> list[Hypothesis]:
-        return decode_rows(self.model, rows, beam=beam, batch_size=batch_size)
+    def decode(self, rows: Sequence[np.ndarray], beam: int = 1, batch_size: int = 64,
+               sampling: Sampling | None = None) -> list[Hypothesis]:
+        return decode_rows(self.model, rows, beam=beam, batch_size=batch_size, sampling=sampling)
 
 
 def export_folder(path: Path, engine: str = "auto") -> Path | None:
@@ -132,27 +137,35 @@ class Translator:
             tokens = tokens[: self.max_src_tokens]
         return tokens, self.src_vocab.encode(tokens)  # ids end with _eos_
 
+    @property
+    def direction(self) -> str:
+        """'fr-en' or 'en-fr': the languages of the run's tokenizers (text/direction.py)."""
+        return f"{self.src_tok.lang}-{self.tgt_tok.lang}"
+
     def too_long(self, text: str) -> bool:
         """More source tokens than the model takes (a token is at least one character: short texts are not)."""
         return len(text) > self.max_src_tokens and len(self.src_tok.tokenize(text)) > self.max_src_tokens
 
-    def translate(self, texts: list[str], beam: int = 1, attention: bool = False,
-                  batch_size: int = 64) -> list[Translation]:
+    def translate(self, texts: list[str], beam: int = 1, attention: bool = False, batch_size: int = 64,
+                  sampling: Sampling | None = None) -> list[Translation]:
         """One Translation per text; an empty (or blank) text gives an empty translation. A text longer than the
-        model takes is translated sentence by sentence and joined back (translate/sentences.py)."""
+        model takes is translated sentence by sentence and joined back (translate/sentences.py). `sampling`: draw
+        each translation (translate/decode.py `sample`) instead of greedy/beam search."""
         lang = getattr(self.src_tok, "lang", "fr")
         parts = [sentences.pieces(t, self.too_long, lang) if t.strip() else [t] for t in texts]
-        flat = self._translate([p for ps in parts for p in ps], beam, attention, batch_size)
+        flat = self._translate([p for ps in parts for p in ps], beam, attention, batch_size, sampling)
         out, start = [], 0
         for ps in parts:
             out.append(sentences.join(flat[start: start + len(ps)]))
             start += len(ps)
         return out
 
-    def _translate(self, texts: list[str], beam: int, attention: bool, batch_size: int) -> list[Translation]:
+    def _translate(self, texts: list[str], beam: int, attention: bool, batch_size: int,
+                   sampling: Sampling | None) -> list[Translation]:
         encoded = [self.encode(t) if t.strip() else None for t in texts]
         todo = [i for i, e in enumerate(encoded) if e is not None]
-        hyps = self.engine.decode([encoded[i][1] for i in todo], beam=beam, batch_size=batch_size)
+        extra = {} if sampling is None else {"sampling": sampling}  # engines without sampling keep their signature
+        hyps = self.engine.decode([encoded[i][1] for i in todo], beam=beam, batch_size=batch_size, **extra)
         results = [Translation("", [], [], [] if attention else None) for _ in texts]
         for i, hyp in zip(todo, hyps):
             src_tokens = encoded[i][0]

@@ -167,11 +167,24 @@ function drawHeatmap(canvas, srcTokens, tgtTokens, weights) {
   canvas.classList.add("drawn");
 }
 
+function showConfidence(badge, t) {
+  if (t.confidence === null || t.confidence === undefined) {
+    badge.hidden = true;
+    return;
+  }
+  badge.textContent = t.low_confidence ? `low confidence (${t.confidence.toFixed(2)})`
+    : `confidence ${t.confidence.toFixed(2)}`;
+  badge.classList.toggle("low", Boolean(t.low_confidence));
+  badge.hidden = false;
+}
+
 function clearTranslation() {
   $("en-output").textContent = "";
   $("copy-btn").hidden = true;
   $("copy-btn").textContent = "Copy";
   delete $("copy-btn").dataset.copied;
+  $("confidence").hidden = true;
+  $("en-model").textContent = "";
   clearHeatmap();
 }
 
@@ -187,10 +200,14 @@ async function translate(ev) {
   await busy($("translate-btn"), async () => {
     try {
       const beam = parseInt($("beam").value, 10);
-      const body = await postJSON("/api/translate", { text, beam, attention: true });
+      const request = { text, beam, attention: true, confidence: true };
+      if ($("model").value) request.model = $("model").value;
+      const body = await postJSON("/api/translate", request);
       const t = body.translations[0];
       $("en-output").textContent = t.text;
       $("copy-btn").hidden = !t.text;
+      showConfidence($("confidence"), t);
+      $("en-model").textContent = `model: ${body.model} · beam ${body.beam}`;  // the run that answered
       if (t.attention && t.attention.length) {
         const words = wordAttention(t.src_tokens, t.tokens, t.attention);
         drawHeatmap($("heatmap"), words.srcWords, words.tgtWords, words.matrix);
@@ -376,14 +393,35 @@ async function searchFrench(ev) {
   showError("fr-error", null);
   await busy($("fr-search-btn"), async () => {
     try {
-      const body = await postJSON("/api/search/french", { text, k: 12, beam: defaultBeam });
-      $("fr-english").textContent = `English query used: “${body.english}”`;
+      const route = $("fr-route").value;
+      const body = await postJSON("/api/search/french", { text, k: 12, beam: defaultBeam, route });
+      $("fr-english").textContent = body.route === "direct"
+        ? "Route: direct (the French words themselves, in the multilingual space; no translator)"
+        : `Route: translator · English query used: “${body.english}”`;
       renderGrid($("fr-grid"), body.results);
     } catch (err) {
       clear();
       showError("fr-error", err);
     }
   });
+}
+
+// ---- model picker: what each served model is (the lesson's GRU, Transformer), the default preselected ----------
+async function loadModels() {
+  const body = await api("/api/models");
+  const select = $("model");
+  select.replaceChildren();
+  for (const m of body.models) {
+    const option = document.createElement("option");
+    const bleu = m.valid_bleu === null ? "" : ` · valid BLEU ${m.valid_bleu.toFixed(1)}`;
+    option.value = m.name;
+    option.textContent = `${m.label} (${m.name}${bleu})${m.default ? " · default" : ""}`;
+    option.selected = m.default;
+    select.append(option);
+  }
+  $("model-row").hidden = body.models.length < 2;
+  const chosen = body.models.find((m) => m.default) || body.models[0];
+  return chosen ? `${chosen.label} (${chosen.name})` : null;
 }
 
 // ---- start --------------------------------------------------------------------------------------------------------
@@ -400,13 +438,17 @@ async function start() {
       $("beam").value = String(health.beam);  // the CLI's default too (wordbridge/defaults.py)
     }
     const parts = [
-      health.translator ? `translation model loaded${health.model ? `: ${health.model}` : ""}` : "no translation model",
+      health.translator ? "translation model loaded" : "no translation model",
       health.searcher ? "image index loaded" : "no image index",
     ];
-    $("status").textContent = parts.join(" · ");
     $("translate-panel").classList.toggle("off", !health.translator);
+    if (health.translator) {
+      const model = await loadModels();
+      if (model) parts[0] = `translation model: ${model}`;  // the run in use, even when there is no picker
+    }
+    $("status").textContent = parts.join(" · ");
     $("search-panel").classList.toggle("off", !health.searcher);
-    $("french-panel").classList.toggle("off", !(health.translator && health.searcher));
+    $("french-panel").classList.toggle("off", !(health.searcher && (health.translator || health.multilingual)));
     document.body.dataset.ready = "1";
   } catch (err) {
     $("status").textContent = `server not reachable: ${err.message}`;

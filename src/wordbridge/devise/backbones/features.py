@@ -21,8 +21,8 @@ from torch.utils.data import DataLoader, Dataset
 
 from wordbridge import paths
 from wordbridge.atomic import atomic_dir
-from wordbridge.devise.backbones import Backbone
-from wordbridge.devise.images import ImageSource, _describe, eval_transform, load_image
+from wordbridge.devise.backbones.base import Backbone
+from wordbridge.devise.backbones.images import ImageSource, _describe, eval_transform, load_image
 from wordbridge.errors import ConfigError, DataError, choices_hint
 from wordbridge.progress import bar as bar_of
 

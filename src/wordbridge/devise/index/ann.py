@@ -24,7 +24,7 @@ import time
 import faiss
 import numpy as np
 
-from wordbridge.devise.index_choices import FLAT_MAX, KINDS
+from wordbridge.devise.index.choices import FLAT_MAX, KINDS
 from wordbridge.errors import DataError
 
 TRAIN_PER_LIST = 40  # faiss's k-means warns below 39 points per centroid

@@ -22,8 +22,8 @@ import torch
 
 from wordbridge import progress
 from wordbridge.atomic import atomic_path
-from wordbridge.devise.features import compute_features
-from wordbridge.devise.index_choices import CHUNK_SIZE
+from wordbridge.devise.backbones.features import compute_features
+from wordbridge.devise.index.choices import CHUNK_SIZE
 from wordbridge.train.distributed import DistInfo, barrier
 
 log = logging.getLogger(__name__)

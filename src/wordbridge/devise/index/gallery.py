@@ -2,15 +2,15 @@
 
 Embeddings are L2-normalised, so inner product = cosine = angular distance order (the lesson's nmslib
 'angulardist'). The index folder holds
-    index.faiss       faiss index over the embeddings, ids = image ids; its kind chosen by size (devise/ann.py:
+    index.faiss       faiss index over the embeddings, ids = image ids; its kind chosen by size (devise/index/ann.py:
                       exact Flat for small galleries, IVF-Flat, IVF-PQ under a RAM cap)
     embeddings.npy    (n, dim) float32, rows in `meta.json` order
     meta.json         model fingerprint, image folder, images [{id, path, size, mtime_ns, label, caption}], skipped
-                      files (caption: what the image shows, when its gallery says: devise/captions.py), index {kind,
+                      files (caption: what the image shows, when its gallery says: devise/index/captions.py), index {kind,
                       factory, nlist, nprobe, recall_at_10, ram_bytes, build_s, ...}
 Indexing is incremental: a second run over the same folder embeds only new or changed files and drops removed
 ones. An index built by another model is refused (CheckpointError) rather than silently mixed. Under torchrun the
-new files are embedded by all processes in chunks (devise/sharding.py) and rank 0 writes the index; a killed run
+new files are embedded by all processes in chunks (devise/index/sharding.py) and rank 0 writes the index; a killed run
 resumes from the chunks already written. Large indexes and embeddings are memory-mapped at load.
 """
 
@@ -29,9 +29,9 @@ logging.getLogger("faiss.loader").setLevel(logging.ERROR)  # its CPU-feature pro
 import faiss  # noqa: E402
 
 from wordbridge.atomic import atomic_dir  # noqa: E402
-from wordbridge.devise import ann, sharding  # noqa: E402
-from wordbridge.devise.captions import caption_of  # noqa: E402
-from wordbridge.devise.sharding import Entry, PathEmbedFn  # noqa: E402
+from wordbridge.devise.index import ann, sharding  # noqa: E402
+from wordbridge.devise.index.captions import caption_of  # noqa: E402
+from wordbridge.devise.index.sharding import Entry, PathEmbedFn  # noqa: E402
 from wordbridge.errors import CheckpointError, DataError  # noqa: E402
 from wordbridge.train.distributed import DistInfo, main_first  # noqa: E402
 
