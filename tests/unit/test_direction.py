@@ -27,7 +27,7 @@ def _corpus(tmp_path, n=120):
 
 def _cfg(tmp_path, **kw):
     return PrepareConfig(**{**dict(src=str(tmp_path / "x.fr"), tgt=str(tmp_path / "x.en"), processes=1,
-                                   src_vectors="fr", tgt_vectors=None, filters=("dedup",)), **kw})
+                                   src_vectors="fr", tgt_vectors=None, filters=("dedup",), tokenizer="spacy"), **kw})
 
 
 def _synthetic(folder, fr, en):
