@@ -27,7 +27,7 @@ class PrepareConfig:
     filters: tuple[str, ...] = ("dedup", "max_length", "length_ratio")
     max_words: int = 30  # max_length filter: words per side
     max_ratio: float = 3.0  # length_ratio filter: longer/shorter word count
-    lowercase: bool = True
+    lowercase: bool = False  # keep case: the model learns to write "Where is the file?"
     tokenizer: TokenizerKind = "spacy"
     spm_vocab_size: int = 8000
     processes: int = 2
