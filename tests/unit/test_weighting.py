@@ -68,6 +68,7 @@ def test_draw_counts_add_up_and_follow_size_times_weight():
 def test_group_keys_and_source_keys():
     resolved = resolve_weights(["bible", "freedict", "bible"], {"technical": 2.0, "freedict": 0.5})
     assert resolved == {"bible": 2.0, "freedict": 0.5}  # a source's own key wins over its group's
+    assert resolve_weights(["bible"], {"everyday": 3.0}) == {"bible": 1.0}  # a group absent from the data is fine
 
 
 @pytest.mark.parametrize("weights,needle", [({"wesnoth-typo": 2.0}, "wesnoth-typo"), ({"bible": 0}, "> 0"),

@@ -6,6 +6,7 @@ from typing import Any, Literal, get_args
 
 from wordbridge.errors import ConfigError
 from wordbridge.text import filters as filters_mod
+from wordbridge.text import pair_similarity
 from wordbridge.text.tokenize import TokenizerKind
 
 CorpusFormat = Literal["auto", "aligned", "tsv", "gettext", "bible", "help"]
@@ -27,6 +28,8 @@ class PrepareConfig:
     filters: tuple[str, ...] = ("dedup", "max_length", "length_ratio")
     max_words: int = 30  # max_length filter: words per side
     max_ratio: float = 3.0  # length_ratio filter: longer/shorter word count
+    min_pair_similarity: float = 0.8  # similarity filter: least encoder cosine of a pair's two sides
+    similarity_sources: tuple[str, ...] = pair_similarity.DEFAULT_SOURCES  # similarity filter: sources it scores
     lowercase: bool = False  # keep case: the model learns to write "Where is the file?"
     tokenizer: TokenizerKind = "spacy"
     spm_vocab_size: int = 8000
@@ -65,4 +68,10 @@ def validate(cfg: PrepareConfig) -> None:
     for ok, rule in checks:
         if not ok:
             raise ConfigError(f"Invalid data section: need {rule}.")
-    filters_mod.make_filters(list(cfg.filters), max_words=cfg.max_words, max_ratio=cfg.max_ratio)
+    filters_mod.make_filters(list(cfg.filters), **filter_params(cfg))
+
+
+def filter_params(cfg: PrepareConfig) -> dict:
+    """The keyword parameters of the filters, from the data section."""
+    return {"max_words": cfg.max_words, "max_ratio": cfg.max_ratio, "min_pair_similarity": cfg.min_pair_similarity,
+            "similarity_sources": cfg.similarity_sources}

@@ -40,11 +40,12 @@ def check_weights(weights: Mapping[str, float], where: str = "train.source_weigh
 
 def resolve_weights(sources: Sequence[str], weights: Mapping[str, float],
                     where: str = "train.source_weights") -> dict[str, float]:
-    """{source: weight} for every source present in `sources`; keys naming no present source or group raise."""
+    """{source: weight} for every source present in `sources`; a key that is neither a present source nor a group
+    raises (a group key with no source present is fine: one config serves every corpus)."""
     check_weights(weights, where)
     present = list(dict.fromkeys(sources))
     groups = {name: group_of(name) for name in present}
-    valid = set(present) | {g for g in groups.values() if g is not None}
+    valid = set(present) | set(GROUPS)
     unknown = [k for k in weights if k not in valid]
     if unknown:
         raise ConfigError(f"Invalid {where} key '{unknown[0]}': no such source or source group in the prepared "
