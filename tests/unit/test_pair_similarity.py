@@ -55,7 +55,8 @@ def test_prepare_drops_the_misaligned_pair(stub, tmp_path):
     stats = prepare(cfg, tmp_path / "out")
     assert stats["removed"] == {"dedup": 16, "similarity": 1}
     assert stats["sources"]["x.fr"]["removed"]["similarity"] == 1
-    written = "".join((tmp_path / "out" / f"{s}.tgt.txt").read_text(encoding="utf-8") for s in ("train", "valid", "test"))
+    written = "".join((tmp_path / "out" / f"{split}.tgt.txt").read_text(encoding="utf-8")
+                      for split in ("train", "valid", "test"))
     assert MISALIGNED[1] not in written and "the cat is black" in written
 
 

@@ -28,7 +28,7 @@ class PrepareConfig:
     filters: tuple[str, ...] = ("dedup", "max_length", "length_ratio")
     max_words: int = 30  # max_length filter: words per side
     max_ratio: float = 3.0  # length_ratio filter: longer/shorter word count
-    min_pair_similarity: float = 0.8  # similarity filter: least encoder cosine of a pair's two sides
+    min_pair_similarity: float = pair_similarity.DEFAULT_MIN_SIMILARITY  # similarity filter: least cosine of the sides
     similarity_sources: tuple[str, ...] = pair_similarity.DEFAULT_SOURCES  # similarity filter: sources it scores
     lowercase: bool = False  # keep case: the model learns to write "Where is the file?"
     tokenizer: TokenizerKind = "spacy"

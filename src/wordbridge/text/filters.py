@@ -115,7 +115,7 @@ class Similarity(Filter):
     params = ("min_pair_similarity", "similarity_sources")
     batch = 512  # pairs scored together
 
-    def __init__(self, min_pair_similarity: float = 0.8,
+    def __init__(self, min_pair_similarity: float = pair_similarity.DEFAULT_MIN_SIMILARITY,
                  similarity_sources: Iterable[str] = pair_similarity.DEFAULT_SOURCES) -> None:
         super().__init__()
         if not -1.0 <= float(min_pair_similarity) <= 1.0:
@@ -136,11 +136,12 @@ class Similarity(Filter):
                 yield pair
             return
         chunk: list[Pair] = []
+        size = 16  # doubling up to `batch`: a source cut short by max_per_source embeds little beyond its cap
         for pair in pairs:
             chunk.append(pair)
-            if len(chunk) >= self.batch:
+            if len(chunk) >= size:
                 yield from self._scored(chunk)
-                chunk = []
+                chunk, size = [], min(2 * size, self.batch)
         yield from self._scored(chunk)
 
     def _scored(self, chunk: list[Pair]) -> Iterator[Pair]:
