@@ -137,6 +137,11 @@ def _pair(s: dict | None) -> str:
     return f"{s['bleu']:.2f} / {s['chrf']:.1f} ({s['bleu_uncased']:.2f} / {s['chrf_uncased']:.1f})"
 
 
+def _cell(text: str) -> str:
+    """A translation as a markdown cell: pipes escaped, never empty."""
+    return text.replace("|", "\\|") or " "
+
+
 def table(rows: list[dict], header: str) -> str:
     names = [LABELS[r["variant"]] for r in rows]
     lines = [["train pairs"] + [f"{r['pairs']:,}" for r in rows],
@@ -156,7 +161,7 @@ def table(rows: list[dict], header: str) -> str:
     out = [header, "", "BLEU / chrF, case-sensitive (uncased in brackets); greedy decoding.", "",
            markdown_table(["", *names], lines), "", "Beam-5 outputs of examples/demo_fr.txt:", ""]
     demo = list(dict.fromkeys(s for r in rows for s in r["demo"]))
-    out.append(markdown_table(["French", *names], [[s] + [r["demo"].get(s, "-") for r in rows] for s in demo],
+    out.append(markdown_table(["French", *names], [[s] + [_cell(r["demo"].get(s, "-")) for r in rows] for s in demo],
                               align="l" * (len(names) + 1)))
     return "\n".join(out) + "\n"
 

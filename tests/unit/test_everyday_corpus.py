@@ -28,7 +28,8 @@ def test_table_shows_groups_sources_tuxpaint_and_demo_lines(bench):
     rows = [{"variant": name, "pairs": 100, "steps": 7, "removed": {"similarity": 2}, "valid_mean": 10.0,
              "valid_groups": {"technical": fig, "everyday": fig}, "test": fig, "by_source": {"bible": fig},
              "tuxpaint": fig if name != "old" else {"error": "not fetched"},
-             "demo": {"Où est le fichier ?": "Where is the file?"}} for name in ("new", "old")]
+             "demo": {"Où est le fichier ?": "Where is the file?" if name == "new" else "a | b"}}
+            for name in ("new", "old")]
     text = bench.table(rows, "header")
     assert "validation everyday (5)" in text and "test bible (5)" in text and "not fetched" in text
-    assert "10.00 / 30.0 (12.00 / 31.0)" in text and "| Où est le fichier ? | Where is the file?" in text
+    assert "10.00 / 30.0 (12.00 / 31.0)" in text and "| Où est le fichier ? | Where is the file? | a \\| b" in text
