@@ -36,7 +36,7 @@ from wordbridge.atomic import write_text  # noqa: E402
 from wordbridge.config import load_sections  # noqa: E402
 from wordbridge.errors import AssetError  # noqa: E402
 from wordbridge.text.pipeline import prepare  # noqa: E402
-from wordbridge.text.weighting import group_of  # noqa: E402
+from wordbridge.text.source_weights import group_of  # noqa: E402
 from wordbridge.translate.evaluation import evaluate  # noqa: E402
 from wordbridge.translate.training import train  # noqa: E402
 from wordbridge.translate.translator import Translator  # noqa: E402

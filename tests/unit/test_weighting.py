@@ -6,9 +6,8 @@ import pytest
 from wordbridge.config import from_dict
 from wordbridge.errors import ConfigError
 from wordbridge.text.batching import SortishSampler
-from wordbridge.text.weighting import (
-    WeightedSortishSampler, draw_counts, resolve_weights, weighted_loader,
-)
+from wordbridge.text.source_weights import draw_counts, resolve_weights
+from wordbridge.text.weighting import WeightedSortishSampler, weighted_loader
 from wordbridge.translate.config import TranslateTrainConfig
 
 

@@ -4,7 +4,7 @@ import dataclasses
 from typing import Literal, get_args
 
 from wordbridge.errors import ConfigError, choices_hint
-from wordbridge.text.weighting import check_weights
+from wordbridge.text.source_weights import check_weights
 from wordbridge.train.config import Schedule, TrainConfig
 
 Attention = Literal["none", "bahdanau", "luong"]
