@@ -1,7 +1,7 @@
 """Image embedding throughput of the DeViSE backbone on this CPU (goal: >= 40 images/s at 224 px, Lite0, 2 cores).
 
 Prints, side by side: the model alone under several inference settings (plain fp32, channels_last, BatchNorm folded
-+ channels_last = what features.py uses, TorchScript trace+freeze, bf16 autocast, folded + bf16 weights =
++ channels_last = what backbones/features.py uses, TorchScript trace+freeze, bf16 autocast, folded + bf16 weights =
 precision="bf16"), then end to end (decode JPEG photos, resize, crop, normalise, run the model) through
 `compute_features`, with 0 and 1 decode workers. On a busy host, the "per N CPU-s" column (images per CPU-second x
 threads) and the best single batch estimate what N dedicated cores would do.
@@ -24,8 +24,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from wordbridge.devise.backbones import build_backbone, load_backbone
-from wordbridge.devise.features import compute_features
+from wordbridge.devise.backbones.base import build_backbone, load_backbone
+from wordbridge.devise.backbones.features import compute_features
 
 log = logging.getLogger("devise_embed")
 

@@ -5,7 +5,7 @@
     python benchmarks/devise_index.py --gallery INDEX_DIR      # the embeddings of a real index (`devise index`)
     python benchmarks/devise_index.py --sizes 10000,25000,50000,100000   # exact vs IVF by size: the Flat threshold
 
-Each kind is built by the product's own code (wordbridge.devise.ann: plan_index + build_index, nprobe tuned on a
+Each kind is built by the product's own code (wordbridge.devise.index.ann: plan_index + build_index, nprobe tuned on a
 held-out sample to recall@10 >= 0.99): flat = exact IndexFlatIP; ivf = IVF-Flat (nlist ~ 2 sqrt(n)); ivfpq = IVF-PQ
 under --max-ram (default 1 GiB, below the 1.2 GB of float32 vectors of 1M x 300). Synthetic vectors are random but
 clustered (Gaussian blobs around random centres, L2-normalised, like image embeddings of a gallery); queries are
@@ -29,8 +29,8 @@ import faiss
 import numpy as np
 import psutil
 
-from wordbridge.devise import ann
-from wordbridge.devise.index import Gallery
+from wordbridge.devise.index import ann
+from wordbridge.devise.index.gallery import Gallery
 
 sys.path.insert(0, str(Path(__file__).parent))
 from common import describe_machine, machine_info, markdown_table  # noqa: E402

@@ -4,7 +4,7 @@
 # Wall clock includes model loading and the index build; divide the image count by it. Each run starts afresh.
 set -euo pipefail
 RUN=$1 FOLDER=$2 WORK=${3:-$(mktemp -d)}
-N_IMAGES=$(python3 -c "import sys; from wordbridge.devise.index import list_files; from pathlib import Path; print(len(list_files(Path(sys.argv[1]))[0]))" "$FOLDER")
+N_IMAGES=$(python3 -c "import sys; from wordbridge.devise.index.gallery import list_files; from pathlib import Path; print(len(list_files(Path(sys.argv[1]))[0]))" "$FOLDER")
 for n in 1 2 1; do
   rm -rf "$WORK/idx_p$n" "$WORK/.idx_p$n.parts"; sleep 1
   start=$(date +%s.%N)

@@ -1,6 +1,6 @@
 """Analytic FLOP count of one training step (matmuls only; backward = 2x forward), for achieved-GFLOP/s figures.
 
-Used by benchmarks/train_speed.py (and the README's achieved-compute figure).
+Used by benchmarks/train_speed.py and benchmarks/vs_transformer_data.py (achieved GFLOP/s in docs/benchmarks.md).
 """
 
 from wordbridge.translate.config import ModelConfig

@@ -78,6 +78,7 @@ def serve_child(args: argparse.Namespace) -> None:
 
     from wordbridge.serve.app import create_app
     from wordbridge.serve.config import ServeSettings
+    from wordbridge.serve.limits import uvicorn_options
     from wordbridge.serve.server import warm_up
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -99,7 +100,7 @@ def serve_child(args: argparse.Namespace) -> None:
         os._exit(0)
 
     signal.signal(signal.SIGTERM, report_and_exit)
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", **uvicorn_options(settings))
 
 
 # ------------------------------------------------------------------------------------------------ client side

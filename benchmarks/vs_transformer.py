@@ -9,7 +9,7 @@ decoded greedy and with beam 5 by every engine. One markdown table is printed an
 throughput and achieved FLOP/s vs the bf16 matmul ceiling, peak RAM, BLEU/chrF overall, per source and out of
 domain, decoding speed, agreement of CTranslate2 with torch, model sizes, and the issue's goals.
 
-    python benchmarks/vs_transformer.py --minutes 25 --leave-out thunderbird   # the README's run
+    python benchmarks/vs_transformer.py --minutes 25 --leave-out thunderbird   # the run in docs/benchmarks.md
     python benchmarks/vs_transformer.py --minutes 1 --test-per-source 10 --no-joeynmt   # smoke check
     python benchmarks/vs_transformer.py --decode-only --work W                  # decoding rows again, same models
 """

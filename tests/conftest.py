@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from wordbridge.cli import main as cli_main
-from wordbridge.devise.images import EvalTransform
+from wordbridge.devise.backbones.images import EvalTransform
 from wordbridge.devise.model import DeviseHead, RunModel
 from wordbridge.text.ragged import save_ragged
 from wordbridge.text.tokenize import make_spacy_tokenizers, save_tokenizer_config

@@ -13,6 +13,7 @@ from PIL import Image
 
 from wordbridge.errors import DataError
 from wordbridge.results import ImageHit, ImageResult, LabelHit, Translation
+from wordbridge.serve.models import ModelSet, RunInfo, ServedModel
 
 FR_EN = {
     "le": "the", "la": "the", "les": "the", "un": "a", "une": "a", "chat": "cat", "chien": "dog", "est": "is",
@@ -29,6 +30,8 @@ class FakeTranslator:
     `cost_ms(n) = fixed_ms + per_text_ms * n` is slept per call, as a GRU decoder on CPU costs a fixed amount per
     decoding step plus a little per sentence in the batch. `calls` records the batch size of every call.
     """
+
+    direction = "fr-en"  # as Translator.direction
 
     def __init__(self, fixed_ms: float = 0.0, per_text_ms: float = 0.0):
         self.fixed_ms = fixed_ms
@@ -55,6 +58,24 @@ class FakeTranslator:
                 weights.append([w / total for w in row])
         words = out[:-1]
         return Translation(" ".join(words), src, out, weights)
+
+
+class UpperTranslator(FakeTranslator):
+    """A second fake model: FakeTranslator's output in capitals, so a test can tell which model answered."""
+
+    def translate(self, texts: list[str], beam: int = 1, attention: bool = False) -> list[Translation]:
+        return [Translation(t.text.upper(), t.src_tokens, t.tokens, t.attention)
+                for t in super().translate(texts, beam, attention)]
+
+
+def fake_models() -> ModelSet:
+    """Two served runs as `serve --run runs/demo --run runs/demo-transformer` gives them: "demo" (the lesson's GRU,
+    FakeTranslator, validation BLEU 5.5) and "demo-transformer" (Transformer, UpperTranslator, 12.25: the default)."""
+    return ModelSet([
+        ServedModel(RunInfo("demo", Path("runs/demo"), "gru", 5.5, "torch", None), FakeTranslator()),
+        ServedModel(RunInfo("demo-transformer", Path("runs/demo-transformer/ctranslate2"), "transformer", 12.25,
+                            "ctranslate2", "int8"), UpperTranslator()),
+    ])
 
 
 GALLERY = {

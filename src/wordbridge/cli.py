@@ -4,12 +4,16 @@
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from wordbridge import __version__
-from wordbridge.commands import devise, evaluate, export, fetch, lr_find, prepare, serve, train, translate
+from wordbridge.atomic import NO_SPACE, device_of
+from wordbridge.commands import (average, backtranslate, devise, distill, evaluate, export, fetch, lr_find, prepare,
+                                 serve, train, translate)
 from wordbridge.errors import WordbridgeError
 
-COMMAND_MODULES = (fetch, prepare, train, lr_find, evaluate, translate, export, devise, serve)
+COMMAND_MODULES = (fetch, prepare, train, lr_find, average, distill, evaluate, translate, backtranslate, export, devise,
+                   serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,6 +49,12 @@ def main(argv: list[str] | None = None) -> int:
     except WordbridgeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        if exc.errno not in NO_SPACE:  # a write outside wordbridge.atomic (a log file): still one line
+            raise
+        print(f"error: no space left on {device_of(Path(exc.filename or '.'))} while writing "
+              f"{exc.filename or 'a file'}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

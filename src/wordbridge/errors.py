@@ -26,3 +26,7 @@ class AssetError(WordbridgeError):
 def choices_hint(value: object, valid) -> str:
     """`Invalid X 'foo'. Valid: a, b, c.` style suffix listing valid choices."""
     return f"'{value}'. Valid: {', '.join(sorted(str(v) for v in valid))}."
+
+
+class DiskFullError(WordbridgeError):
+    """No space left (ENOSPC) or the disk quota exceeded (EDQUOT) while writing; the previous file is intact."""

@@ -25,6 +25,8 @@ class Translation:
     src_tokens: list[str]  # source tokens as the model saw them (after truncation)
     tokens: list[str]  # output tokens, _unk_ replaced by attended source words where possible
     attention: list[list[float]] | None  # rows = output tokens, columns = source tokens
+    confidence: float | None = None  # source-translation cosine in the multilingual encoder (translate/confidence.py);
+    # None unless asked for
 
 
 @dataclasses.dataclass(frozen=True)

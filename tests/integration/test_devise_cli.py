@@ -142,6 +142,10 @@ def test_train_index_search_evaluate(env, capsys, caplog):
                                  "-k", "2", "--method", method)
         assert code == 0 and f"(method {method})" in out, err
 
+    code, out, err = run_cli(capsys, "devise", "search", str(run), "--image", str(gallery / "red" / "red0.png"),
+                             "--lang", "fr")  # French labels need the e5 space: one line, exit 2
+    assert code == 2 and "devise.vectors=e5" in err and len(err.strip().splitlines()) == 1
+
     code, out, err = run_cli(capsys, "devise", "search", str(run), "--index", str(index), "--similar",
                              str(gallery / "red" / "red0.png"), "-k", "4")
     assert code == 0, err
@@ -180,3 +184,20 @@ def test_bad_queries_and_foreign_index(env, capsys, tmp_path):
     assert code == 2 and "another model" in err
     code, _, err = run_cli(capsys, "devise", "index", str(other), str(gallery), "--out", str(index))
     assert code == 2 and "another model" in err
+
+
+def test_e5_space_trains_and_searches_french_text_directly(env, capsys, fakes):
+    from wordbridge.encoder import use_encoder
+
+    run, index = env["root"] / "e5-run", env["root"] / "e5-index"
+    with use_encoder(fakes.StubEncoder()):  # the real encoder is tested in test_encoder.py
+        code, out, err = run_cli(capsys, "devise", "train", str(env["config"]), "--out", str(run), "--set",
+                                 "devise.vectors=e5", "--set", "devise.lr_find=false")
+        assert code == 0 and "classes: 10" in out, err
+        code, out, err = run_cli(capsys, "devise", "index", str(run), str(env["gallery"]), "--out", str(index))
+        assert code == 0, err
+        code, out, err = run_cli(capsys, "devise", "search", str(run), "--index", str(index), "--text",
+                                 "un bateau rouge", "-k", "2", "--json")
+        assert code == 0 and len(json.loads(out)["images"]) == 2, err
+        code, out, err = run_cli(capsys, "devise", "search", str(run), "--index", str(index), "--text", "x" * 5000)
+        assert code == 2 and "at most" in err and len(err.strip().splitlines()) == 1

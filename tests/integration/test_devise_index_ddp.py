@@ -17,7 +17,7 @@ import pytest
 import torch
 from PIL import Image
 
-from wordbridge.devise.index import Gallery
+from wordbridge.devise.index.gallery import Gallery
 from wordbridge.devise.model import CHECKPOINT_NAME, KIND, DeviseHead, state_fingerprint
 from wordbridge.train.checkpoint import save_checkpoint
 
@@ -118,7 +118,7 @@ def test_two_processes_give_the_one_process_index(setup, tmp_path):
 KILLER = textwrap.dedent('''
     import os, signal, sys
     import numpy as np
-    from wordbridge.devise.index import index_folder
+    from wordbridge.devise.index.gallery import index_folder
     from wordbridge.train import distributed
 
     gallery, out, log, kill_at = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])

@@ -88,7 +88,7 @@ def _need(*names):
 
 @pytest.mark.assets
 def test_real_lite0_weights_asset():
-    from wordbridge.devise.backbones import LITE0_FILE, load_backbone
+    from wordbridge.devise.backbones.base import LITE0_FILE, load_backbone
 
     weights = asset_paths.path("efficientnet-lite0") / LITE0_FILE
     bb = load_backbone("efficientnet_lite0", weights)
@@ -117,7 +117,7 @@ def test_real_fashion_mnist():
 @pytest.mark.assets
 def test_real_galleries_load():
     from wordbridge.devise.data import load_emoji_images, load_tuxpaint_stamps
-    from wordbridge.devise.images import load_image
+    from wordbridge.devise.backbones.images import load_image
 
     _need("tuxpaint-stamps", "emoji")
     stamps = load_tuxpaint_stamps()

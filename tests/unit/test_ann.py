@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from wordbridge.devise import ann
-from wordbridge.devise.index import Gallery
+from wordbridge.devise.index import ann
+from wordbridge.devise.index.gallery import Gallery
 from wordbridge.errors import DataError
 
 

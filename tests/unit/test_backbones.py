@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from wordbridge.devise.backbones import build_backbone, default_lite0_weights, load_backbone
-from wordbridge.devise.images import eval_transform, load_image
+from wordbridge.devise.backbones.base import build_backbone, default_lite0_weights, load_backbone
+from wordbridge.devise.backbones.images import eval_transform, load_image
 from wordbridge.errors import AssetError, CheckpointError, ConfigError
 
 

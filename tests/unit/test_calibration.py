@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from wordbridge.devise.calibration import tune_gamma
-from wordbridge.devise.labels import build_labels
+from wordbridge.devise.labels.word_vectors import build_labels
 from wordbridge.devise.methods import calibrate, method_vectors, seen_labels
 from wordbridge.devise.search import Searcher
 from wordbridge.errors import ConfigError

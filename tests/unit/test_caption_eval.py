@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from wordbridge.devise.caption_eval import caption_hits, caption_markdown, search_captions
-from wordbridge.devise.captions import caption_of
-from wordbridge.devise.labels import VectorLookup
+from wordbridge.devise.evaluation.captions import caption_hits, caption_markdown, search_captions
+from wordbridge.devise.index.captions import caption_of
+from wordbridge.devise.labels.word_vectors import VectorLookup
 from wordbridge.devise.search import query_words
 
 WORDS = ["frog", "cat", "boat", "red", "void"]
@@ -35,6 +35,25 @@ def test_english_and_translated_french_captions():
     table = caption_markdown([dict(r, gallery=4) for r in rows], (1, 2))
     assert "| English caption | 3 | 0 | 100.0% | 100.0% |" in table and "| 3 | 1 | 66.7% | 66.7% |" in table
     assert search_captions(lookup, gallery, truth, english, french, None, (1,))[0]["hit@1"] == 1.0  # no translator
+
+
+def test_e5_space_adds_the_direct_french_row(fakes, monkeypatch, tmp_path):
+    from wordbridge.devise.labels.e5 import load_e5_space
+    from wordbridge.devise.evaluation.captions import DIRECT
+
+    monkeypatch.setenv("WORDBRIDGE_HOME", str(tmp_path))
+    stub = fakes.StubEncoder()
+    lookup, _ = load_e5_space(stub, [("n1", ["cat"])], [("n1", "cat"), ("n2", "boat"), ("n3", "fish")])
+    gallery = lookup.centred(stub.embed(["a photo of a cat", "a photo of a boat", "a photo of a fish"]))
+    truth = np.array([0, 1, 2])
+    rows = search_captions(lookup, gallery, truth, ["a cat", "a boat", "a fish"], ["un chat", "un bateau", ""],
+                           None, (1,))
+    assert [r["query"] for r in rows] == ["English caption", DIRECT]
+    assert rows[0]["hit@1"] == 1.0
+    assert rows[1]["no vector"] == 1 and rows[1]["hit@1"] == pytest.approx(2 / 3)  # the empty caption is a miss
+    calls = stub.calls
+    search_captions(lookup, gallery, truth, ["a cat"], ["un chat"], None, (1,))
+    assert stub.calls == calls  # captions are embedded once (cached)
 
 
 def test_rank_counts_images_scoring_strictly_higher():

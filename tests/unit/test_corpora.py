@@ -295,7 +295,7 @@ def test_help_corpus_prefers_cached_pairs(home):
 def test_named_corpus_errors(home, tmp_path):
     with pytest.raises(AssetError, match="wordbridge fetch bible"):
         open_corpus("bible")
-    with pytest.raises(ConfigError, match="Unknown corpus 'bibel'. Valid: bible, debian-reference, default"):
+    with pytest.raises(ConfigError, match="Unknown corpus 'bibel'. Valid: bible, cldr-names, ddtp, debian-reference, default"):
         open_corpus("bibel")
     fake_assets(home)
     with pytest.raises(ConfigError, match="Unknown option for corpus 'bible' 'lang'. Valid: dedup_pairs"):
@@ -319,11 +319,11 @@ def test_new_sources_join_default_in_order_and_missing_ones_are_named(home, capl
         pairs = list(open_corpus("default"))
     assert ("Lister les fichiers.", "List files.") in pairs and len(pairs) == 3 + 4 + 4 + 1  # Exodus: a duplicate
     warning = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING][-1]
-    assert "firefox, thunderbird, gimp-help, debian-reference, gettext-apps, freedict not fetched" in warning
+    assert "firefox, thunderbird, gimp-help, debian-reference, gettext-apps, freedict, wesnoth," in warning
     assert [name for name, _ in open_sources(["manpages", "bible"])] == ["manpages", "bible"]
     with pytest.raises(ConfigError, match="Unknown source 'bibel'"):
         open_sources(["bibel"])
-    assert DEFAULT_SOURCES[:3] == ("bible", "libreoffice-help", "libreoffice-ui") and len(DEFAULT_SOURCES) == 10
+    assert DEFAULT_SOURCES[:3] == ("bible", "libreoffice-help", "libreoffice-ui") and len(DEFAULT_SOURCES) == 24
 
 
 def test_default_with_nothing_fetched_names_the_fetch(home):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from wordbridge.devise.evaluate import hit_at_k, markdown
+from wordbridge.devise.evaluation.evaluate import hit_at_k, markdown
 from wordbridge.devise.methods import conse_vectors
 
 

@@ -8,10 +8,10 @@ import pytest
 import torch
 from PIL import Image
 
-from wordbridge.devise import features as feat_mod
-from wordbridge.devise.backbones import build_backbone
-from wordbridge.devise.features import cached_features, compute_features, concat_pool
-from wordbridge.devise.images import EvalTransform, load_image
+from wordbridge.devise.backbones import features as feat_mod
+from wordbridge.devise.backbones.base import build_backbone
+from wordbridge.devise.backbones.features import cached_features, compute_features, concat_pool
+from wordbridge.devise.backbones.images import EvalTransform, load_image
 from wordbridge.errors import ConfigError
 
 SMALL = EvalTransform(size=64)  # tiny inputs keep the tests fast; the maths is the same at 224

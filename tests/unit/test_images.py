@@ -7,8 +7,8 @@ import pytest
 import torch
 from PIL import Image, JpegImagePlugin
 
-from wordbridge.devise import images
-from wordbridge.devise.images import EvalTransform, TrainTransform, load_image, standardize, to_tensor, unstandardize
+from wordbridge.devise.backbones import images
+from wordbridge.devise.backbones.images import EvalTransform, TrainTransform, load_image, standardize, to_tensor, unstandardize
 from wordbridge.errors import DataError
 
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from wordbridge.devise.images import load_image
-from wordbridge.devise.index import Gallery, index_folder, top_k
+from wordbridge.devise.backbones.images import load_image
+from wordbridge.devise.index.gallery import Gallery, index_folder, top_k
 from wordbridge.errors import CheckpointError, DataError
 
 COLORS = {"red": (255, 0, 0), "green": (0, 255, 0), "blue": (0, 0, 255)}

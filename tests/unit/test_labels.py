@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from wordbridge.devise import labels as L
+from wordbridge.devise.labels import word_vectors as L
 from wordbridge.text.vectors import l2_normalize
 
 WORDS = ["dog", "boat", "engine", "ice", "cream", "shark", "white", "Cat", "t-shirt", "top"]

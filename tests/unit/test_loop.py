@@ -280,3 +280,12 @@ def test_empty_training_data_is_a_data_error():
         Trainer(_model(), batch_loss, [], None, _cfg())
     with pytest.raises(DataError, match="no batches this epoch"):
         fit(_model(), batch_loss, iter([]), None, _cfg(max_steps=5))
+
+
+def test_keep_checkpoints_keeps_the_weights_of_the_last_saves(tmp_path):
+    train, valid = _loaders()
+    fit(_model(), batch_loss, train, valid, _cfg(keep_checkpoints=2), run_dir=tmp_path, kind="toy")
+    kept = sorted((tmp_path / "checkpoints").glob("step-*.pt"))
+    assert [load_checkpoint(p, kind="toy")["step"] for p in kept] == [18, 24]  # epochs 3 and 4 of 6 steps each
+    last = load_checkpoint(kept[-1], kind="toy")
+    assert all(torch.equal(t, load_checkpoint(tmp_path / "latest.pt")["model"][k]) for k, t in last["model"].items())

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from wordbridge.devise.index import index_folder
-from wordbridge.devise.labels import VectorLookup, build_labels
+from wordbridge.devise.index.gallery import index_folder
+from wordbridge.devise.labels.word_vectors import VectorLookup, build_labels
 from wordbridge.devise.search import Searcher, closest_words
-from wordbridge.devise.index import Gallery
+from wordbridge.devise.index.gallery import Gallery
 from wordbridge.errors import DataError
 
 COLORS = {"red": (255, 0, 0), "green": (0, 255, 0), "blue": (0, 0, 255), "purple": (255, 0, 255)}
@@ -30,7 +30,7 @@ def searcher(tmp_path, tiny_devise_model):
         (gallery / name).mkdir(parents=True)
         Image.new("RGB", (10, 10), COLORS[name]).save(gallery / name / f"{name}.png")
     model = tiny_devise_model(tmp_path)
-    from wordbridge.devise.images import load_image
+    from wordbridge.devise.backbones.images import load_image
 
     index_folder(gallery, tmp_path / "index", model.fingerprint, model.embed_images, load_image)
     wv = SimpleNamespace(words=WORDS, vectors=VECS)
@@ -94,12 +94,13 @@ def test_demo_report(searcher):
 
 
 def test_empty_gallery_answers_nothing(tmp_path, tiny_devise_model):
-    from wordbridge.devise.images import load_image
+    from wordbridge.devise.backbones.images import load_image
 
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "broken.jpg").write_bytes(b"\xff\xd8\xff not a jpeg")
     model = tiny_devise_model(tmp_path)
-    counts = index_folder(tmp_path / "empty", tmp_path / "index", model.fingerprint, model.embed_images, load_image)
+    counts = index_folder(tmp_path / "empty", tmp_path / "index", model.fingerprint, model.embed_images, load_image,
+                          allow_empty=True)
     assert counts["images"] == 0 and counts["skipped"] == 1
     wv = SimpleNamespace(words=WORDS, vectors=VECS)
     searcher = Searcher(model, Gallery.load(tmp_path / "index", "tiny"), VectorLookup(wv), None)

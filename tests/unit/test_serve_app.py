@@ -88,7 +88,8 @@ def test_search_without_index_is_503(translator):
         assert c.post("/api/search/text", json={"query": "cat"}).status_code == 503
         assert c.get("/api/images/0").status_code == 503
         assert c.post("/api/search/french", json={"text": "le chat"}).status_code == 503
-        assert c.get("/health").json() == {"status": "ok", "translator": True, "searcher": False, "batching": True}
+        assert c.get("/health").json() == {"status": "ok", "translator": True, "searcher": False, "batching": True,
+                                             "multilingual": False}
 
 
 def test_search_text_returns_ranked_hits_with_urls(client):
@@ -167,7 +168,8 @@ def test_gallery_image_served_by_id(client, gallery):
 
 
 def test_health_page_and_openapi(client):
-    assert client.get("/health").json() == {"status": "ok", "translator": True, "searcher": True, "batching": True}
+    assert client.get("/health").json() == {"status": "ok", "translator": True, "searcher": True, "batching": True,
+                                             "multilingual": False}
     page = client.get("/")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert 'id="heatmap"' in page.text and "/static/app.js" in page.text

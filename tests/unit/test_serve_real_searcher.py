@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from wordbridge.devise.images import load_image
-from wordbridge.devise.index import Gallery, index_folder
-from wordbridge.devise.labels import VectorLookup, build_labels
+from wordbridge.devise.backbones.images import load_image
+from wordbridge.devise.index.gallery import Gallery, index_folder
+from wordbridge.devise.labels.word_vectors import VectorLookup, build_labels
 from wordbridge.devise.search import Searcher
 from wordbridge.serve.app import create_app
 

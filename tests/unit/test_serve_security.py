@@ -10,7 +10,7 @@ from PIL import Image
 
 from wordbridge.serve.app import create_app
 from wordbridge.serve.config import ServeSettings
-from wordbridge.serve.security import BadImage, read_image
+from wordbridge.serve.decoding import BadImage, decode_upload
 
 
 @pytest.fixture(scope="module")
@@ -102,12 +102,12 @@ def test_decompression_bomb_is_400(client):
         assert "pixels" in r.json()["detail"]
 
 
-def test_read_image_converts_to_rgb():
+def test_decode_upload_converts_to_rgb():
     buf = io.BytesIO()
     Image.new("L", (8, 8), 128).save(buf, format="GIF")
-    assert read_image(buf.getvalue(), 1000).mode == "RGB"
+    assert decode_upload(buf.getvalue(), 1000, 1000).mode == "RGB"
     with pytest.raises(BadImage):
-        read_image(b"GIF89a-garbage", 1000)
+        decode_upload(b"GIF89a-garbage", 1000, 1000)
 
 
 # ---- text lengths ----------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import pytest
 from wordbridge import cli
 from wordbridge.errors import ConfigError
 from wordbridge.serve import server
+from wordbridge.serve.models import ModelSet
 
 
 def test_devise_without_index_is_exit_2(tmp_path, capsys):
@@ -51,7 +52,7 @@ def test_serve_builds_the_app_from_flags(tmp_path, monkeypatch, fakes, free_port
         loads.append((run_dir, devise_run, index_dir, device))
         engines.append(engine)
         int8.append(use_int8)
-        return fakes.FakeTranslator(), None
+        return ModelSet.single(fakes.FakeTranslator()), None
 
     def fake_run(app, host, port, **kwargs):
         seen.update(app=app, host=host, port=port)
@@ -61,7 +62,7 @@ def test_serve_builds_the_app_from_flags(tmp_path, monkeypatch, fakes, free_port
     port = free_port()
     args = ["serve", "--run", str(tmp_path), "--port", str(port), "--max-upload-mb", "2", "--no-batching"]
     assert cli.main(args + ["--cors-origin", "https://a.example"]) == 0
-    assert loads == [(str(tmp_path), None, None, None)]
+    assert loads == [([str(tmp_path)], None, None, None)]
     assert engines == ["auto"]  # --engine: ctranslate2 for an export folder, else torch
     assert int8 == [None]  # int8 decoding when a GRU runs on the CPU, unless --int8 / --no-int8 say otherwise
     assert seen["app"].state.wordbridge.translator.calls == [1]  # warmed up once before serving

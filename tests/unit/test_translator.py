@@ -44,10 +44,11 @@ def test_unknown_words_map_to_unk_and_long_input_is_truncated(run_dir, caplog):
     tokens, ids = tr.encode("le zorglub")
     assert ids.tolist() == [4, 3, 2]  # le, _unk_, _eos_
     tr.max_src_tokens = 5
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.INFO):
         out = tr.translate([" ".join(["chat"] * 50)])
     assert len(out[0].src_tokens) == 5
     assert "truncated" in caplog.text
+    assert "chat" not in caplog.text  # users' text stays out of the log above DEBUG (the server logs at INFO)
 
 
 def test_unk_replacement_uses_highest_attention():

@@ -29,37 +29,13 @@ GETTEXT_PACKAGES = ("gimp-data", "inkscape", "vlc-l10n", "gnome-control-center-d
                     "nautilus-data", "gedit-common", "evince-common")
 
 
-class _Skips:
-    """on_skip for the builders: one warning line per bad file, remembered for info.json."""
-
-    def __init__(self) -> None:
-        self.files: list[str] = []
-
-    def __call__(self, path: Path, why: str) -> None:
-        log.warning("  warning: skipped %s: %s", path.name, why)
-        self.files.append(f"{path.name}: {why}")
-
-
-def _apt(packages: list[str], dest: Path, skips: _Skips) -> list[str]:
-    """Unpack the packages into dest; when apt cannot get them all, each alone (one warning line for each it
-    cannot get). Returns the packages unpacked."""
-    try:
-        sources.apt_download_extract(packages, dest)
-        return list(packages)
-    except AssetError as exc:
-        if len(packages) == 1:
-            skips(Path(packages[0]), str(exc))
-            return []
-    return [p for p in packages if _apt([p], dest, skips)]
-
-
 def _mozilla_builder(asset: str):
     french_pkg, english_pkg = MOZILLA[asset]
 
     def build(out: Path) -> None:
-        skips = _Skips()
+        skips = sources.SkipLog()
         with tempfile.TemporaryDirectory(prefix=f"wb-{asset}-") as tmp:
-            if len(_apt([french_pkg, english_pkg], Path(tmp), skips)) < 2:
+            if len(sources.apt_each([french_pkg, english_pkg], Path(tmp), skips)) < 2:
                 raise AssetError(f"cannot build {asset} without both {french_pkg} and {english_pkg}")
             archives = {"fr": sorted(Path(tmp).rglob("langpack-fr@*.xpi")),
                         "en-US": sorted(p for p in Path(tmp).rglob("omni.ja") if not p.is_symlink())}
@@ -83,9 +59,9 @@ def _copy_html(src: Path, dest: Path, suffix: str = ".html", rename: str = "") -
 
 
 def build_gimp_help(out: Path) -> None:
-    skips = _Skips()
+    skips = sources.SkipLog()
     with tempfile.TemporaryDirectory(prefix="wb-gimp-help-") as tmp:
-        if len(_apt(["gimp-help-fr", "gimp-help-en"], Path(tmp), skips)) < 2:
+        if len(sources.apt_each(["gimp-help-fr", "gimp-help-en"], Path(tmp), skips)) < 2:
             raise AssetError("cannot build gimp-help without both gimp-help-fr and gimp-help-en")
         root = Path(tmp, "usr/share/gimp/2.0/help")
         pages = {lang: _copy_html(root / lang, out / lang) for lang in ("fr", "en")}
@@ -96,9 +72,9 @@ def build_gimp_help(out: Path) -> None:
 
 
 def build_debian_reference(out: Path) -> None:
-    skips = _Skips()
+    skips = sources.SkipLog()
     with tempfile.TemporaryDirectory(prefix="wb-debref-") as tmp:
-        if len(_apt(["debian-reference-fr", "debian-reference-en"], Path(tmp), skips)) < 2:
+        if len(sources.apt_each(["debian-reference-fr", "debian-reference-en"], Path(tmp), skips)) < 2:
             raise AssetError("cannot build debian-reference without both debian-reference-fr and -en")
         root = Path(tmp, "usr/share/debian-reference")
         pages = {lang: _copy_html(root, out / lang, f".{lang}.html", ".html") for lang in ("fr", "en")}
@@ -109,9 +85,9 @@ def build_debian_reference(out: Path) -> None:
 
 
 def build_gettext_apps(out: Path) -> None:
-    skips = _Skips()
+    skips = sources.SkipLog()
     with tempfile.TemporaryDirectory(prefix="wb-gettext-") as tmp:
-        packages = _apt(list(GETTEXT_PACKAGES), Path(tmp), skips)
+        packages = sources.apt_each(list(GETTEXT_PACKAGES), Path(tmp), skips)
         for mo in sorted(Path(tmp).rglob("locale/fr/LC_MESSAGES/*.mo")):  # one domain name per catalog
             shutil.copy2(mo, out / mo.name)
     found = sorted(out.glob("*.mo"))
@@ -123,13 +99,13 @@ def build_gettext_apps(out: Path) -> None:
 
 
 def build_manpages(out: Path) -> None:
-    skips = _Skips()
+    skips = sources.SkipLog()
     try:
         manpages.groff()
     except DataError as exc:
         raise AssetError(str(exc)) from None
     with tempfile.TemporaryDirectory(prefix="wb-man-") as tmp:
-        if len(_apt(["manpages-fr", "manpages"], Path(tmp), skips)) < 2:
+        if len(sources.apt_each(["manpages-fr", "manpages"], Path(tmp), skips)) < 2:
             raise AssetError("cannot build manpages without both manpages-fr and manpages")
         roots = {"fr": Path(tmp, "usr/share/man/fr"), "en": Path(tmp, "usr/share/man")}
         pages = manpages.shared_pages(roots["fr"], roots["en"])
@@ -151,9 +127,9 @@ def build_manpages(out: Path) -> None:
 
 
 def build_freedict(out: Path) -> None:
-    skips = _Skips()
+    skips = sources.SkipLog()
     with tempfile.TemporaryDirectory(prefix="wb-freedict-") as tmp:
-        if not _apt(["dict-freedict-fra-eng", "dict-freedict-eng-fra"], Path(tmp), skips):
+        if not sources.apt_each(["dict-freedict-fra-eng", "dict-freedict-eng-fra"], Path(tmp), skips):
             raise AssetError("cannot get dict-freedict-fra-eng or dict-freedict-eng-fra")
         files = sorted(Path(tmp).rglob("usr/share/dictd/freedict-*"))
         for file in files:

@@ -129,6 +129,32 @@ def apt_download_extract(packages: Iterable[str], dest: Path) -> Path:
     return dest
 
 
+def apt_each(packages: list[str], dest: Path, skips: "SkipLog") -> list[str]:
+    """Unpack the packages into dest; when apt cannot get them all, each alone (one warning line for each it
+    cannot get). Returns the packages unpacked. No apt-get or dpkg at all: the AssetError saying so, once."""
+    try:
+        apt_download_extract(packages, dest)
+        return list(packages)
+    except AssetError as exc:
+        if "not found: cannot fetch" in str(exc):
+            raise
+        if len(packages) == 1:
+            skips(Path(packages[0]), str(exc))
+            return []
+    return [p for p in packages if apt_each([p], dest, skips)]
+
+
+class SkipLog:
+    """on_skip for the builders: one warning line per bad file or missing package, remembered for info.json."""
+
+    def __init__(self) -> None:
+        self.files: list[str] = []
+
+    def __call__(self, path: Path, why: str) -> None:
+        log.warning("  warning: skipped %s: %s", path.name, why)
+        self.files.append(f"{path.name}: {why}")
+
+
 def _safe_members(tar: tarfile.TarFile, strip: str) -> Iterable[tarfile.TarInfo]:
     for member in tar.getmembers():
         name = member.name.split("/", 1)[1] if member.name.startswith(strip + "/") else member.name

@@ -9,13 +9,13 @@ from pathlib import Path
 
 from wordbridge.config import load_sections
 from wordbridge.devise.config import DeviseConfig
-from wordbridge.devise.evaluate import evaluate_run
-from wordbridge.devise.ann import FLAT_MAX, KINDS
-from wordbridge.devise.index import index_folder
+from wordbridge.devise.evaluation.evaluate import evaluate_run
+from wordbridge.devise.index.ann import FLAT_MAX, KINDS
+from wordbridge.devise.index.gallery import index_folder
 from wordbridge.devise.methods import METHODS
 from wordbridge.devise.model import RunModel
 from wordbridge.devise.search import Searcher
-from wordbridge.devise.sharding import CHUNK_SIZE, model_embedder
+from wordbridge.devise.index.sharding import CHUNK_SIZE, model_embedder
 from wordbridge.devise.training import train_devise
 from wordbridge.errors import ConfigError, DataError
 from wordbridge.translate.translator import Translator
@@ -65,12 +65,14 @@ def _add_index(sub) -> None:
                    help="where the backbone runs (default auto: cuda when present)")
     i.add_argument("--chunk-size", type=int, default=CHUNK_SIZE,
                    help=f"images per chunk written to disk, the unit of resuming and of the split across "
-                   f"processes (default {CHUNK_SIZE})")
+                   f"processes; a kill loses at most one chunk's work per process (default {CHUNK_SIZE})")
     i.add_argument("--max-ram", metavar="SIZE", help="RAM budget of the index, e.g. 1.5G or 800M: an IVF-PQ index "
                    "when the float32 vectors would not fit (default: no budget)")
     i.add_argument("--index-type", choices=("auto",) + KINDS, default="auto",
                    help="force an index kind (default auto: chosen by size)")
     i.add_argument("--overwrite", action="store_true", help="replace an index of another model or folder")
+    i.add_argument("--allow-empty", action="store_true",
+                   help="write an index even when the folder has no readable image (default: an error)")
     i.set_defaults(func=run_index)
 
 
@@ -80,12 +82,15 @@ def _add_search(sub) -> None:
     s.add_argument("--index", help="index folder from `devise index` (needed for --text and --similar)")
     mode = s.add_mutually_exclusive_group(required=True)
     mode.add_argument("--image", metavar="FILE", help="an image: top-k ImageNet classes and WordNet nouns")
-    mode.add_argument("--text", metavar="WORDS", help='one or more words ("boat", "engine boat"): top-k images')
+    mode.add_argument("--text", metavar="WORDS", help='one or more words ("boat", "engine boat"): top-k images; '
+                      'in any language for a run trained with devise.vectors=e5 ("un bateau à voile")')
     mode.add_argument("--similar", metavar="FILE_OR_ID", help="an image file or an image id of the index: "
                       "top-k similar images")
     s.add_argument("-k", type=int, default=9, help="how many results (default 9)")
     s.add_argument("--method", choices=METHODS, help="image -> labels: devise (the trained head), conse (the "
                    "ImageNet classifier's label vectors), blend (both); default: the run's devise.method")
+    s.add_argument("--lang", choices=("en", "fr"), default="en", help="language of the labels of --image: fr names "
+                   "each label by its nearest French word (runs trained with devise.vectors=e5 only; default en)")
     s.add_argument("--json", action="store_true", help="print JSON instead of text")
     s.set_defaults(func=run_search)
 
@@ -135,7 +140,7 @@ def run_index(args: argparse.Namespace) -> int:
         embed = model_embedder(model, args.batch_size, args.workers, args.device)
         counts = index_folder(folder, out, model.fingerprint, embed, overwrite=args.overwrite, info=info,
                               max_ram=max_ram, kind=None if args.index_type == "auto" else args.index_type,
-                              chunk_size=args.chunk_size)
+                              chunk_size=args.chunk_size, allow_empty=args.allow_empty)
     finally:
         distributed.cleanup()
     if counts is None:  # ranks > 0: rank 0 reports
@@ -165,11 +170,16 @@ def run_search(args: argparse.Namespace) -> int:
         raise ConfigError(f"Invalid -k {args.k}: must be >= 1.")
     if args.index is None and not args.image:
         raise DataError("--text and --similar search an image index: pass --index INDEX_DIR.")
+    if args.lang != "en" and not args.image:
+        raise ConfigError("--lang names the labels of --image; text queries take any language in an e5 run.")
     searcher = Searcher.load(args.run_dir, args.index)
     if args.image:
+        french = args.lang == "fr"
+        if french:
+            searcher.in_french([])  # a run outside the e5 space: one line before any image work
         result = searcher.search_image(args.image, args.k, args.method)
-        payload = {"method": args.method or searcher.method, "labels": [vars(h) for h in result.labels],
-                   "zero_shot": [vars(h) for h in result.zero_shot],
+        payload = {"method": args.method or searcher.method, "labels": _labels(searcher, result.labels, french),
+                   "zero_shot": _labels(searcher, result.zero_shot, french),
                    "similar": [_hit(searcher, h) for h in result.similar]}
     elif args.text is not None:
         payload = {"images": [_hit(searcher, h) for h in searcher.search_text(args.text, args.k)]}
@@ -185,6 +195,13 @@ def run_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _labels(searcher, hits, french: bool) -> list[dict]:
+    """Label hits as dicts; in French, `name` is the nearest French label and `english` the label's own name."""
+    if not french:
+        return [vars(h) for h in hits]
+    return [{**vars(h), "name": fr, "english": h.name} for h, fr in zip(hits, searcher.in_french(hits))]
+
+
 def _hit(searcher, hit) -> dict:
     return {**vars(hit), "file": str(searcher.image_path(hit.id))}
 
@@ -198,7 +215,8 @@ def format_result(payload: dict) -> str:
             continue
         lines.append(f"{titles[key]}" + (f" (method {payload['method']})" if key == "labels" else "") + ":")
         for h in hits:
-            what = h["file"] if "file" in h else f"{h['name']} ({h['wnid']})"
+            english = f"{h['english']}, " if "english" in h else ""  # --lang fr: the label's English name too
+            what = h["file"] if "file" in h else f"{h['name']} ({english}{h['wnid']})"
             what += f"  [{h['caption']}]" if h.get("caption") else ""
             lines.append(f"  {h['score']:.3f}  {what}")
         if not hits:

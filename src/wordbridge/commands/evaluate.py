@@ -35,6 +35,9 @@ def register(subparsers) -> None:
                    help="decode with dynamic int8 weights on the CPU (BLEU/chrF of the int8 decoder; the loss and "
                         "perplexity stay those of the float weights)")
     p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    p.add_argument("--confidence", action="store_true", help="also score each translation's confidence (the "
+                   "multilingual encoder's source-translation cosine, ~50 ms a sentence) and its Spearman "
+                   "correlation with sentence-level chrF; --json adds the per-sentence scores")
     p.set_defaults(func=run)
 
 
@@ -42,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
     if args.beam < 1:
         raise DataError(f"Invalid --beam {args.beam}: must be >= 1.")
     result = evaluate(args.run_dir, split=args.split, src_file=args.src, ref_file=args.ref, beam=args.beam,
-                      engine=args.engine, prepared=args.prepared, int8=args.int8, testset=args.testset)
+                      engine=args.engine, prepared=args.prepared, int8=args.int8, testset=args.testset,
+                      confidence=args.confidence)
     if args.json:
         print(json.dumps(result))
     else:
@@ -53,6 +57,11 @@ def run(args: argparse.Namespace) -> int:
               f"({result['seconds']:.1f} s decoding)")
         if result["by_source"]:
             print(source_table(result["by_source"]))
+        if "confidence" in result:
+            c = result["confidence"]
+            print(f"confidence: mean {c['mean']:.3f}, below {c['threshold']:.2f}: {100 * c['low']:.1f}%, Spearman "
+                  f"with sentence chrF {c['spearman_chrf']:.3f} ({c['spearman_chrf_nonempty']:.3f} over non-empty "
+                  "translations)")
     return 0
 
 

@@ -1,15 +1,19 @@
-"""`wordbridge translate RUN_DIR ["TEXT"] [-i FILE] [-o FILE] [--beam N] [--int8] [--plot-attention PNG]`.
+"""`wordbridge translate RUN_DIR ["TEXT"] [-i FILE] [-o FILE] [--beam N] [--int8] [--plot-attention PNG] [--json]
+[--confidence] [--direction fr-en|en-fr]`.
 
 With no TEXT and no -i, reads stdin line by line (interactive: one translation per line as you type).
 """
 
 import argparse
+import json
 import logging
 import sys
 from pathlib import Path
 
 from wordbridge.atomic import write_text
 from wordbridge.errors import DataError
+from wordbridge.text import direction
+from wordbridge.translate.confidence import with_confidence
 from wordbridge.translate.evaluation import read_lines
 from wordbridge.translate.plots import plot_attention
 from wordbridge.translate.translator import Translator
@@ -36,6 +40,12 @@ def register(subparsers) -> None:
     p.add_argument("--int8", action="store_true",
                    help="decode with dynamic int8 weights on the CPU (~2x faster; see the README for the BLEU change)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing -o file")
+    p.add_argument("--direction", choices=direction.DIRECTIONS, help="refuse a run that translates the other way "
+                   "(a run's direction is data.direction when it was prepared; it is logged either way)")
+    p.add_argument("--json", action="store_true", help="one JSON object per line: source, text (and confidence)")
+    p.add_argument("--confidence", action="store_true", help="add each translation's confidence: the multilingual "
+                   "encoder's cosine of source and translation (~50 ms a sentence; a JSON field with --json, else a "
+                   "tab-separated column)")
     p.set_defaults(func=run)
 
 
@@ -47,12 +57,17 @@ def run(args: argparse.Namespace) -> int:
     if args.output and Path(args.output).exists() and not args.overwrite:
         raise DataError(f"Output file {args.output} already exists; pass --overwrite to replace it.")
     tr = Translator.load(args.run_dir, engine=args.engine, int8=args.int8)
+    if args.direction and tr.direction != args.direction:
+        raise DataError(f"{args.run_dir} translates {tr.direction}, not --direction {args.direction}.")
+    log.info("%s translates %s", args.run_dir, tr.direction)
     want_attention = bool(args.plot_attention)
     if args.text is None and not args.input:
         return _stream(tr, args)
     lines = [args.text] if args.text is not None else read_lines(args.input)
     results = tr.translate(lines, beam=args.beam, attention=want_attention)
-    text = "".join(r.text + "\n" for r in results)
+    if args.confidence:
+        results = with_confidence(lines, results)
+    text = "".join(_line(src, r, args.json) + "\n" for src, r in zip(lines, results))
     if args.output:
         write_text(args.output, text)
     else:
@@ -68,9 +83,12 @@ def _stream(tr, args) -> int:
     first = None
     try:
         for line in sys.stdin:
-            result = tr.translate([line.rstrip("\n")], beam=args.beam, attention=bool(args.plot_attention))[0]
+            source = line.rstrip("\n")
+            result = tr.translate([source], beam=args.beam, attention=bool(args.plot_attention))[0]
+            if args.confidence:
+                result = with_confidence([source], [result])[0]
             first = first or (result if result.tokens else None)
-            out.write(result.text + "\n")
+            out.write(_line(source, result, args.json) + "\n")
             out.flush()
     finally:
         if out is not sys.stdout:
@@ -78,6 +96,16 @@ def _stream(tr, args) -> int:
     if args.plot_attention and first is not None:
         _plot([first], args.plot_attention)
     return 0
+
+
+def _line(source: str, result, as_json: bool) -> str:
+    """One output line: the translation (+ a tab and the confidence), or a JSON object with --json."""
+    if as_json:
+        fields = {"source": source, "text": result.text}
+        if result.confidence is not None:
+            fields["confidence"] = result.confidence
+        return json.dumps(fields, ensure_ascii=False)
+    return result.text + (f"\t{result.confidence:.4f}" if result.confidence is not None else "")
 
 
 def _plot(results, png: str) -> None:

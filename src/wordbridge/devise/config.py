@@ -69,8 +69,9 @@ class DeviseTrainConfig(TrainConfig):
 class DeviseConfig:
     backbone: BackboneName = "efficientnet_lite0"
     backbone_weights: str | None = None  # a weights file; null = the offline EfficientNet-Lite0 weights
-    vectors: str = "fasttext"  # word vectors: fasttext (= en) | glove | concat, or a fastText .bin/.vec path; fasttext
-    # won the ablation (README: DeViSE figures)
+    vectors: str = "fasttext"  # label space: fasttext (= en) | glove | concat, or a fastText .bin/.vec path; or e5
+    # (the multilingual sentence encoder: any-language queries; docs/devise-e5.md); fasttext won the word-vector
+    # ablation (docs/devise.md)
     distill: float = 0.0  # weight of ImageNet-classifier distillation targets in labelled images' targets (0 = off)
     distill_top: int = 5  # distillation target = softmax-weighted vectors of the classifier's top-N classes
     batch_size: int = 128

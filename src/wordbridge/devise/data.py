@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from wordbridge import asset_paths
-from wordbridge.devise.images import is_image_file
+from wordbridge.devise.backbones.images import is_image_file
 from wordbridge.errors import ConfigError, DataError, choices_hint
 from wordbridge.text.tuxpaint import parse_stamp_text as parse_tuxpaint_txt  # one parser of the stamp .txt files
 

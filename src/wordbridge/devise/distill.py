@@ -21,8 +21,8 @@ import numpy as np
 from PIL import Image
 
 from wordbridge import asset_paths
-from wordbridge.devise.features import cached_features
-from wordbridge.devise.images import is_image_file, train_transform
+from wordbridge.devise.backbones.features import cached_features
+from wordbridge.devise.backbones.images import is_image_file, train_transform
 from wordbridge.devise.methods import conse_vectors
 from wordbridge.errors import DataError
 from wordbridge.text.vectors import l2_normalize

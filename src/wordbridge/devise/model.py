@@ -18,9 +18,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from wordbridge.devise.backbones import load_backbone
-from wordbridge.devise.features import concat_pool
-from wordbridge.devise.images import eval_transform
+from wordbridge.devise.backbones.base import load_backbone
+from wordbridge.devise.backbones.features import concat_pool
+from wordbridge.devise.backbones.images import eval_transform
 from wordbridge.errors import CheckpointError
 from wordbridge.train.checkpoint import load_checkpoint, load_model_state
 

@@ -22,15 +22,17 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from wordbridge.devise.images import load_image
-from wordbridge.devise.index import Gallery
-from wordbridge.devise.labels import LabelSet, VectorLookup, load_labels, vectors_fingerprint
+from wordbridge.devise.backbones.images import load_image
+from wordbridge.devise.index.gallery import Gallery
+from wordbridge.devise.labels.word_vectors import LabelSet, VectorLookup
 from wordbridge.devise.methods import calibrate, check_method, method_vectors, seen_labels
 from wordbridge.devise.model import RunModel
-from wordbridge.devise.photo_check import skimage_photo
+from wordbridge.devise.evaluation.photos import skimage_photo
 from wordbridge.errors import DataError
 from wordbridge.results import ImageHit, ImageResult, LabelHit
-from wordbridge.text.vectors import l2_normalize, load_vectors
+from wordbridge.devise.labels.french import FrenchNamer
+from wordbridge.devise.labels.spaces import is_e5, label_space
+from wordbridge.text.vectors import l2_normalize
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,12 @@ def query_vector(lookup: VectorLookup, query: str, strict: bool = True) -> np.nd
     """Average of the (normalised) vectors of the query's words, as the lesson's (engine + boat) / 2.
 
     strict: a word without a vector raises DataError naming the closest known words; otherwise such words are left
-    out (None when no word is left)."""
+    out (None when no word is left). In the e5 space (a lookup that `encodes_text`) the whole query, in any language,
+    is one encoder call."""
+    if getattr(lookup, "encodes_text", False):
+        if not strict and not query.strip():
+            return None
+        return lookup.query(query)
     tokens = query_words(query)
     if not tokens:
         if not strict:
@@ -93,6 +100,7 @@ class Searcher:
         self.conse_top = int(run_cfg.get("conse_top", 10))
         self.margins: dict[str, float] = dict(model.extra.get("calibration") or {})
         self._seen: tuple[np.ndarray, np.ndarray] | None = None  # (ImageNet, WordNet) labels the head trained on
+        self._french = None  # FrenchNamer, built on the first --lang fr
 
     @classmethod
     def load(cls, devise_run: str | Path, index_dir: str | Path | None = None) -> "Searcher":
@@ -101,13 +109,38 @@ class Searcher:
         if gallery is not None and not len(gallery):
             log.warning("index %s holds no images (%d files skipped): image searches return nothing", index_dir,
                         len(gallery.skipped))
-        wv = load_vectors(model.extra["vectors"])
-        model.check_vectors(vectors_fingerprint(wv))
-        return cls(model, gallery, VectorLookup(wv), load_labels(wv))
+        lookup, labels = label_space(model.extra["vectors"])
+        model.check_vectors(labels.fingerprint)
+        if model.extra.get("e5_center") is not None:  # queries centred exactly as the run's labels were
+            lookup.center = np.asarray(model.extra["e5_center"], dtype=np.float32)
+        return cls(model, gallery, lookup, labels)
 
     # --- queries -> vectors
+    @property
+    def space(self) -> str:
+        """The run's label space: 'e5' (any-language queries) or the word vectors' name."""
+        return str(self.model.extra.get("vectors", ""))
+
+    @property
+    def multilingual(self) -> bool:
+        """True when text queries in any language search directly (the run's space is e5)."""
+        return is_e5(self.space)
+
+    def in_french(self, hits: list[LabelHit]) -> list[str]:
+        """The nearest French label of each label hit (ImageNet class or WordNet noun); DataError for a run outside
+        the e5 space, whose word vectors hold English only."""
+        if not self.multilingual or self.labels is None:
+            raise DataError(f"Run {self.model.run_dir} lives in the '{self.space}' word-vector space, which holds "
+                            "English only; French labels need a run trained with devise.vectors=e5.")
+        if self._french is None:
+            self._french = FrenchNamer(self.lookup, self.labels)
+        rows = {w: v for w, v in zip(self.labels.imagenet_wnids, self.labels.imagenet_vectors)}
+        rows.update(zip(self.labels.wnids, self.labels.vectors))
+        return self._french.name(np.stack([rows[h.wnid] for h in hits])) if hits else []
+
     def text_vector(self, query: str) -> np.ndarray:
-        """Average of the (normalised) vectors of the query's words (query_vector, strict)."""
+        """Average of the (normalised) vectors of the query's words (query_vector, strict); in the e5 space the
+        encoder's vector of the whole query."""
         return query_vector(self.lookup, query)
 
     def image_vector(self, image: bytes | Image.Image | str | Path) -> np.ndarray:
@@ -154,8 +187,15 @@ class Searcher:
         return self.search_vector(vector, k, exclude=int(image_id))
 
     def image_path(self, image_id: int) -> Path:
+        """The image's file, symlinks resolved; DataError when it lies outside the gallery folder (an edited
+        meta.json, an absolute or `..` path, a symlink leaving the folder): the web app serves only these."""
         gallery = self._need_gallery()
-        return gallery.folder / gallery.images[gallery.row_of(int(image_id))]["path"]
+        root = gallery.folder.resolve()
+        rel = gallery.images[gallery.row_of(int(image_id))]["path"]
+        path = (root / rel).resolve()
+        if not path.is_relative_to(root):
+            raise DataError(f"Image {image_id} ({rel}) lies outside the gallery folder {root}; refused.")
+        return path
 
     def _seen_masks(self) -> tuple[np.ndarray, np.ndarray]:
         if self._seen is None:

@@ -18,7 +18,7 @@ from wordbridge.devise.data import (
     read_imagenet_style,
     zero_shot_split,
 )
-from wordbridge.devise.labels import LabelSet, VectorLookup, label_words
+from wordbridge.devise.labels.word_vectors import LabelSet, VectorLookup, label_words
 from wordbridge.errors import ConfigError, DataError, choices_hint
 
 log = logging.getLogger(__name__)
@@ -113,8 +113,8 @@ def load_devise_data(cfg: DeviseDataConfig, labels: LabelSet | None = None, seed
 def class_table(texts: list[str], lookup: VectorLookup) -> tuple[list[str], np.ndarray, np.ndarray]:
     """(class names with a vector, their vectors (C, dim), class index per item or -1 without a vector)."""
     names, rows, index = [], [], {}
-    for text in dict.fromkeys(texts):
-        vec = lookup.label(text)
+    unique = list(dict.fromkeys(texts))
+    for text, vec in zip(unique, lookup.labels(unique)):  # batched: the e5 lookup embeds them in one pass
         if vec is not None:
             index[text] = len(names)
             names.append(text)

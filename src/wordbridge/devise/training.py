@@ -26,18 +26,18 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from wordbridge.atomic import atomic_dir, write_json, write_text
 from wordbridge.config import dump_yaml, to_dict
-from wordbridge.devise.backbones import load_backbone
+from wordbridge.devise.backbones.base import load_backbone
 from wordbridge.devise.calibration import tune_margins
 from wordbridge.devise.config import DeviseConfig
 from wordbridge.devise.distill import DistillImages, distill_images, targets_for
-from wordbridge.devise.features import cached_features
-from wordbridge.devise.images import load_image, train_transform
-from wordbridge.devise.labels import LabelSet, VectorLookup, load_labels
+from wordbridge.devise.backbones.features import cached_features
+from wordbridge.devise.backbones.images import load_image, train_transform
+from wordbridge.devise.labels.word_vectors import LabelSet, VectorLookup
 from wordbridge.devise.methods import conse_vectors
 from wordbridge.devise.model import CHECKPOINT_NAME, KIND, DeviseHead, DeviseNet, cosine_loss, state_fingerprint
+from wordbridge.devise.labels.spaces import label_space
 from wordbridge.devise.splits import DeviseData, class_table, load_devise_data
 from wordbridge.errors import DataError
-from wordbridge.text.vectors import load_vectors
 from wordbridge.train.checkpoint import load_checkpoint, save_checkpoint
 from wordbridge.train.hooks import FunctionHook
 from wordbridge.train.loop import fit
@@ -59,7 +59,7 @@ class Prepared:
     classes: list[str]
     class_vectors: np.ndarray  # (C, dim)
     labels: LabelSet
-    lookup: VectorLookup
+    lookup: VectorLookup  # or E5Lookup (devise.vectors: e5)
     backbone: object
     distill: DistillImages | None = None  # unlabelled photos trained on the classifier's targets only
 
@@ -72,9 +72,7 @@ class Prepared:
 def prepare(cfg: DeviseConfig, wv=None, backbone=None) -> Prepared:
     """Vectors, labels, data and cached features for `cfg` (deterministic, so evaluation sees the same split);
     `backbone` overrides the configured one (a run's fine-tuned backbone)."""
-    wv = load_vectors(cfg.vectors) if wv is None else wv
-    lookup = VectorLookup(wv)
-    labels = load_labels(wv)
+    lookup, labels = label_space(cfg.vectors, wv)
     data = load_devise_data(cfg.data, labels, cfg.train.seed)
     classes, class_vectors, item_class = class_table(data.texts, lookup)
     missing = sorted({t for t, c in zip(data.texts, item_class) if c < 0})
@@ -211,6 +209,9 @@ def save_run(folder: Path, cfg: DeviseConfig, prep: Prepared, head: DeviseHead, 
         "unseen_classes": unseen,
         "calibration": margins,  # {method: gamma} for calibrated stacking
     }
+    center = getattr(prep.lookup, "center", None)
+    if center is not None:  # the e5 space: queries are centred by the same label mean
+        extra["e5_center"] = torch.from_numpy(np.asarray(center, dtype=np.float32))
     save_checkpoint(folder / CHECKPOINT_NAME, kind=KIND, model=head, model_args=head.model_args(),
                     config={"devise": to_dict(cfg)}, rng=False, extra=extra)
     write_json(folder / "classes.json", {"classes": prep.classes, "unseen": unseen})

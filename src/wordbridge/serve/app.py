@@ -4,7 +4,7 @@ Models are injected: `create_app(translator=..., searcher=...)` takes any object
 `Searcher` protocols of `wordbridge.results` (the real ones in translate/translator.py and devise/search.py, or the
 test doubles in tests/fakes.py), so this module loads no model code. Translation goes through a MicroBatcher (one
 worker thread); image search runs in its own single worker thread, so neither model is ever called from two threads
-at once.
+at once. Uploaded images decode in a small bounded pool of their own (serve/decoding.py), never on the event loop.
 """
 
 import asyncio
@@ -25,11 +25,14 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from wordbridge import __version__
-from wordbridge.errors import WordbridgeError
+from wordbridge.errors import AssetError, WordbridgeError
 from wordbridge.results import ImageHit, ImageMethod, LabelHit, Searcher, Translation, Translator
 from wordbridge.serve import schemas
 from wordbridge.serve.config import ServeSettings
+from wordbridge.serve.decoding import UploadDecoder
+from wordbridge.serve.limits import check_translation_cost
 from wordbridge.serve.microbatch import MicroBatcher, Overloaded
+from wordbridge.serve.models import ModelSet
 from wordbridge.serve.security import (
     CONVERT_TO_PNG,
     IMAGE_MEDIA_TYPES,
@@ -39,8 +42,9 @@ from wordbridge.serve.security import (
     BodyLimitMiddleware,
     SecurityHeadersMiddleware,
     as_png,
-    read_image,
 )
+from wordbridge.serve.validation import validation_errors
+from wordbridge.translate.confidence import is_low, with_confidence
 
 log = logging.getLogger(__name__)
 
@@ -52,40 +56,52 @@ NOT_FOUND = (KeyError, IndexError, ValueError, LookupError, WordbridgeError)
 class _State:
     """What the routes share: the models, the batcher and the search thread."""
 
-    def __init__(self, translator: Translator | None, searcher: Searcher | None, settings: ServeSettings):
-        self.translator = translator
+    def __init__(self, models: ModelSet | None, searcher: Searcher | None, settings: ServeSettings):
+        self.models = models
+        self.translator = models.get(None).translator if models is not None else None  # the default model
         self.searcher = searcher
         self.settings = settings
-        self.batcher = None
-        if translator is not None:
-            self.batcher = MicroBatcher(
-                translator.translate,
-                max_batch=settings.max_batch,
-                max_wait_ms=settings.batch_wait_ms,
-                enabled=settings.batching,
-            )
+        self.batchers = {  # one per model, each with its own worker thread
+            name: MicroBatcher(m.translator.translate, max_batch=settings.max_batch,
+                               max_wait_ms=settings.batch_wait_ms, enabled=settings.batching)
+            for name, m in (models.models.items() if models is not None else ())
+        }
+        self.batcher = self.batchers.get(models.default) if models is not None else None
         self.search_pool = _search_pool()
+        self.decoder = UploadDecoder(settings)  # uploads decode in their own bounded pool, off the event loop
 
     def open(self) -> None:
-        """(Re)start the batcher and the search thread: an app can be started again after a shutdown."""
-        if self.batcher is not None:
-            self.batcher.open()
-            self.batcher.start()
+        """(Re)start the batchers and the search thread: an app can be started again after a shutdown."""
+        for batcher in self.batchers.values():
+            batcher.open()
+            batcher.start()
         if self.search_pool is None:
             self.search_pool = _search_pool()
+        self.decoder.open()
 
     async def close(self) -> None:
-        if self.batcher is not None:
-            await self.batcher.stop()
-            self.batcher.close()
+        for batcher in self.batchers.values():
+            await batcher.stop()
+            batcher.close()
         self.search_pool.shutdown(wait=False, cancel_futures=True)
         self.search_pool = None
+        self.decoder.close()
 
-    async def translate(self, texts: list[str], beam: int, attention: bool) -> list[Translation]:
-        if self.batcher is None:
+    def model_name(self, model: str | None) -> str:
+        """The served model a request names (None: the default); 503 without models, 400 for an unknown name."""
+        if self.models is None:
             raise HTTPException(503, "no translation model is loaded; start the server with --run RUN_DIR")
         try:
-            return await self.batcher.submit(texts, beam, attention)
+            return self.models.get(model).info.name
+        except KeyError as exc:
+            raise HTTPException(400, str(exc.args[0])) from None
+
+    async def translate(self, texts: list[str], beam: int, attention: bool,
+                        model: str | None = None) -> list[Translation]:
+        batcher = self.batchers[self.model_name(model)]
+        check_translation_cost(texts, beam, self.settings.max_translate_cost)
+        try:
+            return await batcher.submit(texts, beam, attention)
         except Overloaded as exc:
             raise HTTPException(503, str(exc)) from None
 
@@ -103,10 +119,13 @@ def _search_pool() -> ThreadPoolExecutor:
 
 
 def create_app(translator: Translator | None = None, searcher: Searcher | None = None,
-               settings: ServeSettings | None = None) -> FastAPI:
-    """Build the app around already-loaded models (either may be None: its routes then answer 503)."""
+               settings: ServeSettings | None = None, models: ModelSet | None = None) -> FastAPI:
+    """Build the app around already-loaded models (either may be None: its routes then answer 503). `models`:
+    several named translators (serve/models.py) instead of one `translator`."""
     settings = settings or ServeSettings()
-    state = _State(translator, searcher, settings)
+    if models is None and translator is not None:
+        models = ModelSet.single(translator)
+    state = _State(models, searcher, settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -154,14 +173,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        # the default handler echoes the whole input back; keep the location and the message only
-        errors = []
-        for e in exc.errors():
-            loc = [p for p in e.get("loc", ()) if not (isinstance(p, str) and ("[" in p or "(" in p))]
-            item = {"loc": loc, "msg": e.get("msg", "invalid")}
-            if item not in errors:
-                errors.append(item)
-        return JSONResponse({"detail": errors}, status_code=422)
+        return JSONResponse({"detail": validation_errors(exc.errors())}, status_code=422)
 
     @app.exception_handler(Exception)
     async def internal(request: Request, exc: Exception) -> JSONResponse:
@@ -174,7 +186,8 @@ def _translation_out(t: Translation, attention: bool) -> schemas.TranslationOut:
     if attention and t.attention is not None:
         weights = [[round(float(w), 4) for w in row] for row in t.attention]
     return schemas.TranslationOut(
-        text=t.text, src_tokens=list(t.src_tokens), tokens=list(t.tokens), attention=weights
+        text=t.text, src_tokens=list(t.src_tokens), tokens=list(t.tokens), attention=weights,
+        confidence=t.confidence, low_confidence=None if t.confidence is None else is_low(t.confidence),
     )
 
 
@@ -200,15 +213,41 @@ def _add_translate_routes(app: FastAPI, state: _State) -> None:
         """Translate French text (or a list of texts); `attention: true` adds the weights and tokens."""
         start = time.perf_counter()
         texts = [req.text] if isinstance(req.text, str) else list(req.text)
-        results = await state.translate(texts, req.beam, req.attention)
+        name = state.model_name(req.model)
+        results = await state.translate(texts, req.beam, req.attention, name)
+        if req.confidence:  # asked for: one encoder pass over the batch, off the event loop, in the search thread
+            if state.search_pool is None:  # (e5 searches use the same encoder there; one thread calls it at a time)
+                state.open()
+            try:
+                results = await asyncio.get_running_loop().run_in_executor(state.search_pool, with_confidence, texts,
+                                                                           results)
+            except AssetError as exc:  # the encoder is an extra: translations still come back, confidence null
+                log.warning("no translation confidence: %s", exc)
         out = [_translation_out(t, req.attention) for t in results]
-        return schemas.TranslateResponse(translations=out, beam=req.beam, ms=(time.perf_counter() - start) * 1e3)
+        return schemas.TranslateResponse(translations=out, beam=req.beam, model=name,
+                                         ms=(time.perf_counter() - start) * 1e3)
+
+    @app.get("/api/models", response_model=schemas.ModelsResponse, tags=["translation"])
+    async def models() -> schemas.ModelsResponse:
+        """The translation models served: name, what each is (the lesson's GRU, Transformer), validation BLEU."""
+        if state.models is None:
+            return schemas.ModelsResponse(default=None, models=[])
+        return schemas.ModelsResponse(default=state.models.default,
+                                      models=[schemas.ModelOut(**m) for m in state.models.describe()])
 
     @app.post("/api/search/french", response_model=schemas.FrenchSearchResponse, tags=["search"])
     async def search_french(req: schemas.FrenchSearchRequest) -> schemas.FrenchSearchResponse:
-        """Translate a French query with the NMT model, then search images with the English words."""
+        """French words -> images: directly when the index's run is in the multilingual e5 space (route `direct`),
+        else (or when asked, route `translator`) through the NMT translation; the response says which."""
         if state.searcher is None:
             raise HTTPException(503, "no image index is loaded; start the server with --devise RUN --index DIR")
+        route = french_route(req.route, bool(getattr(state.searcher, "multilingual", False)))
+        if route == "direct":
+            try:
+                hits = await state.search(lambda s: s.search_text(req.text, k=req.k))
+            except WordbridgeError as exc:
+                raise HTTPException(400, str(exc).splitlines()[0]) from None
+            return schemas.FrenchSearchResponse(french=req.text, route=route, results=[_hit_out(h) for h in hits])
         (translation,) = await state.translate([req.text], req.beam, False)
         english = translation.text.strip()
         if not english:
@@ -217,7 +256,18 @@ def _add_translate_routes(app: FastAPI, state: _State) -> None:
             hits = await state.search(lambda s: s.search_text(english, k=req.k))
         except WordbridgeError as exc:  # e.g. an English word without a vector: say which query was used
             raise HTTPException(400, f"{str(exc).splitlines()[0]} (English query: '{english}')") from None
-        return schemas.FrenchSearchResponse(french=req.text, english=english, results=[_hit_out(h) for h in hits])
+        return schemas.FrenchSearchResponse(french=req.text, route=route, english=english,
+                                            results=[_hit_out(h) for h in hits])
+
+
+def french_route(asked: str, multilingual: bool) -> str:
+    """'direct' or 'translator' for a French search (HTTPException 400 for direct on a word-vector run)."""
+    if asked == "auto":
+        return "direct" if multilingual else "translator"
+    if asked == "direct" and not multilingual:
+        raise HTTPException(400, "the index's DeViSE run holds English word vectors only; use route 'translator' or "
+                                 "a run trained with devise.vectors=e5")
+    return asked
 
 
 def _add_search_routes(app: FastAPI, state: _State) -> None:
@@ -249,10 +299,7 @@ def _add_search_routes(app: FastAPI, state: _State) -> None:
         data = await file.read(settings.max_upload_bytes + 1)
         if len(data) > settings.max_upload_bytes:
             raise HTTPException(413, f"upload too large (limit {settings.max_upload_bytes} bytes)")
-        try:
-            image = read_image(data, settings.max_image_pixels)
-        except BadImage as exc:
-            raise HTTPException(400, str(exc)) from None
+        image = await state.decoder.decode(data)
         result = await state.search(lambda s: s.search_image(image, k=k, method=method))
         return schemas.ImageSearchResponse(
             method=method,
@@ -293,6 +340,7 @@ def _add_page_routes(app: FastAPI, state: _State) -> None:
             translator=state.translator is not None,
             searcher=state.searcher is not None,
             batching=state.settings.batching,
+            multilingual=bool(getattr(state.searcher, "multilingual", False)),
         )
 
     @app.get("/", include_in_schema=False)

@@ -3,7 +3,7 @@
 Length limits live here so that they show in the schema (maxLength, maxItems) and FastAPI answers 422 beyond them.
 """
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -12,6 +12,7 @@ MAX_TEXTS = 64  # texts in one /api/translate request
 MAX_QUERY_CHARS = 200  # words for an image search
 MAX_BEAM = 10
 MAX_K = 50
+MAX_MODEL_CHARS = 200  # a served model's name (its run folder's name)
 
 
 def _not_blank(value: str) -> str:
@@ -37,6 +38,10 @@ class TranslateRequest(_Strict):
     )
     beam: Beam = 1
     attention: bool = Field(False, description="also return the attention weights with the tokens")
+    model: str | None = Field(None, max_length=MAX_MODEL_CHARS,
+                              description="served model name (GET /api/models); null: the default")
+    confidence: bool = Field(False, description="also return each translation's confidence (the multilingual "
+                             "encoder's source-translation cosine; ~50 ms a sentence)")
 
 
 class TranslationOut(BaseModel):
@@ -44,12 +49,31 @@ class TranslationOut(BaseModel):
     src_tokens: list[str] = Field(description="source tokens (columns of `attention`)")
     tokens: list[str] = Field(description="output tokens (rows of `attention`)")
     attention: list[list[float]] | None = Field(None, description="(len(tokens), len(src_tokens)) weights")
+    confidence: float | None = Field(None, description="source-translation cosine in the multilingual encoder "
+                                     "(when asked for; null without the encoder installed)")
+    low_confidence: bool | None = Field(None, description="confidence below the threshold the page flags")
 
 
 class TranslateResponse(BaseModel):
     translations: list[TranslationOut]
     beam: int
+    model: str = Field(description="the served model that translated")
     ms: float = Field(description="server time for this request, milliseconds")
+
+
+class ModelOut(BaseModel):
+    name: str = Field(description="the value of `model` in /api/translate (the run folder's name)")
+    arch: str = Field(description="gru | transformer")
+    label: str = Field(description="what the model is: the lesson's GRU, Transformer")
+    valid_bleu: float | None = Field(None, description="best validation BLEU recorded in its run folder")
+    engine: str = Field(description="torch | ctranslate2")
+    quantization: str | None = Field(None, description="the CTranslate2 export's weight type (int8 ...)")
+    default: bool = Field(description="answers requests that name no model")
+
+
+class ModelsResponse(BaseModel):
+    default: str | None
+    models: list[ModelOut]
 
 
 # ---- image search ----------------------------------------------------------------------------------------------
@@ -91,15 +115,22 @@ class ImageSearchResponse(BaseModel):
     similar: list[ImageHitOut]
 
 
+FrenchRoute = Literal["auto", "direct", "translator"]
+
+
 class FrenchSearchRequest(_Strict):
     text: Text = Field(examples=["un chat noir"])
     k: K = 9
     beam: Beam = 1
+    route: FrenchRoute = Field("auto", description="direct: the French text itself is the query (the index's run "
+                               "must be in the multilingual e5 space); translator: the NMT translation is; auto: "
+                               "direct when the run is e5, else translator")
 
 
 class FrenchSearchResponse(BaseModel):
     french: str
-    english: str = Field(description="the NMT translation used as the image query")
+    route: Literal["direct", "translator"] = Field(description="how the French text searched the images")
+    english: str | None = Field(None, description="the NMT translation used as the image query (translator route)")
     results: list[ImageHitOut]
 
 
@@ -109,3 +140,5 @@ class Health(BaseModel):
     translator: bool
     searcher: bool
     batching: bool
+    multilingual: bool = Field(False, description="the index's DeViSE run is in the e5 space: text in any language "
+                               "searches the images directly")

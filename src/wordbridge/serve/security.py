@@ -1,16 +1,16 @@
-"""Guards for the web app: request body limits (413), image upload checks (400), security headers.
+"""Guards for the web app: request body limits (413), security headers (uploads: serve/decoding.py).
 
 Both middlewares are plain ASGI so that they never buffer or wrap streaming responses.
 """
 
 import io
-import warnings
 from pathlib import Path
 
 from fastapi import HTTPException
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
-IMAGE_FORMATS = ("BMP", "GIF", "JPEG", "PNG", "WEBP")
+from wordbridge.serve.decoding import BadImage
+
 IMAGE_MEDIA_TYPES = {
     ".bmp": "image/bmp",
     ".gif": "image/gif",
@@ -24,39 +24,11 @@ CONVERT_TO_PNG = (".tif", ".tiff", ".ppm", ".pgm")  # gallery formats browsers d
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around an uploaded file
 
 
-class BadImage(ValueError):
-    """The upload is not an image we read (answer 400)."""
-
-
 class TooLarge(HTTPException):
     """A request body beyond its limit: FastAPI re-raises an HTTPException met while reading the body -> 413."""
 
     def __init__(self, limit: int):
         super().__init__(status_code=413, detail=f"request body too large (limit {limit} bytes)")
-
-
-def read_image(data: bytes, max_pixels: int) -> Image.Image:
-    """Decode uploaded bytes into an RGB image; BadImage (one line) when they are not a supported, sane image."""
-    valid = ", ".join(IMAGE_FORMATS)
-    if not data:
-        raise BadImage(f"the upload is empty; send an image ({valid})")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            if image.format not in IMAGE_FORMATS:
-                raise BadImage(f"unsupported image format {image.format}; valid: {valid}")
-            width, height = image.size
-            if width * height > max_pixels:
-                raise BadImage(f"image is {width}x{height} pixels; at most {max_pixels} pixels are accepted")
-            image.verify()  # structure check; the object is unusable afterwards
-            image = Image.open(io.BytesIO(data))
-            image.load()
-            return image.convert("RGB")
-    except BadImage:
-        raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError, Warning):
-        raise BadImage(f"the upload is not a readable image; valid formats: {valid}") from None
 
 
 def as_png(path: Path, max_pixels: int) -> bytes:

@@ -7,6 +7,8 @@ from typing import Any, Literal, get_args
 from wordbridge.errors import ConfigError
 from wordbridge.text import filters as filters_mod
 from wordbridge.text import pair_similarity
+from wordbridge.text.direction import Direction
+from wordbridge.text.extra_sources import ExtraSource
 from wordbridge.text.tokenize import TokenizerKind
 
 CorpusFormat = Literal["auto", "aligned", "tsv", "gettext", "bible", "help"]
@@ -46,6 +48,8 @@ class PrepareConfig:
     src_vectors: str | None = "fr"  # "fr" (spaCy), "en" (fetched fastText), a .bin/.vec path, or null
     tgt_vectors: str | None = "en"
     out: str = "runs/prepared/default"
+    direction: Direction = "fr-en"  # en-fr: the reverse model (text/direction.py swaps langs, vectors and pairs)
+    extra_sources: tuple[ExtraSource, ...] = ()  # train-only sources, e.g. a back-translated corpus (extra_sources.py)
 
 
 def validate(cfg: PrepareConfig) -> None:

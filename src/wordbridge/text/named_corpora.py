@@ -1,6 +1,9 @@
 """Named corpora: each offline source (a fetched asset) as a stream of (french, english) pairs, and `default`, their
 deduplicated union.
 
+Each corpus has a `group`: "technical" (the ten original sources, game help, Debian package descriptions) or
+"everyday" (dialogue, narration and everyday names: text/everyday_corpora.py); `default` itself is "mixed".
+
 `default` reads DEFAULT_SOURCES in order (a pair seen in an earlier source is a duplicate in a later one); sources
 that are not fetched are left out with one warning line. `open_sources` hands the pipeline one stream per source so
 that it can count, cap and remember each pair's source; `open_corpus` gives one stream (the Python API and tests).
@@ -15,7 +18,7 @@ from typing import Callable, Iterable, Iterator
 
 from wordbridge import asset_paths
 from wordbridge.errors import AssetError, ConfigError, choices_hint
-from wordbridge.text import corpora, freedict, html_blocks, manpages, mozilla
+from wordbridge.text import corpora, everyday_corpora, freedict, html_blocks, manpages, mozilla
 from wordbridge.text.corpora import dedup, read_gettext, read_tsv
 from wordbridge.text.help_pages import Pair
 from wordbridge.text.skips import OnSkip, warn_skip
@@ -30,6 +33,7 @@ class Corpus:
     name: str
     description: str
     open: Callable[..., Iterator[Pair]]  # open(**options, on_skip=...) -> pairs (raises AssetError when not fetched)
+    group: str = "technical"  # "technical", "everyday" (or "mixed" for default): what source weighting groups by
 
 
 def bible_corpus(english: str = "4", french: str = "l", on_skip: OnSkip = warn_skip) -> Iterator[Pair]:
@@ -68,6 +72,7 @@ _SOURCES = (
            _asset_corpus("manpages", lambda root, _: read_tsv(root / manpages.PAIRS))),
     Corpus("freedict", "FreeDict dictionary words and phrases, both directions",
            _asset_corpus("freedict", lambda root, _: freedict.read_freedict(root))),
+    *(Corpus(s.name, s.description, _asset_corpus(s.asset, s.read), s.group) for s in everyday_corpora.SOURCES),
 )
 DEFAULT_SOURCES: tuple[str, ...] = tuple(c.name for c in _SOURCES)
 
@@ -107,10 +112,12 @@ def default_corpus(english: str = "4", french: str = "l", dedup_pairs: bool = Tr
 
 
 CORPORA: dict[str, Corpus] = {c.name: c for c in (
-    Corpus("default", "every source below but django, in this order, deduplicated", default_corpus),
+    Corpus("default", "every source below but django and ddtp, in this order, deduplicated", default_corpus, "mixed"),
     *_SOURCES,
     Corpus("django", "Django's French catalogs (tiny; `wordbridge fetch django`)",
            _asset_corpus("django", lambda root, _: read_gettext(root / "fr"))),
+    Corpus("ddtp", everyday_corpora.DDTP.description + " (50k technical pairs; `wordbridge fetch ddtp`)",
+           _asset_corpus("ddtp", everyday_corpora.DDTP.read)),
 )}
 
 

@@ -5,7 +5,7 @@ sides (in `processes` worker processes), truncates to the lesson's length percen
 `_eos_` kept), splits train/valid/test by a hash of each pair (seed 42), builds both vocabularies from train, writes
 ids as ragged .npy, raw lines and each pair's source (BLEU per source), embedding matrices where word vectors exist,
 the resolved config and stats.json — all in a temp folder renamed into place at the end, so a failure leaves nothing
-behind. The layout is in docs/INTERFACES.md.
+behind. The layout is in docs/architecture.md.
 """
 
 import dataclasses
@@ -20,8 +20,9 @@ import numpy as np
 from wordbridge.atomic import atomic_dir, write_json, write_text
 from wordbridge.config import dump_yaml
 from wordbridge.errors import AssetError, DataError
-from wordbridge.text import piece_vectors
+from wordbridge.text import direction, piece_vectors
 from wordbridge.text.config import PrepareConfig, validate
+from wordbridge.text.extra_sources import add_extra, tag_tokens
 from wordbridge.text.prepared import SPLITS
 from wordbridge.text.ragged import save_ragged
 from wordbridge.text.reading import read_and_filter
@@ -141,11 +142,14 @@ def _prepare(cfg: PrepareConfig, out: Path, overwrite: bool) -> dict:
     pairs, sources, pairs_read, removed, per_source = read_and_filter(cfg)
     t_read = time.perf_counter()
     index = split_indices(pairs, cfg.valid_fraction, cfg.test_fraction, cfg.seed)
+    pairs, sources, index, tagged = add_extra(cfg, pairs, sources, index, per_source)  # train-only, e.g. synthetic
+    pairs = direction.orient(pairs, cfg.direction)  # (source, target) of the model from here on
+    user_cfg, cfg = cfg, direction.oriented(cfg)
     for name, idx in index.items():
         for i in idx:
             per_source[sources[i]][name] = per_source[sources[i]].get(name, 0) + 1
     with atomic_dir(out, overwrite=overwrite) as tmp:
-        tokens, lengths, t_tok, tokenizers = _tokenize(cfg, tmp, pairs, index)
+        tokens, lengths, t_tok, tokenizers = _tokenize(cfg, tmp, pairs, index, tagged)
         vocabs = {side: Vocab.build([tokens[side][i] for i in index["train"]], cfg.max_vocab, cfg.min_freq)
                   for side in ("src", "tgt")}
         for side, vocab in vocabs.items():
@@ -153,7 +157,7 @@ def _prepare(cfg: PrepareConfig, out: Path, overwrite: bool) -> dict:
         _write_splits(tmp, pairs, sources, tokens, vocabs, index)
         vectors = build_embeddings(cfg, vocabs, tmp, tokenizers, (pairs[i] for i in index["train"]))
         save_tokenizer_config(tmp, cfg.tokenizer, cfg.lowercase, cfg.src_lang, cfg.tgt_lang)
-        write_text(tmp / "config.yaml", dump_yaml({"data": dataclasses.replace(cfg, out=str(out))}))
+        write_text(tmp / "config.yaml", dump_yaml({"data": dataclasses.replace(user_cfg, out=str(out))}))
         stats = {
             "pairs_read": pairs_read, "pairs_distinct": pairs_read - removed.get("dedup", 0),
             "pairs_kept": len(pairs), "sources": per_source, "src_vocab": len(vocabs["src"]),
@@ -161,7 +165,7 @@ def _prepare(cfg: PrepareConfig, out: Path, overwrite: bool) -> dict:
             "tgt_coverage": vectors["tgt"]["coverage"], "filters": list(cfg.filters), "removed": removed,
             "splits": {name: int(len(idx)) for name, idx in index.items()}, "lengths": lengths,
             "tokenizer": cfg.tokenizer, "lowercase": cfg.lowercase, "vectors": vectors,
-            "corpus": f"{cfg.src} + {cfg.tgt}" if cfg.src else cfg.corpus,
+            "corpus": f"{cfg.src} + {cfg.tgt}" if cfg.src else cfg.corpus, "direction": cfg.direction,
             "seconds": {"read_filter": round(t_read - t0, 2), "tokenize": round(t_tok, 2),
                         "total": round(time.perf_counter() - t0, 2)},
         }
@@ -169,13 +173,15 @@ def _prepare(cfg: PrepareConfig, out: Path, overwrite: bool) -> dict:
     return stats
 
 
-def _tokenize(cfg: PrepareConfig, folder: Path, pairs: list, index: dict) -> tuple[dict, dict, float, tuple]:
+def _tokenize(cfg: PrepareConfig, folder: Path, pairs: list, index: dict,
+              tagged: list[bool]) -> tuple[dict, dict, float, tuple]:
     t0 = time.perf_counter()
     src_tok, tgt_tok = make_tokenizers(cfg, folder, [pairs[i] for i in index["train"]])
     log.info("tokenising %d pairs (%s, %d processes)", len(pairs), cfg.tokenizer, cfg.processes)
     tokens = {"src": src_tok.tokenize_many([p[0] for p in pairs], processes=cfg.processes),
               "tgt": tgt_tok.tokenize_many([p[1] for p in pairs], processes=cfg.processes)}
     seconds = time.perf_counter() - t0
+    tokens["src"] = tag_tokens(tokens["src"], tagged)  # tagged synthetic pairs: <bt> first
     lengths = {}
     tokens["src"], lengths["src"] = truncate(tokens["src"], cfg.src_len_percentile)
     tokens["tgt"], lengths["tgt"] = truncate(tokens["tgt"], cfg.tgt_len_percentile)

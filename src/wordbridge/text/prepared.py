@@ -1,4 +1,4 @@
-"""Read a prepared data folder (written by `wordbridge prepare`; layout in docs/INTERFACES.md)."""
+"""Read a prepared data folder (written by `wordbridge prepare`; layout in docs/architecture.md)."""
 
 import json
 from pathlib import Path

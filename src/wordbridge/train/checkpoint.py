@@ -1,9 +1,9 @@
 """Checkpoints: a dict of state_dicts + model_args + config + position + RNG states + a `kind` tag.
 
-Written atomically (temp file + rename), read with `torch.load(weights_only=True)`: nothing but tensors and plain
-Python values is ever unpickled. Every problem a user can cause (missing, truncated/corrupt file, a pickled module
-or other non-checkpoint, a checkpoint of another kind, a model whose parameter names or shapes differ) is a
-one-line CheckpointError.
+Written atomically and durably (temp file + fsync + rename; a full disk is one DiskFullError line), read with
+`torch.load(weights_only=True)`: nothing but tensors and plain Python values is ever unpickled. Every problem a
+user can cause (missing, truncated/corrupt file, a pickled module or other non-checkpoint, a checkpoint of another
+kind, a model whose parameter names or shapes differ) is a one-line CheckpointError.
 
 Layout (FORMAT 1):
     {"format": 1, "kind": str, "model": state_dict, "optimizer": state_dict | None, "scaler": state_dict | None,
@@ -93,9 +93,21 @@ def save_checkpoint(
         "extra": dict(extra or {}),
     }
     path = Path(path)
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+    # through a Python file: a full disk then reaches atomic_path as OSError(ENOSPC) (torch.save to a path hides it)
+    with atomic_path(path, size_hint=_tensor_bytes(payload)) as tmp, open(tmp, "wb") as f:
+        torch.save(payload, f)
     return path
+
+
+def _tensor_bytes(obj: Any) -> int:
+    """Bytes of every tensor in a nested payload: about what its file needs on disk."""
+    if isinstance(obj, torch.Tensor):
+        return obj.numel() * obj.element_size()
+    if isinstance(obj, Mapping):
+        return sum(_tensor_bytes(v) for v in obj.values())
+    if isinstance(obj, (list, tuple)):
+        return sum(_tensor_bytes(v) for v in obj)
+    return 0
 
 
 def load_checkpoint(path: str | Path, kind: str | None = None, map_location: Any = "cpu") -> dict:

@@ -48,6 +48,7 @@ class TrainConfig:
     patience: int | None = None  # early stopping: validations without improvement before stopping
     log_every: int = 50  # steps between loss/tokens-per-s updates (the only host syncs of the loop)
     checkpoint_minutes: float | None = 10.0  # latest.pt at least this often, validation or not; null = only then
+    keep_checkpoints: int = 0  # keep the weights of the last N latest.pt saves in checkpoints/ (`wordbridge average`)
     # --- hardware
     device: Device = "auto"
     precision: Precision = "auto"  # auto = fp16 autocast on CUDA, fp32 on CPU
@@ -75,6 +76,8 @@ class TrainConfig:
                 raise ConfigError(f"Invalid train.{name} {value}: must be >= 1 or null.")
         if self.epochs < 1 and self.max_steps is None:
             raise ConfigError(f"Invalid train.epochs {self.epochs}: must be >= 1 (or set train.max_steps).")
+        if self.keep_checkpoints < 0:
+            raise ConfigError(f"Invalid train.keep_checkpoints {self.keep_checkpoints}: must be >= 0.")
         if self.checkpoint_minutes is not None and self.checkpoint_minutes <= 0:
             raise ConfigError(f"Invalid train.checkpoint_minutes {self.checkpoint_minutes}: must be > 0 or null.")
         if self.max_minutes is not None and self.max_minutes <= 0:

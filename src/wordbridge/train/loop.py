@@ -122,8 +122,8 @@ class Trainer:
             raise DataError("The training data gives no batches (too few examples for one batch per process?).")
         self.total_steps = cfg.max_steps or cfg.epochs * self.steps_per_epoch
         self.scheduler = StepScheduler(self.optimizer, self.total_steps, *from_config(cfg))
-        self.files = (RunFiles(run_dir, cfg.metric, kind, model_args, config or {"train": to_dict(cfg)})
-                      if run_dir is not None and self.is_main else None)
+        self.files = (RunFiles(run_dir, cfg.metric, kind, model_args, config or {"train": to_dict(cfg)},
+                               cfg.keep_checkpoints) if run_dir is not None and self.is_main else None)
         self.run_dir = Path(run_dir) if run_dir is not None else None
         self._fns = bind(list(hooks))
         self.step = self.epoch = self.batch_in_epoch = 0

@@ -17,7 +17,7 @@ import torch
 
 from wordbridge.text.vocab import BOS, EOS, PAD, SPECIALS, UNK, Vocab
 from wordbridge.translate.ct2_export import check_export, check_vocabularies, require_ctranslate2
-from wordbridge.translate.decode import Hypothesis, max_lengths
+from wordbridge.translate.decode import Hypothesis, Sampling, max_lengths
 
 log = logging.getLogger(__name__)
 
@@ -55,15 +55,22 @@ class Ct2Engine:
         return [self.src_vocab.itos[i] for i in ids]
 
     def decode(self, rows: Sequence[np.ndarray], beam: int = 1, batch_size: int = 64, len_a: float = 2.0,
-               len_b: int = 10) -> list[Hypothesis]:
-        """Source id rows (each ending with _eos_) -> best hypothesis per row, in input order."""
+               len_b: int = 10, sampling: Sampling | None = None) -> list[Hypothesis]:
+        """Source id rows (each ending with _eos_) -> best hypothesis per row, in input order. `sampling`: CTranslate2's
+        top-k / temperature sampling, seeded with sampling.seed (process-wide: ctranslate2.set_random_seed)."""
         if not rows:
             return []
+        options = {"beam_size": max(beam, 1)}
+        if sampling is not None:
+            import ctranslate2  # optional dependency: loaded only for exported models (load() imported it already)
+
+            ctranslate2.set_random_seed(sampling.seed)
+            options = {"beam_size": 1, "sampling_topk": sampling.topk, "sampling_temperature": sampling.temperature}
         sources = [self._source(r) for r in rows]
         limits = max_lengths(torch.tensor([len(s) for s in sources]), len_a, len_b).clamp(max=self.max_positions)
         limits = limits.tolist()  # _eos_ included: at most limit - 1 output tokens
         results = self.translator.translate_batch(
-            sources, max_batch_size=batch_size, beam_size=max(beam, 1), num_hypotheses=1, return_scores=True,
+            sources, max_batch_size=batch_size, **options, num_hypotheses=1, return_scores=True,
             return_attention=True, min_decoding_length=0, max_decoding_length=max(limits) - 1,
             max_input_length=self.max_positions, suppress_sequences=self._suppress)
         hyps = []

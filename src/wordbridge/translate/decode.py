@@ -1,4 +1,4 @@
-"""Decoding as pure functions over any model with the `Decodable` interface: batched greedy and beam search.
+"""Decoding as pure functions over any model with the `Decodable` interface: batched greedy, sampling and beam search.
 
 A model decodes through two methods: `encode(src, src_len) -> state` and `step(tokens, state) -> (logits (rows,
 vocab), state, attention (rows, src_len) | None)`. A state has `index_select(rows)` (keep/repeat whole rows: a
@@ -11,6 +11,8 @@ models, and never change the model's mode: call `model.eval()` first.
 Beam search keeps `beam` live hypotheses per sentence; a hypothesis ending in _eos_ is kept only when it ranks
 among the `beam` best candidates (so beam=1 is exactly greedy), finished ones are ranked by score / length penalty
 ((5 + len) / 6) ** alpha, and a sentence is done when `beam` hypotheses have finished.
+Sampling (`sample`, for back-translation: Edunov et al. 2018) draws each token from softmax(logits / temperature)
+restricted to the `topk` most likely tokens (0: all), from a given torch.Generator (reproducible); topk=1 is greedy.
 """
 
 import dataclasses
@@ -32,6 +34,15 @@ class Decodable(Protocol):
     def encode(self, src: torch.Tensor, src_len: torch.Tensor) -> Any: ...
 
     def step(self, tokens: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any, torch.Tensor | None]: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class Sampling:
+    """Settings of `sample`: top-k (0: the whole vocabulary), temperature, and the seed of the generator."""
+
+    topk: int = 10
+    temperature: float = 1.0
+    seed: int = 0
 
 
 @dataclasses.dataclass
@@ -65,6 +76,10 @@ def _step_logits(model: Decodable, tokens: torch.Tensor, state):
     return logits, state, attn
 
 
+def _argmax(logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    return logits.max(-1)  # (row max, choice): one pass for both
+
+
 @torch.no_grad()
 def greedy(model: Decodable, src: torch.Tensor, src_len: torch.Tensor, len_a: float = 2.0,
            len_b: int = 10) -> list[Hypothesis]:
@@ -72,6 +87,31 @@ def greedy(model: Decodable, src: torch.Tensor, src_len: torch.Tensor, len_a: fl
 
     Finished sentences leave the batch: each step runs the decoder on the unfinished rows only.
     """
+    return _stepwise(model, src, src_len, _argmax, len_a, len_b)
+
+
+@torch.no_grad()
+def sample(model: Decodable, src: torch.Tensor, src_len: torch.Tensor, topk: int = 10, temperature: float = 1.0,
+           generator: torch.Generator | None = None, len_a: float = 2.0, len_b: int = 10) -> list[Hypothesis]:
+    """Like greedy, but each token is drawn from the top-k of softmax(logits / temperature); the score is the
+    log-probability under the model's own distribution."""
+    if topk < 0 or temperature <= 0:
+        raise ValueError(f"sampling needs topk >= 0 and temperature > 0, got {topk}, {temperature}")
+
+    def draw(logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        scaled = logits / temperature  # (rows, vocab)
+        if 0 < topk < scaled.size(1):
+            kth = scaled.topk(topk, dim=-1).values[:, -1:]  # (rows, 1)
+            scaled = scaled.masked_fill(scaled < kth, float("-inf"))
+        choice = torch.multinomial(scaled.softmax(-1), 1, generator=generator).squeeze(1)  # (rows,)
+        return logits.amax(-1), choice
+
+    return _stepwise(model, src, src_len, draw, len_a, len_b)
+
+
+def _stepwise(model: Decodable, src: torch.Tensor, src_len: torch.Tensor, pick, len_a: float,
+              len_b: int) -> list[Hypothesis]:
+    """One token per step for every unfinished sentence; pick(logits) -> (row max, chosen token) per row."""
     state = model.encode(src, src_len)
     batch, dev = src.size(0), src.device
     limit = _limits(model, src_len, len_a, len_b).to(dev)  # (batch,)
@@ -83,10 +123,10 @@ def greedy(model: Decodable, src: torch.Tensor, src_len: torch.Tensor, len_a: fl
     tokens = torch.full((batch,), BOS, dtype=torch.long, device=dev)
     for t in range(n_steps):
         logits, state, attn = _step_logits(model, tokens, state)  # (rows, vocab)
-        best, choice = logits.max(-1)  # one pass: argmax and the max for the log-sum-exp
+        best, choice = pick(logits)  # (rows,): the max for the log-sum-exp, the token taken
         last = t >= limit[rows] - 1  # out of length: _eos_ is forced
         choice = torch.where(last, torch.full_like(choice, EOS), choice)
-        chosen = torch.where(last, logits[:, EOS], best)
+        chosen = logits.gather(1, choice[:, None]).squeeze(1)
         lse = _logsumexp(logits, best[:, None]).squeeze(1)
         scores.index_add_(0, rows, chosen - lse)
         out[rows, t] = choice

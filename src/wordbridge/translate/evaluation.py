@@ -12,6 +12,7 @@ from wordbridge.text.batching import Seq2SeqDataset, make_loader
 from wordbridge.text.prepared import PreparedData
 from wordbridge.text.testsets import read_testset
 from wordbridge.train.loop import evaluate_loss
+from wordbridge.translate.confidence import confidence_report
 from wordbridge.translate.loss import make_batch_loss
 from wordbridge.translate.metrics import cased_and_uncased, perplexity
 from wordbridge.translate.model import find_checkpoint, load_model
@@ -86,9 +87,10 @@ def by_source(texts: list[str], ref: list[str], sources: list[str] | None) -> di
 
 def evaluate(run_dir: str | Path, split: str = "test", src_file: str | None = None, ref_file: str | None = None,
              beam: int = 1, batch_size: int = 64, engine: str = "auto", prepared: str | Path | None = None,
-             int8: bool = False, testset: str | None = None) -> dict:
+             int8: bool = False, testset: str | None = None, confidence: bool = False) -> dict:
     """-> {"bleu", "chrf", "bleu_uncased", "chrf_uncased", "loss", "ppl", "sentences", "beam", "int8", "seconds",
-    "source", "engine", "by_source"}. BLEU/chrF are case-sensitive; the `_uncased` figures ignore case.
+    "source", "engine", "by_source"} (+ "confidence" when asked: translate/confidence.py's report over the translated
+    sentences). BLEU/chrF are case-sensitive; the `_uncased` figures ignore case.
 
     run_dir: a run folder or a CTranslate2 export of one (engine: auto | torch | ctranslate2). `prepared`: score the
     split of another prepared folder instead of the run's own. `by_source` holds BLEU/chrF per source corpus when the
@@ -131,6 +133,10 @@ def evaluate(run_dir: str | Path, split: str = "test", src_file: str | None = No
     result.update(loss=loss, ppl=perplexity(loss), sentences=len(src), beam=beam, int8=int8, seconds=round(seconds, 2),
                   source=where, engine="torch" if tr.model is not None else "ctranslate2",
                   by_source=by_source(texts, ref, sources))
+    if confidence:  # per translated sentence, in the order of `keep`; its Spearman correlation with sentence chrF
+        report = confidence_report([src[i] for i in keep], [texts[i] for i in keep], [ref[i] for i in keep],
+                                   tr.tgt_tok.lowercase)
+        result["confidence"] = dict(report, lines=[i + 1 for i in keep])
     return result
 
 

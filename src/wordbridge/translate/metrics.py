@@ -21,6 +21,13 @@ def chrf(hypotheses: Sequence[str], references: Sequence[str], lowercase: bool =
     return float(sacrebleu.corpus_chrf(hyps, [refs]).score)
 
 
+def sentence_chrf(hypotheses: Sequence[str], references: Sequence[str], lowercase: bool = False) -> list[float]:
+    """sacrebleu sentence-level chrF (0-100) of each hypothesis against its reference."""
+    _check(hypotheses, references)
+    fold = (lambda t: t.lower()) if lowercase else (lambda t: t)
+    return [float(sacrebleu.sentence_chrf(fold(h), [fold(r)]).score) for h, r in zip(hypotheses, references)]
+
+
 def perplexity(loss: float) -> float:
     return math.exp(min(loss, 700.0))
 

@@ -17,7 +17,7 @@ from wordbridge.results import Translation
 from wordbridge.text.batching import pad_batch
 from wordbridge.text.tokenize import load_tokenizers
 from wordbridge.text.vocab import EOS, Vocab
-from wordbridge.translate.decode import Hypothesis, beam_search, greedy
+from wordbridge.translate.decode import Hypothesis, Sampling, beam_search, greedy, sample
 from wordbridge.translate.ct2_engine import Ct2Engine
 from wordbridge.translate.ct2_export import DEFAULT_SUBDIR, MARKER, is_export
 from wordbridge.translate.model import find_checkpoint, load_model
@@ -31,9 +31,11 @@ MAX_SRC_TOKENS = 100  # longer inputs are truncated (with a warning)
 
 @torch.no_grad()
 def decode_rows(model: torch.nn.Module, rows: Sequence[np.ndarray], beam: int = 1, batch_size: int = 64,
-                len_a: float = 2.0, len_b: int = 10) -> list[Hypothesis]:
-    """Source id rows (each ending with _eos_) -> best hypothesis per row, in input order; batches by length."""
+                len_a: float = 2.0, len_b: int = 10, sampling: Sampling | None = None) -> list[Hypothesis]:
+    """Source id rows (each ending with _eos_) -> best hypothesis per row, in input order; batches by length.
+    `sampling` (instead of beam): one sampled hypothesis per row, reproducible from sampling.seed."""
     device = next(model.parameters()).device
+    gen = None if sampling is None else torch.Generator(device=device).manual_seed(sampling.seed)
     cap = getattr(model, "max_source_len", None)  # e.g. a Transformer's position table
     if cap is not None:
         rows = [r if len(r) <= cap else np.append(r[: cap - 1], EOS) for r in rows]
@@ -43,7 +45,9 @@ def decode_rows(model: torch.nn.Module, rows: Sequence[np.ndarray], beam: int = 
         idx = order[start:start + batch_size]
         src, src_len = pad_batch([rows[i] for i in idx])  # (batch, src_len)
         src, src_len = src.to(device), src_len.to(device)
-        if beam <= 1:
+        if sampling is not None:
+            hyps = sample(model, src, src_len, sampling.topk, sampling.temperature, gen, len_a, len_b)
+        elif beam <= 1:
             hyps = greedy(model, src, src_len, len_a, len_b)
         else:
             hyps = [h[0] for h in beam_search(model, src, src_len, beam=beam, len_a=len_a, len_b=len_b)]
@@ -61,8 +65,9 @@ class TorchEngine:
     def __init__(self, model: torch.nn.Module) -> None:
         self.model = model.eval()
 
-    def decode(self, rows: Sequence[np.ndarray], beam: int = 1, batch_size: int = 64) -> list[Hypothesis]:
-        return decode_rows(self.model, rows, beam=beam, batch_size=batch_size)
+    def decode(self, rows: Sequence[np.ndarray], beam: int = 1, batch_size: int = 64,
+               sampling: Sampling | None = None) -> list[Hypothesis]:
+        return decode_rows(self.model, rows, beam=beam, batch_size=batch_size, sampling=sampling)
 
 
 def export_folder(path: Path, engine: str = "auto") -> Path | None:
@@ -123,16 +128,26 @@ class Translator:
     def encode(self, text: str) -> tuple[list[str], np.ndarray]:
         tokens = self.src_tok.tokenize(text)
         if len(tokens) > self.max_src_tokens:
-            log.warning("input of %d tokens truncated to %d: %.40s...", len(tokens), self.max_src_tokens, text)
+            # users' text is never logged above DEBUG (the server logs at INFO): its length only
+            log.warning("input of %d tokens (%d characters) truncated to %d", len(tokens), len(text),
+                        self.max_src_tokens)
+            log.debug("truncated input starts: %.40s...", text)
             tokens = tokens[: self.max_src_tokens]
         return tokens, self.src_vocab.encode(tokens)  # ids end with _eos_
 
-    def translate(self, texts: list[str], beam: int = 1, attention: bool = False,
-                  batch_size: int = 64) -> list[Translation]:
-        """One Translation per text; an empty (or blank) text gives an empty translation."""
+    @property
+    def direction(self) -> str:
+        """'fr-en' or 'en-fr': the languages of the run's tokenizers (text/direction.py)."""
+        return f"{self.src_tok.lang}-{self.tgt_tok.lang}"
+
+    def translate(self, texts: list[str], beam: int = 1, attention: bool = False, batch_size: int = 64,
+                  sampling: Sampling | None = None) -> list[Translation]:
+        """One Translation per text; an empty (or blank) text gives an empty translation. `sampling`: draw each
+        translation (translate/decode.py `sample`) instead of greedy/beam search."""
         encoded = [self.encode(t) if t.strip() else None for t in texts]
         todo = [i for i, e in enumerate(encoded) if e is not None]
-        hyps = self.engine.decode([encoded[i][1] for i in todo], beam=beam, batch_size=batch_size)
+        extra = {} if sampling is None else {"sampling": sampling}  # engines without sampling keep their signature
+        hyps = self.engine.decode([encoded[i][1] for i in todo], beam=beam, batch_size=batch_size, **extra)
         results = [Translation("", [], [], [] if attention else None) for _ in texts]
         for i, hyp in zip(todo, hyps):
             src_tokens = encoded[i][0]

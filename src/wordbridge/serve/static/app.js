@@ -109,6 +109,17 @@ function drawHeatmap(canvas, srcTokens, tgtTokens, weights) {
   canvas.classList.add("drawn");
 }
 
+function showConfidence(badge, t) {
+  if (t.confidence === null || t.confidence === undefined) {
+    badge.hidden = true;
+    return;
+  }
+  badge.textContent = t.low_confidence ? `low confidence (${t.confidence.toFixed(2)})`
+    : `confidence ${t.confidence.toFixed(2)}`;
+  badge.classList.toggle("low", Boolean(t.low_confidence));
+  badge.hidden = false;
+}
+
 async function translate(ev) {
   ev.preventDefault();
   const text = $("fr-input").value.trim();
@@ -118,9 +129,12 @@ async function translate(ev) {
   await busy($("translate-btn"), async () => {
     try {
       const beam = parseInt($("beam").value, 10);
-      const body = await postJSON("/api/translate", { text, beam, attention: true });
+      const request = { text, beam, attention: true, confidence: true };
+      if ($("model").value) request.model = $("model").value;
+      const body = await postJSON("/api/translate", request);
       const t = body.translations[0];
       $("en-output").textContent = t.text;
+      showConfidence($("confidence"), t);
       if (t.attention && t.attention.length) {
         drawHeatmap($("heatmap"), t.src_tokens, t.tokens, t.attention);
       }
@@ -257,13 +271,32 @@ async function searchFrench(ev) {
   showError("fr-error", null);
   await busy($("fr-search-btn"), async () => {
     try {
-      const body = await postJSON("/api/search/french", { text, k: 12, beam: 3 });
-      $("fr-english").textContent = `English query used: “${body.english}”`;
+      const route = $("fr-route").value;
+      const body = await postJSON("/api/search/french", { text, k: 12, beam: 3, route });
+      $("fr-english").textContent = body.route === "direct"
+        ? "Route: direct (the French words themselves, in the multilingual space; no translator)"
+        : `Route: translator · English query used: “${body.english}”`;
       renderGrid($("fr-grid"), body.results);
     } catch (err) {
       showError("fr-error", err);
     }
   });
+}
+
+// ---- model picker: what each served model is (the lesson's GRU, Transformer), the default preselected ----------
+async function loadModels() {
+  const body = await api("/api/models");
+  const select = $("model");
+  select.replaceChildren();
+  for (const m of body.models) {
+    const option = document.createElement("option");
+    const bleu = m.valid_bleu === null ? "" : ` · valid BLEU ${m.valid_bleu.toFixed(1)}`;
+    option.value = m.name;
+    option.textContent = `${m.label} (${m.name}${bleu})${m.default ? " · default" : ""}`;
+    option.selected = m.default;
+    select.append(option);
+  }
+  $("model-row").hidden = body.models.length < 2;
 }
 
 // ---- start --------------------------------------------------------------------------------------------------------
@@ -280,8 +313,9 @@ async function start() {
     ];
     $("status").textContent = parts.join(" · ");
     $("translate-panel").classList.toggle("off", !health.translator);
+    if (health.translator) await loadModels();
     $("search-panel").classList.toggle("off", !health.searcher);
-    $("french-panel").classList.toggle("off", !(health.translator && health.searcher));
+    $("french-panel").classList.toggle("off", !(health.searcher && (health.translator || health.multilingual)));
     document.body.dataset.ready = "1";
   } catch (err) {
     $("status").textContent = `server not reachable: ${err.message}`;

@@ -115,6 +115,10 @@ class VectorLookup:
         alternatives = [a for a in _ALTERNATIVES.split(name) if a.strip()]
         return self.lemmas(alternatives or [name])[0]
 
+    def labels(self, names: Sequence[str]) -> list[np.ndarray | None]:
+        """`label` of each name."""
+        return [self.label(name) for name in names]
+
 
 @dataclasses.dataclass
 class LabelSet:

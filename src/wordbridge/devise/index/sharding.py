@@ -22,7 +22,7 @@ import torch
 from tqdm import tqdm
 
 from wordbridge.atomic import atomic_path
-from wordbridge.devise.features import compute_features
+from wordbridge.devise.backbones.features import compute_features
 from wordbridge.train.distributed import DistInfo, barrier
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,11 @@ log = logging.getLogger(__name__)
 Entry = tuple[Path, str, int, int]  # (absolute path, path relative to the gallery, size, mtime_ns)
 # paths -> (embeddings (n_ok, dim) of the readable ones, their positions in `paths`, [(position, reason)] of the rest)
 PathEmbedFn = Callable[[list[Path]], tuple[np.ndarray, list[int], list[tuple[int, str]]]]
-CHUNK_SIZE = 1024
+# 128 images a chunk: a kill loses at most one chunk per process. At the slowest end-to-end rate measured here
+# (2.9 images/s, `devise index` on a contended 2-core machine, README) that is ~44 s of work, at a clean core's
+# 29-48 images/s 3-4 s; 256 would risk ~90 s on that slow machine, and much smaller chunks pay the per-chunk
+# start-up (a DataLoader and its workers) too often. A chunk's file is ~150 KB (128 x 300 float32 + names).
+CHUNK_SIZE = 128
 
 
 def parts_dir(out_dir: Path) -> Path:

@@ -2,15 +2,15 @@
 
 Embeddings are L2-normalised, so inner product = cosine = angular distance order (the lesson's nmslib
 'angulardist'). The index folder holds
-    index.faiss       faiss index over the embeddings, ids = image ids; its kind chosen by size (devise/ann.py:
+    index.faiss       faiss index over the embeddings, ids = image ids; its kind chosen by size (devise/index/ann.py:
                       exact Flat for small galleries, IVF-Flat, IVF-PQ under a RAM cap)
     embeddings.npy    (n, dim) float32, rows in `meta.json` order
     meta.json         model fingerprint, image folder, images [{id, path, size, mtime_ns, label, caption}], skipped
-                      files (caption: what the image shows, when its gallery says: devise/captions.py), index {kind,
+                      files (caption: what the image shows, when its gallery says: devise/index/captions.py), index {kind,
                       factory, nlist, nprobe, recall_at_10, ram_bytes, build_s, ...}
 Indexing is incremental: a second run over the same folder embeds only new or changed files and drops removed
 ones. An index built by another model is refused (CheckpointError) rather than silently mixed. Under torchrun the
-new files are embedded by all processes in chunks (devise/sharding.py) and rank 0 writes the index; a killed run
+new files are embedded by all processes in chunks (devise/index/sharding.py) and rank 0 writes the index; a killed run
 resumes from the chunks already written. Large indexes and embeddings are memory-mapped at load.
 """
 
@@ -29,9 +29,9 @@ logging.getLogger("faiss.loader").setLevel(logging.ERROR)  # its CPU-feature pro
 import faiss  # noqa: E402
 
 from wordbridge.atomic import atomic_dir  # noqa: E402
-from wordbridge.devise import ann, sharding  # noqa: E402
-from wordbridge.devise.captions import caption_of  # noqa: E402
-from wordbridge.devise.sharding import Entry, PathEmbedFn  # noqa: E402
+from wordbridge.devise.index import ann, sharding  # noqa: E402
+from wordbridge.devise.index.captions import caption_of  # noqa: E402
+from wordbridge.devise.index.sharding import Entry, PathEmbedFn  # noqa: E402
 from wordbridge.errors import CheckpointError, DataError  # noqa: E402
 from wordbridge.train.distributed import DistInfo, main_first  # noqa: E402
 
@@ -280,12 +280,14 @@ def index_folder(
     max_ram: int | None = None,
     kind: str | None = None,
     chunk_size: int = sharding.CHUNK_SIZE,
+    allow_empty: bool = False,
 ) -> dict | None:
     """Build or update the index of `folder` in `out_dir`; returns counts and the index info (None on ranks > 0).
 
     `embed` embeds loaded images when `load_image` is given, else it is a sharding.PathEmbedFn (paths in).
     Under torchrun (`info` from distributed.init_from_env) every rank embeds its chunks and rank 0 writes the index.
-    Refuses an index of another model or another folder unless overwrite=True."""
+    Refuses an index of another model or another folder unless overwrite=True, and (DataError, nothing written) a
+    folder with no image or none readable unless allow_empty=True."""
     info = info or DistInfo()
     folder, out_dir = Path(folder), Path(out_dir)
     embed_paths = embed if load_image is None else pil_embedder(embed, load_image, batch_size)
@@ -295,6 +297,7 @@ def index_folder(
     def prepare():  # rank 0 checks and scans; the others get the files to embed (or its one-line error)
         state["previous"] = _previous(folder, out_dir, model_fingerprint, overwrite)
         state["scan"] = scan_folder(folder.resolve(), state["previous"])
+        _check_not_empty(folder, state["scan"], allow_empty)
         todo = state["scan"].todo
         return todo, sharding.done_chunks(todo, parts, model_fingerprint, chunk_size)
 
@@ -306,6 +309,11 @@ def index_folder(
         return None
     previous, scan = state["previous"], state["scan"]
     gallery, counts = merge_chunks(folder.resolve(), previous, scan, model_fingerprint, parts, chunk_size)
+    if not len(gallery) and not allow_empty:
+        sharding.remove_parts(parts)
+        raise DataError(f"None of the {len(gallery.skipped)} image file(s) in {folder} could be read (e.g. "
+                        f"{gallery.skipped[0]['path']}: {gallery.skipped[0]['reason']}); nothing written. Pass "
+                        f"--allow-empty to write an empty index anyway.")
     counts.update(chunks=-(-len(todo) // chunk_size), resumed_chunks=resumed)
     dim = gallery.embeddings.shape[1] if gallery.embeddings.ndim == 2 else 0
     plan = ann.plan_index(len(gallery), dim, max_ram, kind=kind)
@@ -321,6 +329,13 @@ def index_folder(
     counts["index"] = dict(gallery.index_info)
     counts["describe"] = gallery.describe()
     return counts
+
+
+def _check_not_empty(folder: Path, scan: Scan, allow_empty: bool) -> None:
+    if not (scan.kept or scan.todo or scan.skipped) and not allow_empty:
+        raise DataError(f"No image files in {folder} ({scan.ignored} other file(s) ignored; images: "
+                        f"{', '.join(sorted(IMAGE_EXTS))}); nothing written. Pass --allow-empty to write an empty "
+                        f"index anyway.")
 
 
 def top_k(matrix: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

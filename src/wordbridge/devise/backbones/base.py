@@ -18,8 +18,8 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from wordbridge import asset_paths
 from wordbridge.devise.config import BACKBONES
-from wordbridge.devise.efficientnet import EfficientNetLite
-from wordbridge.devise.resnet import ResNet
+from wordbridge.devise.backbones.efficientnet import EfficientNetLite
+from wordbridge.devise.backbones.resnet import ResNet
 from wordbridge.errors import AssetError, CheckpointError, ConfigError, choices_hint
 
 log = logging.getLogger(__name__)

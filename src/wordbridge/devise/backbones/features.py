@@ -22,8 +22,8 @@ from tqdm import tqdm
 
 from wordbridge import paths
 from wordbridge.atomic import atomic_dir
-from wordbridge.devise.backbones import Backbone
-from wordbridge.devise.images import ImageSource, _describe, eval_transform, load_image
+from wordbridge.devise.backbones.base import Backbone
+from wordbridge.devise.backbones.images import ImageSource, _describe, eval_transform, load_image
 from wordbridge.errors import ConfigError, DataError, choices_hint
 
 log = logging.getLogger(__name__)

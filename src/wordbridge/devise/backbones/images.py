@@ -8,6 +8,7 @@ truncated files and decompression bombs. `EvalTransform` / `TrainTransform` map 
 
 import dataclasses
 import io
+import os
 import random
 from pathlib import Path
 
@@ -48,6 +49,8 @@ def load_image(source: ImageSource, max_side: int = MAX_SIDE, min_side: int | No
     if isinstance(source, Image.Image):
         return to_rgb(source, max_side)
     where = _describe(source)
+    if source == b"" or (isinstance(source, (str, Path)) and Path(source).is_file() and not os.path.getsize(source)):
+        raise DataError(f"{where}: empty file (0 bytes), not an image.")
     try:
         fp = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")
         with fp:

@@ -4,6 +4,7 @@ Queries: the Tux Paint stamps the head never trained on (the validation split) t
 (the stamp's .txt line 1) and French (its `fr.utf8=` line), leading article and final stop removed ("frog",
 "grenouille"). The gallery: every stamp of the run's data, embedded by the run's head. Rows:
 - English caption -> text vector -> cosine over the gallery -> rank of the captioned stamp;
+- French caption (direct, e5): in a run of the e5 space, the French caption itself is the query (no translator);
 - French caption -> the translator (a wordbridge translation run, given to `devise evaluate --translator`) -> the
   same search.
 hit@k = share of queries whose own stamp is among the k best images; the gap between the rows is the translator's
@@ -23,6 +24,7 @@ from wordbridge.devise.search import query_vector
 log = logging.getLogger(__name__)
 
 Translate = Callable[[list[str]], list[str]]  # French texts -> English texts, in order
+DIRECT = "French caption (direct, e5)"
 
 
 def caption_hits(vectors: list, gallery: np.ndarray, truth: np.ndarray, ks) -> dict:
@@ -38,16 +40,26 @@ def caption_hits(vectors: list, gallery: np.ndarray, truth: np.ndarray, ks) -> d
     return out
 
 
+def query_vectors(lookup, texts: list[str]) -> list:
+    """One unit vector (or None: no word with a vector, an empty text) per query; the e5 lookup embeds them in one
+    batched, cached encoder pass."""
+    if getattr(lookup, "encodes_text", False):
+        vecs = lookup.queries([t if t.strip() else "." for t in texts])
+        return [v if t.strip() else None for v, t in zip(vecs, texts)]
+    return [query_vector(lookup, t, strict=False) for t in texts]
+
+
 def search_captions(lookup, gallery: np.ndarray, truth: np.ndarray, english: list[str], french: list[str],
                     translate: Translate | None, ks) -> list[dict]:
-    """The table's rows for given gallery embeddings (n, dim), each query's gallery row and both captions."""
-    rows = [{"query": "English caption", **caption_hits([query_vector(lookup, t, strict=False) for t in english],
-                                                         gallery, truth, ks)}]
+    """The table's rows for given gallery embeddings (n, dim), each query's gallery row and both captions; in the
+    e5 space the French captions also search directly (no translator)."""
+    rows = [{"query": "English caption", **caption_hits(query_vectors(lookup, english), gallery, truth, ks)}]
+    if getattr(lookup, "encodes_text", False):
+        rows.append({"query": DIRECT, **caption_hits(query_vectors(lookup, french), gallery, truth, ks)})
     if translate is not None:
         translations = translate(list(french))
         rows.append({"query": "French caption -> translation", "examples": list(zip(french, translations))[:5],
-                     **caption_hits([query_vector(lookup, t, strict=False) for t in translations], gallery, truth,
-                                    ks)})
+                     **caption_hits(query_vectors(lookup, translations), gallery, truth, ks)})
     return rows
 
 

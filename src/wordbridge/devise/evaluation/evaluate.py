@@ -10,8 +10,8 @@ Test sets: Fashion-MNIST test images of seen classes and of held-out classes (ca
 only the held-out ones, the classic zero-shot protocol), the
 held-out part of the captioned sets (stamps/emoji names mostly never seen in training; candidates: every caption label)
 and an ImageNet-style folder's valid split when configured. Then the photo check (top-5 ImageNet labels of
-scikit-image's cat, coffee and rocket: devise/photo_check.py) and, when asked, captions -> images
-(devise/caption_eval.py).
+scikit-image's cat, coffee and rocket: devise/evaluation/photos.py) and, when asked, captions -> images
+(devise/evaluation/captions.py).
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from wordbridge.atomic import write_json, write_text
 from wordbridge.config import from_dict
 from wordbridge.devise.config import DeviseConfig
 from wordbridge.devise.model import RunModel
-from wordbridge.devise.caption_eval import Translate, caption_markdown, caption_table
+from wordbridge.devise.evaluation.captions import Translate, caption_markdown, caption_table
 from wordbridge.devise.methods import METHODS, calibrate, method_vectors
-from wordbridge.devise.photo_check import photo_check, photo_markdown
+from wordbridge.devise.evaluation.photos import photo_check, photo_markdown
 from wordbridge.devise.training import Prepared, prepare
 from wordbridge.train.device import configure_threads
 

@@ -11,7 +11,7 @@ import logging
 import numpy as np
 from PIL import Image
 
-from wordbridge.devise.labels import LabelSet
+from wordbridge.devise.labels.word_vectors import LabelSet
 from wordbridge.devise.methods import METHODS, calibrate, method_vectors, seen_labels
 from wordbridge.errors import DataError
 
