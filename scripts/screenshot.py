@@ -56,8 +56,11 @@ def demo_folders(runs: str | Path) -> dict[str, Path]:
 
 
 def serve_command(runs: str | Path, port: int) -> list[str]:
-    """`wordbridge serve` on the demo's translation run, DeViSE run and gallery index, bound to 127.0.0.1:port."""
+    """`wordbridge serve` on the demo's translation run(s), DeViSE run and gallery index, bound to 127.0.0.1:port.
+    The demo's Transformer (RUNS/demo-transformer, when the demo trained both models) is served beside the GRU."""
     flags = [part for flag, folder in demo_folders(runs).items() for part in (flag, str(folder))]
+    if (Path(runs) / "demo-transformer").is_dir():
+        flags += ["--run", str(Path(runs) / "demo-transformer")]
     return [sys.executable, "-m", "wordbridge", "serve", *flags, "--host", "127.0.0.1", "--port", str(port)]
 
 

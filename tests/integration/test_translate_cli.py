@@ -84,9 +84,10 @@ def test_evaluate_scores_each_source_and_another_prepared_folder(work, capsys):
     assert set(out["by_source"]) == set(names) and "of " + str(other) in out["source"]
     assert sum(s["sentences"] for s in out["by_source"].values()) == out["sentences"] == n
     assert all(0 <= s["bleu"] <= 100 and 0 <= s["chrf"] <= 100 for s in out["by_source"].values())
+    assert all(s["bleu"] <= s["bleu_uncased"] for s in out["by_source"].values())
     assert main(["evaluate", str(run), "--prepared", str(other)]) == 0
     table = capsys.readouterr().out.splitlines()
-    assert table[2].split() == ["source", "sentences", "BLEU", "chrF"]
+    assert table[2].split() == ["source", "sentences", "BLEU", "chrF", "uncased", "BLEU", "chrF"]
     assert {row.split()[0] for row in table[3:]} == set(names)
 
 

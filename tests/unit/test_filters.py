@@ -96,12 +96,13 @@ def test_make_filters_by_name_with_params():
     assert filters[1].max_words == 12
     assert report(filters) == {"questions": 0, "max_length": 0, "dedup": 0}
     assert make_filters(None) == [] and make_filters("") == []
-    assert set(FILTERS) == {"questions", "max_length", "length_ratio", "dedup"}
+    assert set(FILTERS) == {"questions", "max_length", "length_ratio", "dedup", "similarity"}
 
 
 @pytest.mark.parametrize("names, params, message", [
-    ("questions,qestions", {}, r"Unknown filter 'qestions'. Valid: dedup, length_ratio, max_length, questions."),
-    ("dedup", {"max_lenght": 3}, r"Unknown filter parameter 'max_lenght'. Valid: max_ratio, max_words."),
+    ("questions,qestions", {}, r"Unknown filter 'qestions'. Valid: dedup, length_ratio, max_length, questions, similarity."),
+    ("dedup", {"max_lenght": 3}, r"Unknown filter parameter 'max_lenght'. Valid: max_ratio, max_words, min_pair_similarity, "
+                         r"similarity_sources."),
     ("max_length", {"max_words": 0}, r"max_words must be >= 1"),
     ("length_ratio", {"max_ratio": 0.5}, r"max_ratio must be >= 1"),
 ])

@@ -30,3 +30,13 @@ def test_mismatched_counts_raise():
 
 def test_perplexity():
     assert perplexity(math.log(7.0)) == pytest.approx(7.0)
+
+
+def test_cased_and_uncased_scores_side_by_side():
+    from wordbridge.translate.metrics import cased_and_uncased
+
+    refs = ["Where is the file?", "The cat sleeps on the sofa."]
+    out = cased_and_uncased(["where is the file?", "the cat sleeps on the sofa."], refs)
+    assert out["bleu_uncased"] == pytest.approx(100.0) and out["chrf_uncased"] == pytest.approx(100.0)
+    assert out["bleu"] < 100.0 and out["chrf"] < 100.0  # case-sensitive by default, as sacrebleu
+    assert cased_and_uncased(refs, refs)["bleu"] == pytest.approx(100.0)

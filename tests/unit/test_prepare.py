@@ -54,7 +54,7 @@ def test_prepare_writes_the_interface_layout(tmp_path):
         **{s: stats["splits"][s] for s in ("train", "valid", "test")}}}
     assert (out / "test.source.txt").read_text().split() == ["x.fr"] * stats["splits"]["test"]
     assert json.loads((out / "tokenizer.json").read_text()) == {
-        "kind": "spacy", "lowercase": True, "src_lang": "fr", "tgt_lang": "en"}
+        "kind": "spacy", "lowercase": False, "src_lang": "fr", "tgt_lang": "en"}
     assert "pairs kept" in format_stats(stats)
 
 
@@ -134,8 +134,8 @@ def test_refuses_to_overwrite_and_leaves_nothing_on_failure(tmp_path):
     prepare(_cfg(tmp_path), tmp_path / "out")
     with pytest.raises(DataError, match="--overwrite"):
         prepare(_cfg(tmp_path), tmp_path / "out")
-    prepare(_cfg(tmp_path, lowercase=False), tmp_path / "out", overwrite=True)
-    assert json.loads((tmp_path / "out" / "tokenizer.json").read_text())["lowercase"] is False
+    prepare(_cfg(tmp_path, lowercase=True), tmp_path / "out", overwrite=True)
+    assert json.loads((tmp_path / "out" / "tokenizer.json").read_text())["lowercase"] is True
     (tmp_path / "x.en").write_text("only one line\n", encoding="utf-8")
     with pytest.raises(DataError, match="differ in length"):
         prepare(_cfg(tmp_path), tmp_path / "new")
@@ -159,7 +159,7 @@ def test_sentencepiece_option(tmp_path):
     data = PreparedData.load(tmp_path / "out")
     src_tok, tgt_tok = data.tokenizers()
     raw = data.raw("test")[1][0]
-    assert tgt_tok.detokenize(tgt_tok.tokenize(raw)) == raw.lower()
+    assert tgt_tok.detokenize(tgt_tok.tokenize(raw)) == raw  # cased by default: the text comes back exactly, capitals kept
     assert stats["tokenizer"] == "sentencepiece"
 
 

@@ -58,3 +58,16 @@ def test_load_tokenizers(tmp_path):
     assert tgt.tokenize("What?") == ["what", "?"]
     with pytest.raises(DataError):
         load_tokenizers(tmp_path / "nothing")
+
+
+@pytest.mark.parametrize("kind", ["spacy", "sentencepiece"])
+def test_cased_tokenizers_give_capitals_back(tmp_path, kind):
+    texts = ["Where is the file?", "The Cat sleeps on the SOFA.", "I think Paris is big.", "Open the File menu."]
+    if kind == "spacy":
+        tok = SpacyTokenizer("en", lowercase=False)
+    else:
+        tok = SentencePieceTokenizer.train(texts * 50, tmp_path / "spm.tgt.model", vocab_size=40, lowercase=False)
+    for text in texts:
+        assert tok.detokenize(tok.tokenize(text)) == text
+    lower = SpacyTokenizer("en", lowercase=True)
+    assert lower.detokenize(lower.tokenize(texts[0])) == "where is the file?"

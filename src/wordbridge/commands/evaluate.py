@@ -1,4 +1,5 @@
-"""`wordbridge evaluate RUN_DIR [--split test] [--src F --ref F] [--data DIR] [--beam N] [--int8] [--json]`."""
+"""`wordbridge evaluate RUN_DIR [--split test | --testset NAME | --src F --ref F] [--data DIR] [--beam N] [--int8]
+[--json]`."""
 
 import argparse
 import json
@@ -7,6 +8,7 @@ from wordbridge import defaults
 from wordbridge.commands import SUMMARIES
 from wordbridge.errors import DataError
 from wordbridge.text.prepared import SPLITS
+from wordbridge.text.testsets import TESTSETS
 
 
 def register(subparsers) -> None:
@@ -14,13 +16,17 @@ def register(subparsers) -> None:
         "evaluate", help=SUMMARIES["evaluate"],
         description="Translate a split of the run's prepared data (or any aligned --src/--ref files) and score the "
                     "detokenised output against the raw references with sacrebleu: overall, and per source corpus "
-                    "when the split remembers each pair's source (the default corpus mixes ten).",
+                    "when the split remembers each pair's source (the default corpus mixes ten). BLEU/chrF are "
+                    "case-sensitive (sacrebleu's default), the case-insensitive figures beside them.",
     )
     p.add_argument("run_dir", metavar="RUN_DIR",
                    help="a `wordbridge train` run folder, or a `wordbridge export` folder")
     p.add_argument("--split", default="test", choices=SPLITS, help="prepared split (default test)")
     p.add_argument("--src", metavar="FILE", help="source sentences, one per line (with --ref)")
     p.add_argument("--ref", metavar="FILE", help="reference translations, aligned with --src")
+    p.add_argument("--testset", metavar="NAME", choices=sorted(TESTSETS),
+                   help="a named test-only set instead of a split: " + "; ".join(
+                       f"{t.name}: {t.description}" for t in TESTSETS.values()))
     p.add_argument("--data", "--prepared", dest="prepared", metavar="DIR", help="score the split of another "
                    "prepared folder (e.g. a wider corpus) instead of the run's own")
     p.add_argument("--beam", type=int, default=defaults.BEAM, metavar="N",
@@ -45,14 +51,16 @@ def run(args: argparse.Namespace) -> int:
     if args.beam < 1:
         raise DataError(f"Invalid --beam {args.beam}: must be >= 1.")
     result = evaluate(args.run_dir, split=args.split, src_file=args.src, ref_file=args.ref, beam=args.beam,
-                      engine=args.engine, prepared=args.prepared, int8=args.int8, confidence=args.confidence)
+                      engine=args.engine, prepared=args.prepared, int8=args.int8, testset=args.testset,
+                      confidence=args.confidence)
     if args.json:
         print(json.dumps(result))
     else:
         print(f"{result['source']}: {result['sentences']} sentences, beam {result['beam']}"
               f"{', int8 decoding' if result['int8'] else ''}")
-        print(f"BLEU {result['bleu']:.2f}  chrF {result['chrf']:.2f}  loss {result['loss']:.4f}  "
-              f"ppl {result['ppl']:.2f}  ({result['seconds']:.1f} s decoding)")
+        print(f"BLEU {result['bleu']:.2f}  chrF {result['chrf']:.2f}  (uncased: BLEU {result['bleu_uncased']:.2f}  "
+              f"chrF {result['chrf_uncased']:.2f})  loss {result['loss']:.4f}  ppl {result['ppl']:.2f}  "
+              f"({result['seconds']:.1f} s decoding)")
         if result["by_source"]:
             print(source_table(result["by_source"]))
         if "confidence" in result:
@@ -64,9 +72,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def source_table(by_source: dict[str, dict]) -> str:
-    """BLEU/chrF per source, one row each."""
+    """BLEU/chrF per source, case-sensitive then uncased, one row each."""
     width = max(len("source"), *(len(name) for name in by_source))
-    rows = [f"{'source':<{width}}  {'sentences':>9}  {'BLEU':>6}  {'chrF':>6}"]
-    rows += [f"{name:<{width}}  {s['sentences']:>9,}  {s['bleu']:>6.2f}  {s['chrf']:>6.2f}"
+    rows = [f"{'source':<{width}}  {'sentences':>9}  {'BLEU':>6}  {'chrF':>6}  {'uncased BLEU':>12}  {'chrF':>6}"]
+    rows += [f"{name:<{width}}  {s['sentences']:>9,}  {s['bleu']:>6.2f}  {s['chrf']:>6.2f}  "
+             f"{s.get('bleu_uncased', float('nan')):>12.2f}  {s.get('chrf_uncased', float('nan')):>6.2f}"
              for name, s in by_source.items()]
     return "\n".join(rows)

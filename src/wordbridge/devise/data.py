@@ -13,6 +13,7 @@ import numpy as np
 from wordbridge import asset_paths
 from wordbridge.devise.backbones.images import is_image_file
 from wordbridge.errors import ConfigError, DataError, choices_hint
+from wordbridge.text.tuxpaint import parse_stamp_text as parse_tuxpaint_txt  # one parser of the stamp .txt files
 
 log = logging.getLogger(__name__)
 
@@ -179,14 +180,6 @@ def clean_description(text: str) -> str:
     """'A frog.' -> 'frog'; 'Une grenouille.' -> 'grenouille': drop one leading article and trailing punctuation."""
     text = text.strip().rstrip(".!|。 ").strip()
     return re.sub(r"^(?:(?:a|an|the|un|une|le|la|les|des|du)\s+|l['’]\s*)", "", text, flags=re.IGNORECASE).strip()
-
-
-def parse_tuxpaint_txt(text: str) -> tuple[str, str | None]:
-    """A stamp's .txt: English description on line 1, translations as `xx.utf8=...` lines -> (english, french)."""
-    lines = [ln.strip() for ln in text.splitlines()]
-    english = next((ln for ln in lines if ln and "=" not in ln.split(" ", 1)[0]), "")
-    french = next((ln.split("=", 1)[1].strip() for ln in lines if ln.startswith("fr.utf8=")), None)
-    return english, french or None
 
 
 def load_tuxpaint_stamps(root: str | Path | None = None) -> list[LabelledImage]:

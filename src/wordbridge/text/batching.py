@@ -100,11 +100,15 @@ class SortishSampler(Sampler[list[int]]):
     def __len__(self) -> int:
         return self.total_batches // self.num_replicas
 
+    def _epoch_order(self, rng: np.random.Generator) -> np.ndarray:
+        """The epoch's draws in random order: every index once (text/weighting.py draws per source instead)."""
+        return rng.permutation(len(self.lengths))
+
     def _global_batches(self) -> list[np.ndarray]:
         rng = np.random.default_rng(self.seed + self.epoch)
         n = len(self.lengths)
         sizes = [len(a) for a in np.array_split(np.arange(n), self.total_batches)]  # each <= batch_size
-        perm = rng.permutation(n)
+        perm = self._epoch_order(rng)  # (n,) the pairs of this epoch, shuffled
         batches, start = [], 0
         for c in range(0, len(sizes), CHUNK_BATCHES):
             chunk_sizes = sizes[c : c + CHUNK_BATCHES]

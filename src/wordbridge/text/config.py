@@ -7,6 +7,7 @@ from typing import Any, Literal, get_args
 from wordbridge import defaults
 from wordbridge.errors import ConfigError
 from wordbridge.text import filters as filters_mod
+from wordbridge.text import pair_similarity
 from wordbridge.text.direction import Direction
 from wordbridge.text.extra_sources import ExtraSource
 from wordbridge.text.tokenize import TokenizerKind
@@ -30,7 +31,9 @@ class PrepareConfig:
     filters: tuple[str, ...] = ("dedup", "max_length", "length_ratio")
     max_words: int = 30  # max_length filter: words per side
     max_ratio: float = 3.0  # length_ratio filter: longer/shorter word count
-    lowercase: bool = True
+    min_pair_similarity: float = pair_similarity.DEFAULT_MIN_SIMILARITY  # similarity filter: least cosine of the sides
+    similarity_sources: tuple[str, ...] = pair_similarity.DEFAULT_SOURCES  # similarity filter: sources it scores
+    lowercase: bool = False  # keep case: the model learns to write "Where is the file?"
     tokenizer: TokenizerKind = defaults.TOKENIZER  # type: ignore[assignment]
     spm_vocab_size: int = 8000
     processes: int = 2
@@ -70,4 +73,10 @@ def validate(cfg: PrepareConfig) -> None:
     for ok, rule in checks:
         if not ok:
             raise ConfigError(f"Invalid data section: need {rule}.")
-    filters_mod.make_filters(list(cfg.filters), max_words=cfg.max_words, max_ratio=cfg.max_ratio)
+    filters_mod.make_filters(list(cfg.filters), **filter_params(cfg))
+
+
+def filter_params(cfg: PrepareConfig) -> dict:
+    """The keyword parameters of the filters, from the data section."""
+    return {"max_words": cfg.max_words, "max_ratio": cfg.max_ratio, "min_pair_similarity": cfg.min_pair_similarity,
+            "similarity_sources": cfg.similarity_sources}

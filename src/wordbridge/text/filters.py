@@ -1,13 +1,16 @@
 """Streaming filters over (french, english) pairs; each counts the pairs it removed (`.removed`) under `.name`.
 
 `questions` is the lesson's: keep pairs whose English matches `^(Wh[^?.!]+\\?)` and French `^([^?.!]+\\?)`, and keep
-only the matched text (the lesson's `(e.group(), f.group())`). Then `max_length`, `length_ratio`, `dedup`.
+only the matched text (the lesson's `(e.group(), f.group())`). Then `max_length`, `length_ratio`, `dedup`, and
+`similarity` (the multilingual encoder's cosine of the two sides, text/pair_similarity.py; only in the sources it is
+configured for: the pipeline calls `for_source(name)` before each source's stream).
 """
 
 import re
 from typing import Iterable, Iterator
 
 from wordbridge.errors import ConfigError, choices_hint
+from wordbridge.text import pair_similarity
 
 Pair = tuple[str, str]  # (french, english)
 
@@ -24,6 +27,9 @@ class Filter:
     def __init__(self) -> None:
         self.seen = 0
         self.removed = 0
+
+    def for_source(self, name: str) -> None:
+        """Called before the pairs of each source of a multi-source corpus (most filters ignore it)."""
 
     def keep(self, fr: str, en: str) -> Pair | None:
         raise NotImplementedError
@@ -101,7 +107,55 @@ class Dedup(Filter):
         return fr, en
 
 
-FILTERS: dict[str, type[Filter]] = {f.name: f for f in (Questions, MaxLength, LengthRatio, Dedup)}
+class Similarity(Filter):
+    """Drop pairs whose sides' multilingual-encoder cosine is below `min_pair_similarity` (misaligned paragraphs,
+    loose dictionary senses), in the sources named by `similarity_sources` only; scored in batches, cached."""
+
+    name = "similarity"
+    params = ("min_pair_similarity", "similarity_sources")
+    batch = 512  # pairs scored together
+
+    def __init__(self, min_pair_similarity: float = pair_similarity.DEFAULT_MIN_SIMILARITY,
+                 similarity_sources: Iterable[str] = pair_similarity.DEFAULT_SOURCES) -> None:
+        super().__init__()
+        if not -1.0 <= float(min_pair_similarity) <= 1.0:
+            raise ConfigError(f"min_pair_similarity must be a cosine in [-1, 1], got {min_pair_similarity}")
+        self.threshold = float(min_pair_similarity)
+        self.sources = frozenset(similarity_sources)
+        self.active = True  # a single-source corpus: every pair is scored
+        self.scorer = pair_similarity.PairScorer()
+        self.dropped: list[tuple[float, str, str]] = []  # (score, french, english) of the first pairs dropped
+
+    def for_source(self, name: str) -> None:
+        self.active = name in self.sources
+
+    def __call__(self, pairs: Iterable[Pair]) -> Iterator[Pair]:
+        if not self.active:
+            for pair in pairs:
+                self.seen += 1
+                yield pair
+            return
+        chunk: list[Pair] = []
+        size = 16  # doubling up to `batch`: a source cut short by max_per_source embeds little beyond its cap
+        for pair in pairs:
+            chunk.append(pair)
+            if len(chunk) >= size:
+                yield from self._scored(chunk)
+                chunk, size = [], min(2 * size, self.batch)
+        yield from self._scored(chunk)
+
+    def _scored(self, chunk: list[Pair]) -> Iterator[Pair]:
+        self.seen += len(chunk)
+        for pair, score in zip(chunk, self.scorer.score(chunk)):
+            if score >= self.threshold:
+                yield pair
+            else:
+                self.removed += 1
+                if len(self.dropped) < 20:
+                    self.dropped.append((round(float(score), 4), *pair))
+
+
+FILTERS: dict[str, type[Filter]] = {f.name: f for f in (Questions, MaxLength, LengthRatio, Dedup, Similarity)}
 FILTER_PARAMS = {p for f in FILTERS.values() for p in f.params}
 
 

@@ -17,7 +17,7 @@ from wordbridge import progress
 from wordbridge.errors import ConfigError, DataError
 from wordbridge.text import corpora, named_corpora
 from wordbridge.text import filters as filters_mod
-from wordbridge.text.config import PrepareConfig
+from wordbridge.text.config import PrepareConfig, filter_params
 from wordbridge.text.help_pages import Pair
 from wordbridge.text.skips import SkipCounter
 
@@ -59,7 +59,7 @@ def open_streams(cfg: PrepareConfig, skips: SkipCounter) -> list[named_corpora.S
 def read_and_filter(cfg: PrepareConfig) -> tuple[list[Pair], list[str], int, dict[str, int], dict[str, dict]]:
     """(kept pairs, their sources, pairs read, removed per filter, per-source counts), streamed: only the kept
     pairs are held in memory."""
-    flist = filters_mod.make_filters(list(cfg.filters), max_words=cfg.max_words, max_ratio=cfg.max_ratio)
+    flist = filters_mod.make_filters(list(cfg.filters), **filter_params(cfg))
     skips = SkipCounter()
     streams = open_streams(cfg, skips)
     kept: list[Pair] = []
@@ -70,6 +70,8 @@ def read_and_filter(cfg: PrepareConfig) -> tuple[list[Pair], list[str], int, dic
     for name, stream in streams:
         before = filters_mod.report(flist)
         counts = {"read": 0, "kept": 0, "capped": False}
+        for f in flist:
+            f.for_source(name)
         if budget is not None:
             stream = itertools.islice(stream, budget)
         for pair in filters_mod.apply_filters(_counted(stream, counts, bar), flist):

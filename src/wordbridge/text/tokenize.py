@@ -5,8 +5,9 @@ over this process and N-1 forked workers) and `.detokenize(tokens)`. spaCy's tok
 but ids keep nothing, so spaCy detokenisation is rule-based (text/detokenize.py: 96.8% of the default corpus's English
 lines come back exactly, BLEU 99.8 against the originals).
 
-Casing: with `lowercase=True` text is lowercased before tokenising and detokenised output stays lowercase.
-Evaluation against raw references must then compare case-insensitively (sacrebleu `lowercase=True`);
+Casing: both tokenizers keep case by default (data.lowercase: false), so a model writes "Where is the file?" and
+detokenised text comes back with its capitals. With `lowercase=True` text is lowercased before tokenising and output
+stays lowercase; `evaluate` reports case-sensitive BLEU/chrF with the uncased figures beside them, and
 `capitalize(text)` (first letter and the pronoun "i" upper-cased) is offered for display only.
 
 `tokenizer.json` in a prepared folder records kind, lowercase and languages; `load_tokenizers(dir)` rebuilds both.

@@ -4,6 +4,7 @@ import dataclasses
 from typing import Literal, get_args
 
 from wordbridge.errors import ConfigError, choices_hint
+from wordbridge.text.source_weights import check_weights
 from wordbridge.train.config import Schedule, TrainConfig
 
 QUANTIZATIONS = ("int8", "int16", "float32")  # weight types of a CTranslate2 export (`wordbridge export`)
@@ -109,6 +110,7 @@ class TranslateTrainConfig(TrainConfig):
     valid_batch_size: int = 128  # sentences per batch when validating and decoding
     label_smoothing: float = 0.0  # training loss: mix this much of a uniform target in (validation loss stays NLL)
     warmup_steps: int = 0  # linear learning-rate warm-up over the first N optimiser steps, on top of the schedule
+    source_weights: dict[str, float] = dataclasses.field(default_factory=dict)  # {source or group: weight > 0}
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -118,6 +120,7 @@ class TranslateTrainConfig(TrainConfig):
             raise ConfigError(f"Invalid train.force_per {choices_hint(self.force_per, FORCE_PER)}")
         if not 0.0 <= self.label_smoothing < 1.0:
             raise ConfigError(f"Invalid train.label_smoothing {self.label_smoothing}: must be in [0, 1).")
+        check_weights(self.source_weights)
         if self.warmup_steps < 0:
             raise ConfigError(f"Invalid train.warmup_steps {self.warmup_steps}: must be >= 0.")
         tf = self.teacher_forcing

@@ -36,6 +36,13 @@ def scores(hypotheses: Sequence[str], references: Sequence[str], lowercase: bool
     return {"bleu": bleu(hypotheses, references, lowercase), "chrf": chrf(hypotheses, references, lowercase)}
 
 
+def cased_and_uncased(hypotheses: Sequence[str], references: Sequence[str]) -> dict[str, float]:
+    """{"bleu", "chrf"} case-sensitive (sacrebleu's default: "where" is not "Where") and {"bleu_uncased",
+    "chrf_uncased"} with case ignored, the figure a lowercasing model can be compared on."""
+    uncased = scores(hypotheses, references, lowercase=True)
+    return {**scores(hypotheses, references), "bleu_uncased": uncased["bleu"], "chrf_uncased": uncased["chrf"]}
+
+
 def _check(hypotheses: Sequence[str], references: Sequence[str]) -> None:
     if len(hypotheses) != len(references):
         raise ValueError(f"{len(hypotheses)} hypotheses for {len(references)} references")

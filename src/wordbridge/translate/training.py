@@ -16,9 +16,10 @@ import torch
 
 from wordbridge.atomic import write_text
 from wordbridge.config import dump_yaml, to_dict
-from wordbridge.errors import DataError
+from wordbridge.errors import ConfigError, DataError
 from wordbridge.text.batching import Seq2SeqDataset, make_loader
 from wordbridge.text.prepared import PreparedData
+from wordbridge.text.weighting import weighted_loader
 from wordbridge.train import distributed as D
 from wordbridge.train.hooks import Hook
 from wordbridge.train.loop import FitResult, evaluate_loss, fit
@@ -127,7 +128,15 @@ def load_data(sections: dict, cfg: TranslateTrainConfig, rank: int = 0, world: i
     valid_ds = Seq2SeqDataset(*data.split("valid"))
     if len(train_ds) == 0:
         raise DataError(f"The prepared folder {folder} has no training pairs.")
-    train_dl = make_loader(train_ds, cfg.batch_size, train=True, seed=cfg.seed, num_replicas=world, rank=rank)
+    if cfg.source_weights:  # per-source sampling (text/weighting.py) needs each pair's source
+        sources = data.sources("train")
+        if sources is None:
+            raise ConfigError(f"train.source_weights needs the pairs' sources, which {folder} does not record; "
+                              "prepare the data again.")
+        train_dl = weighted_loader(train_ds, sources, cfg.source_weights, cfg.batch_size, seed=cfg.seed,
+                                   num_replicas=world, rank=rank)
+    else:
+        train_dl = make_loader(train_ds, cfg.batch_size, train=True, seed=cfg.seed, num_replicas=world, rank=rank)
     valid_dl = make_loader(valid_ds, cfg.valid_batch_size, train=False)
     return data, train_dl, valid_dl
 
