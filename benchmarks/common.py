@@ -1,6 +1,6 @@
 """Small shared helpers for the benchmark scripts: run a command while sampling the peak RSS of its whole process
-tree (psutil), stop it with SIGINT when a wall-clock budget runs out, time blocks of code, describe the machine, and
-print markdown tables with ratios.
+tree (psutil), stop it with SIGINT when a wall-clock budget runs out, run a function in a fresh process, time blocks
+of code, describe the machine, and print markdown tables with ratios.
 
 Import from a script in benchmarks/ with `from common import ...` (the script's folder is on sys.path), or load it by
 path. Nothing here imports wordbridge, so the helpers also work from a peer toolkit's virtual environment.
@@ -8,11 +8,13 @@ path. Nothing here imports wordbridge, so the helpers also work from a peer tool
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import dataclasses
 import datetime
 import logging
 import math
+import multiprocessing
 import os
 import platform
 import re
@@ -223,6 +225,17 @@ def timed(clock: Callable[[], float] = time.perf_counter) -> Iterator[Stopwatch]
         yield watch
     finally:
         watch.seconds = clock() - start
+
+
+def _logged(fn: Callable, *args):
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    return fn(*args)
+
+
+def run_isolated(fn: Callable, *args):
+    """fn(*args) in a fresh spawned process (no memory or threads carried over from the run before), logging INFO."""
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(_logged, fn, *args).result()
 
 
 def thread_env(threads: int, base: dict | None = None) -> dict:

@@ -19,19 +19,19 @@ test overall and test per source (a source missing from the old corpus is out of
 """
 
 import argparse
-import concurrent.futures
 import dataclasses
 import json
 import logging
-import multiprocessing
 import shutil
 import sys
 import time
 from pathlib import Path
+from typing import Callable, Iterable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/common.py
 
-from common import busy_warning, describe_machine, first_per_source, machine_info, markdown_table  # noqa: E402
+from common import (busy_warning, describe_machine, first_per_source, machine_info, markdown_table,  # noqa: E402
+                    run_isolated)
 
 from wordbridge.atomic import write_text  # noqa: E402
 from wordbridge.config import load_sections  # noqa: E402
@@ -148,15 +148,20 @@ def rows_of(work: Path, spm_sizes: list[int], per_source: int) -> list[dict]:
     return rows
 
 
-def _child(*args) -> dict:
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    return run_one(*args)
-
-
-def run_isolated(*args) -> dict:
-    """run_one in a fresh spawned process (no memory or threads carried over from the run before)."""
-    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(_child, *args).result()
+def run_and_report(title: str, threads: int, run_one: Callable, jobs: Iterable[tuple], table: Callable,
+                   out: str) -> None:
+    """run_one(*job) of each job in a fresh process; after each, the table of the rows so far is written to OUT (and
+    printed at the end) under a header: TITLE, the machine, the command line and, on a busy machine, a warning."""
+    info = machine_info()
+    header = f"{title}\nMachine: {describe_machine(info)}\nCommand: `python {' '.join(sys.argv)}`"
+    warning = busy_warning(info, threads)
+    header += f"\nWarning: {warning}" if warning else ""
+    rows: list[dict] = []
+    for job in jobs:
+        rows.append(run_isolated(run_one, *job))
+        write_text(Path(out), table(rows, header))  # partial table after each run
+    print(table(rows, header))
+    print(f"written to {out}")
 
 
 def table(rows: list[dict], header: str) -> str:
@@ -211,18 +216,11 @@ def main() -> None:
         return
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     work = Path(args.work)
-    info = machine_info()
-    header = (f"Old vs new corpus x words vs subwords: {args.minutes:g} min of training each, greedy decoding of the "
-              f"new corpus's test split ({args.test_per_source} per source)\nMachine: {describe_machine(info)}\n"
-              f"Command: `python {' '.join(sys.argv)}`")
-    warning = busy_warning(info, base["train"].threads or 2)
-    header += f"\nWarning: {warning}" if warning else ""
-    rows: list[dict] = []
-    for corpus, vocab, pieces in plan(spm_sizes):
-        rows.append(run_isolated(corpus, vocab, pieces, base, args.minutes, work, args.test_per_source))
-        write_text(Path(args.out), table(rows, header))  # partial table after each run
-    print(table(rows, header))
-    print(f"written to {args.out}")
+    title = (f"Old vs new corpus x words vs subwords: {args.minutes:g} min of training each, greedy decoding of the "
+             f"new corpus's test split ({args.test_per_source} per source)")
+    jobs = ((corpus, vocab, pieces, base, args.minutes, work, args.test_per_source)
+            for corpus, vocab, pieces in plan(spm_sizes))
+    run_and_report(title, base["train"].threads or 2, run_one, jobs, table, args.out)
 
 
 if __name__ == "__main__":

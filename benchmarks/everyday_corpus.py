@@ -18,19 +18,17 @@ with the uncased figure beside them (the old runs write lowercase). --table-only
 """
 
 import argparse
-import concurrent.futures
 import dataclasses
 import json
 import logging
-import multiprocessing
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/common.py, corpus_vocab.py
 
-from common import busy_warning, describe_machine, machine_info, markdown_table  # noqa: E402
-from corpus_vocab import SECTIONS, last_validation, make_subset  # noqa: E402
+from common import markdown_table  # noqa: E402
+from corpus_vocab import SECTIONS, last_validation, make_subset, run_and_report  # noqa: E402
 
 from wordbridge.atomic import write_text  # noqa: E402
 from wordbridge.config import load_sections  # noqa: E402
@@ -120,17 +118,6 @@ def run_one(variant: str, base: dict, minutes: float, work: Path, per_source: in
     return score_run(variant, run_dir, Path(data.out), result.step, prep_s, work, per_source, beam)
 
 
-def _child(*args) -> dict:
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    return run_one(*args)
-
-
-def run_isolated(*args) -> dict:
-    """run_one in a fresh spawned process (no memory or threads carried over from the run before)."""
-    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(_child, *args).result()
-
-
 def _pair(s: dict | None) -> str:
     if not s or "bleu" not in s:
         return "-"
@@ -194,18 +181,10 @@ def main() -> None:
         return
     base = load_sections(args.config, SECTIONS, overrides=args.set)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    info = machine_info()
-    header = (f"Everyday corpus (issue 21): {args.minutes:g} min of training each, the new corpus's validation and "
-              f"test splits ({args.per_source} per source)\nMachine: {describe_machine(info)}\n"
-              f"Command: `python {' '.join(sys.argv)}`")
-    warning = busy_warning(info, base["train"].threads or 2)
-    header += f"\nWarning: {warning}" if warning else ""
-    rows: list[dict] = []
-    for variant in variants:
-        rows.append(run_isolated(variant, base, args.minutes, work, args.per_source, args.beam, args.everyday_weight))
-        write_text(Path(args.out), table(rows, header))  # partial table after each run
-    print(table(rows, header))
-    print(f"written to {args.out}")
+    title = (f"Everyday corpus (issue 21): {args.minutes:g} min of training each, the new corpus's validation and "
+             f"test splits ({args.per_source} per source)")
+    jobs = [(v, base, args.minutes, work, args.per_source, args.beam, args.everyday_weight) for v in variants]
+    run_and_report(title, base["train"].threads or 2, run_one, jobs, table, args.out)
 
 
 if __name__ == "__main__":

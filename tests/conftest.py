@@ -166,17 +166,18 @@ def tiny_pairs():
 
 @pytest.fixture(scope="session")
 def cli_trained_run(tiny_pairs):
-    """Factory: in ROOT write the tiny pairs (x4) and a config with the given `model:` / `train:` YAML lines, then
-    `wordbridge prepare` and `wordbridge train` through the CLI; returns (root, config, run)."""
+    """Factory: in ROOT write the tiny pairs (x4) and a config with the given `model:` / `train:` YAML lines (and
+    extra `data:` lines, e.g. "  direction: en-fr\n"), then `wordbridge prepare` (ROOT/prep) and `wordbridge train`
+    (ROOT/run) through the CLI; returns (root, config, run)."""
 
-    def make(root: Path, model_yaml: str, train_yaml: str):
+    def make(root: Path, model_yaml: str, train_yaml: str, data_yaml: str = ""):
         fr, en = tiny_pairs
         (root / "fr.txt").write_text("\n".join(fr * 4) + "\n", encoding="utf-8")
         (root / "en.txt").write_text("\n".join(en * 4) + "\n", encoding="utf-8")
         config = root / "tiny.yaml"
         config.write_text(f"data:\n  out: {root / 'prep'}\n  src_vectors: null\n  tgt_vectors: null\n  filters: []\n"
                           "  tokenizer: spacy\n"
-                          f"  processes: 1\nmodel:\n{model_yaml}train:\n{train_yaml}", encoding="utf-8")
+                          f"  processes: 1\n{data_yaml}model:\n{model_yaml}train:\n{train_yaml}", encoding="utf-8")
         assert cli_main(["prepare", str(config), "--src", str(root / "fr.txt"), "--tgt", str(root / "en.txt")]) == 0
         run = root / "run"
         assert cli_main(["train", str(config), "--run-dir", str(run)]) == 0

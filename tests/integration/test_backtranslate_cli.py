@@ -18,29 +18,21 @@ ENGLISH = [f"the {a} is {b} ." for a in ("cat", "dog", "house", "sky", "book") f
 
 
 @pytest.fixture(scope="module")
-def reverse(tmp_path_factory, tiny_pairs):
-    root = tmp_path_factory.mktemp("backtranslate")
-    fr, en = tiny_pairs
-    (root / "fr.txt").write_text("\n".join(fr * 4) + "\n", encoding="utf-8")
-    (root / "en.txt").write_text("\n".join(en * 4) + "\n", encoding="utf-8")
-    config = root / "rev.yaml"
-    config.write_text(f"data:\n  out: {root / 'prep-rev'}\n  direction: en-fr\n  src_vectors: null\n"
-                      "  tgt_vectors: null\n  filters: []\n  processes: 1\n  tokenizer: spacy\n"
-                      "model:\n  emb_size_src: 16\n  emb_size_tgt: 16\n  hidden: 16\n"
-                      "train:\n  epochs: 2\n  batch_size: 8\n  lr: 0.01\n  threads: 1\n  log_every: 1\n"
-                      "  valid_bleu_sentences: 4\n", encoding="utf-8")
-    src = ["--src", str(root / "fr.txt"), "--tgt", str(root / "en.txt")]
-    assert cli_main(["prepare", str(config), *src]) == 0
-    assert cli_main(["train", str(config), "--run-dir", str(root / "rev")]) == 0
+def reverse(tmp_path_factory, cli_trained_run):
+    """An en-fr run of the tiny pairs: ROOT/prep, ROOT/run, config ROOT/tiny.yaml; English input ROOT/english.txt."""
+    root, _, _ = cli_trained_run(tmp_path_factory.mktemp("backtranslate"),
+                                 "  emb_size_src: 16\n  emb_size_tgt: 16\n  hidden: 16\n",
+                                 "  epochs: 2\n  batch_size: 8\n  lr: 0.01\n  threads: 1\n  log_every: 1\n"
+                                 "  valid_bleu_sentences: 4\n", data_yaml="  direction: en-fr\n")
     (root / "english.txt").write_text("\n".join(ENGLISH) + "\n\n", encoding="utf-8")
     return root
 
 
 def test_the_reverse_run_records_its_direction(reverse, capsys):
-    run = reverse / "rev"
+    run = reverse / "run"
     assert json.loads((run / "tokenizer.json").read_text())["src_lang"] == "en"
     assert yaml.safe_load((run / "config.yaml").read_text())["data"]["direction"] == "en-fr"
-    assert json.loads((reverse / "prep-rev" / "stats.json").read_text())["direction"] == "en-fr"
+    assert json.loads((reverse / "prep" / "stats.json").read_text())["direction"] == "en-fr"
     assert cli_main(["translate", str(run), "the cat is black .", "--direction", "fr-en"]) == 2
     assert "translates en-fr, not --direction fr-en" in capsys.readouterr().err
 
@@ -51,7 +43,7 @@ def _lines(path):
 
 @pytest.mark.parametrize("decoding", [[], ["--sampling", "--topk", "5", "--seed", "3"]])
 def test_backtranslate_resumes_after_an_interruption(reverse, decoding, capsys):
-    args = ["backtranslate", str(reverse / "rev"), "--input", str(reverse / "english.txt"), "--chunk-lines", "10",
+    args = ["backtranslate", str(reverse / "run"), "--input", str(reverse / "english.txt"), "--chunk-lines", "10",
             *decoding]
     tag = "s" if decoding else "g"
     whole, cut = reverse / f"whole-{tag}", reverse / f"cut-{tag}"
@@ -75,7 +67,7 @@ def test_backtranslate_resumes_after_an_interruption(reverse, decoding, capsys):
 
 def test_prepare_takes_the_synthetic_corpus_as_a_tagged_source(reverse, tiny_pairs):
     bt = reverse / "bt"
-    assert cli_main(["backtranslate", str(reverse / "rev"), "--input", str(reverse / "english.txt"), "--out",
+    assert cli_main(["backtranslate", str(reverse / "run"), "--input", str(reverse / "english.txt"), "--out",
                      str(bt)]) == 0
     extra = f"data.extra_sources=[{{path: {bt}, name: backtranslated, tag: true}}]"
     common = ["--src", str(reverse / "fr.txt"), "--tgt", str(reverse / "en.txt"), "--set", "data.src_vectors=null",
@@ -98,8 +90,8 @@ def test_bad_input_is_one_line_and_writes_nothing(reverse, tiny_run, tmp_path, c
     blank = tmp_path / "blank.txt"
     blank.write_text("\n  \n", encoding="utf-8")
     cases = [(forward, reverse / "english.txt", "translates fr-en, but backtranslate needs a en-fr model"),
-             (reverse / "rev", latin1, "is not UTF-8 text (line 1"),
-             (reverse / "rev", blank, "holds no sentence")]
+             (reverse / "run", latin1, "is not UTF-8 text (line 1"),
+             (reverse / "run", blank, "holds no sentence")]
     for run, source, message in cases:
         out = tmp_path / "out"
         assert cli_main(["backtranslate", str(run), "--input", str(source), "--out", str(out)]) == 2
@@ -107,9 +99,9 @@ def test_bad_input_is_one_line_and_writes_nothing(reverse, tiny_run, tmp_path, c
         assert message in err and len(err.splitlines()) == 1
         assert not out.exists()
     other = reverse / "other"
-    assert cli_main(["backtranslate", str(reverse / "rev"), "--input", str(reverse / "english.txt"), "--out",
+    assert cli_main(["backtranslate", str(reverse / "run"), "--input", str(reverse / "english.txt"), "--out",
                      str(other), "--max-chunks", "0"]) == 0
-    assert cli_main(["backtranslate", str(reverse / "rev"), "--input", str(reverse / "english.txt"), "--out",
+    assert cli_main(["backtranslate", str(reverse / "run"), "--input", str(reverse / "english.txt"), "--out",
                      str(other), "--beam", "2"]) == 2
     assert "holds another back-translation" in capsys.readouterr().err
 
@@ -120,12 +112,12 @@ def tiny_pairs_list():
 
 def test_serve_refuses_a_reverse_run(reverse):
     with pytest.raises(DataError, match="translates en-fr, but serve"):
-        load_models([reverse / "rev"])
+        load_models([reverse / "run"])
 
 
 def test_an_exported_reverse_transformer_back_translates_with_ctranslate2(reverse, capsys):
     config = reverse / "rev-tf.yaml"
-    config.write_text((reverse / "rev.yaml").read_text(encoding="utf-8").replace(
+    config.write_text((reverse / "tiny.yaml").read_text(encoding="utf-8").replace(
         "model:\n  emb_size_src: 16\n  emb_size_tgt: 16\n  hidden: 16\n",
         "model:\n  arch: transformer\n  transformer: {d_model: 16, heads: 2, ff_size: 32, enc_layers: 1, "
         "dec_layers: 1, dropout: 0.0, attn_dropout: 0.0}\n"), encoding="utf-8")

@@ -4,7 +4,8 @@ Starts the app with the fake models on 127.0.0.1 on a free port (the translator 
 then: types a French sentence and waits for the translation and the heatmap of its words; copies the translation;
 sees an error clear the previous results and an empty input say so; runs a word search and sees a grid of images;
 clicks a result and sees similar images; searches images in French; uploads an image; opens /docs and sees the API's
-operations; saves a screenshot (WORDBRIDGE_SCREENSHOT=path to keep it, e.g. docs/screenshot.png).
+operations; saves a screenshot (WORDBRIDGE_SCREENSHOT=path to keep it, e.g. docs/screenshot.png). With two served
+runs (the lesson's GRU and the Transformer) the model picker says which is which and the chosen model translates.
 """
 
 import importlib.util
@@ -35,14 +36,10 @@ def _load_screenshot_tool():
 screenshot = _load_screenshot_tool()
 
 
-@pytest.fixture(scope="module")
-def server_url(tmp_path_factory, fakes, free_port):
+def _serve(app, free_port):
+    """Serve APP with uvicorn on 127.0.0.1 on a free port in a thread; yields its URL, stops it after."""
     import uvicorn
 
-    from wordbridge.serve.app import create_app
-
-    gallery = fakes.make_gallery(tmp_path_factory.mktemp("gallery"), copies=3, size=96)
-    app = create_app(fakes.FakeTranslator(pieces=True), fakes.FakeSearcher(gallery))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -55,6 +52,22 @@ def server_url(tmp_path_factory, fakes, free_port):
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server_url(tmp_path_factory, fakes, free_port):
+    from wordbridge.serve.app import create_app
+
+    gallery = fakes.make_gallery(tmp_path_factory.mktemp("gallery"), copies=3, size=96)
+    yield from _serve(create_app(fakes.FakeTranslator(pieces=True), fakes.FakeSearcher(gallery)), free_port)
+
+
+@pytest.fixture(scope="module")
+def models_url(fakes, free_port):
+    """Two served runs (tests/fakes.py fake_models: the lesson's GRU and the Transformer)."""
+    from wordbridge.serve.app import create_app
+
+    yield from _serve(create_app(models=fakes.fake_models()), free_port)
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +92,18 @@ def _cards(drv, grid_id: str):
 
 def _images_loaded(drv, grid_id: str) -> bool:
     return screenshot.images_loaded(drv, grid_id)
+
+
+def _translate(drv, text):
+    from selenium.webdriver.common.by import By
+
+    old = drv.find_element(By.ID, "en-output").text
+    box = drv.find_element(By.ID, "fr-input")
+    box.clear()
+    box.send_keys(text)
+    drv.find_element(By.ID, "translate-btn").click()
+    _wait(drv, lambda d: d.find_element(By.ID, "en-output").text not in ("", old), "no new translation shown")
+    return drv.find_element(By.ID, "en-output").text
 
 
 def _ready(drv, server_url):
@@ -214,8 +239,7 @@ def test_image_upload_shows_labels(server_url, driver, tmp_path):
     from selenium.webdriver.common.by import By
 
     drv = driver
-    drv.get(server_url + "/")
-    _wait(drv, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1", "page not ready")
+    _ready(drv, server_url)
     path = tmp_path / "upload.png"
     Image.new("RGB", (50, 50), (30, 140, 40)).save(path)  # the fake gallery's "tree" colour
     drv.find_element(By.ID, "file-input").send_keys(str(path))
@@ -241,6 +265,25 @@ def test_docs_list_the_operations_offline(server_url, driver):
     fetched = drv.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     assert any(url.endswith("swagger-ui-bundle.js") for url in fetched)
     assert all(url.startswith(server_url + "/") for url in fetched), fetched
+
+
+def test_model_picker_says_which_is_which_and_picks_the_model(models_url, driver):
+    """With two served runs the picker says which is which, preselects the default (the better validation BLEU),
+    and the chosen model translates."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    drv = driver
+    _ready(drv, models_url)
+    picker = Select(drv.find_element(By.ID, "model"))
+    assert drv.find_element(By.ID, "model").is_displayed()
+    labels = [o.text for o in picker.options]
+    assert labels[0].startswith("the lesson's GRU (demo") and "5.5" in labels[0]
+    assert labels[1].startswith("Transformer (demo-transformer") and "default" in labels[1]
+    assert picker.first_selected_option.get_attribute("value") == "demo-transformer"
+    assert _translate(drv, "le chat noir") == "THE CAT BLACK"
+    picker.select_by_value("demo")
+    assert _translate(drv, "le chien blanc") == "the dog white"
 
 
 def test_screenshot_tool(server_url, driver, tmp_path):

@@ -1,6 +1,8 @@
-"""benchmarks/common.py: peak RSS of a process tree, SIGINT at the end of a budget, tables and ratios."""
+"""benchmarks/common.py: peak RSS of a process tree, SIGINT at the end of a budget, a function run in a fresh process,
+tables and ratios."""
 
 import importlib.util
+import os
 import sys
 import time
 from pathlib import Path
@@ -95,6 +97,13 @@ def test_log_captures_output(tmp_path):
                               tmp_path / "sub" / "log.txt", timeout_s=30)
     text = (tmp_path / "sub" / "log.txt").read_text()
     assert "out" in text and "err" in text and res.returncode == 0
+
+
+def test_run_isolated_calls_the_function_in_a_spawned_process(benchmarks, monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))  # the child imports `common`, as the scripts' children do
+    common_module = benchmarks("common").common
+    assert common_module.run_isolated(divmod, 17, 5) == (3, 2)
+    assert common_module.run_isolated(os.getpid) != os.getpid()
 
 
 def test_markdown_table_aligns_and_checks_widths():
