@@ -28,6 +28,14 @@ class LineWriter:
         self.stream.flush()
 
 
+class _FileBar(tqdm):
+    """A bar writing to a file: `set_postfix` waits for the next timed line instead of writing one per call (tqdm
+    redraws on every set_postfix by default, which put a line per batch in the demo's log)."""
+
+    def set_postfix(self, ordered_dict=None, refresh: bool = False, **kwargs: Any) -> None:
+        super().set_postfix(ordered_dict, refresh=refresh, **kwargs)
+
+
 def on_terminal(stream: Any) -> bool:
     isatty = getattr(stream, "isatty", None)
     try:
@@ -49,5 +57,5 @@ def bar(iterable: Iterable | None = None, *, disable: bool = False, every: float
     for key in ("dynamic_ncols", "mininterval", "maxinterval", "ncols", "position"):
         kwargs.pop(key, None)
     kwargs.setdefault("delay", every)  # a loop shorter than `every` seconds writes nothing
-    return tqdm(iterable, file=LineWriter(stream), disable=disable, mininterval=every, maxinterval=max(every, 1.0),
-                ascii=True, **kwargs)
+    return _FileBar(iterable, file=LineWriter(stream), disable=disable, mininterval=every,
+                    maxinterval=max(every, 1.0), ascii=True, **kwargs)

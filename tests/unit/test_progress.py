@@ -41,3 +41,12 @@ def test_stacked_bars_write_no_cursor_moves_to_a_log_file():
     with progress.bar(total=3, desc="rank 1", file=log, every=0, delay=0, position=1) as bar:
         bar.update(3)
     assert "\x1b" not in log.getvalue() and "3/3" in log.getvalue()
+
+
+def test_set_postfix_waits_for_the_next_line_in_a_log_file():
+    log = io.StringIO()
+    with progress.bar(total=200, desc="features", file=log, every=60, delay=0) as bar:
+        for i in range(200):
+            bar.update(1)
+            bar.set_postfix(skipped=i)  # tqdm would redraw (one log line) on each call
+    assert len(log.getvalue().splitlines()) <= 3
