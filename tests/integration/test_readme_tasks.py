@@ -89,8 +89,9 @@ def test_train_on_your_own_corpus_as_the_readme_says(tmp_path, monkeypatch, caps
     run = next(tmp_path / c[c.index("--run-dir") + 1] for c in commands if c[0] == "train")
     assert (run / "best.pt").is_file()
 
-    # "Translate a sentence, a file, or stdin" on that run, standing in for the demo's runs/demo
+    # "Translate a sentence, a file, or stdin" on that run, standing in for the demo's two runs
     shutil.copytree(run, tmp_path / "runs" / "demo")
+    shutil.copytree(run, tmp_path / "runs" / "demo-transformer")
     (tmp_path / "lettre.txt").write_text("le chat dort.\n\nle chien mange.\n", encoding="utf-8")
     for args in section_commands("Translate a sentence, a file, or stdin"):
         assert main(args) == 0, f"wordbridge {' '.join(args)}"
@@ -99,6 +100,6 @@ def test_train_on_your_own_corpus_as_the_readme_says(tmp_path, monkeypatch, caps
 
 
 @pytest.mark.parametrize("title", ["Translate a sentence, a file, or stdin", "Search your own photos",
-                                   "Serve the page", "Choose the Transformer"])
+                                   "Serve the page", "The two models, and longer training"])
 def test_the_other_task_sections_give_commands(title):
     assert section_commands(title)
