@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-from tqdm import tqdm
 
 from wordbridge import encoder as encoder_mod
 from wordbridge import paths
+from wordbridge.progress import bar as progress_bar
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +36,13 @@ class PairScorer:
     def __init__(self, folder: str | Path | None = None):
         self.folder = Path(folder) if folder is not None else None
         self._cache: encoder_mod.EmbeddingCache | None = None
-        self._bar: tqdm | None = None
+        self._bar = None  # a progress.bar, made with the cache
 
     @property
     def cache(self) -> encoder_mod.EmbeddingCache:
         if self._cache is None:
             enc = encoder_mod.get_encoder()
-            self._bar = tqdm(desc="embedding pairs", unit=" texts", disable=None, leave=False, mininterval=1)
+            self._bar = progress_bar(desc="embedding pairs", unit=" texts", leave=False, mininterval=1)
             self._cache = encoder_mod.EmbeddingCache(self.folder or cache_folder(), enc, progress=self._bar.update)
             log.info("pair similarity: encoder %s, %d cached embeddings in %s", enc.name, len(self._cache),
                      self._cache.folder)

@@ -20,10 +20,10 @@ import shutil
 import time
 from pathlib import Path
 
-from tqdm import tqdm
 
 from wordbridge.atomic import write_json, write_text
 from wordbridge.errors import DataError
+from wordbridge.progress import bar as progress_bar
 from wordbridge.text import direction
 from wordbridge.text.extra_sources import SYNTHETIC_EN, SYNTHETIC_FR
 from wordbridge.text.monolingual import count_lines, read_sentences
@@ -114,8 +114,8 @@ def backtranslate(run: str | Path, input_path: str | Path, out: str | Path, deco
     t0 = time.perf_counter()
     if limit:
         tr = Translator.load(folder, engine=engine, int8=None)  # int8=None: int8 for a GRU on the CPU
-        with tqdm(total=len(sentences), initial=sum(min(chunk_lines, len(sentences) - starts[i]) for i, d in
-                  enumerate(done) if d), unit=" sentences", desc="back-translating", disable=None) as bar:
+        with progress_bar(total=len(sentences), initial=sum(min(chunk_lines, len(sentences) - starts[i]) for i, d in
+                  enumerate(done) if d), unit=" sentences", desc="back-translating") as bar:
             for i in limit:
                 english = sentences[starts[i]:starts[i] + chunk_lines]
                 sampling = decoding.sampling

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
 from wordbridge.atomic import atomic_dir, atomic_path, write_json, write_text
 from wordbridge.errors import DataError
+from wordbridge.progress import bar as progress_bar
 from wordbridge.text.prepared import PreparedData
 from wordbridge.text.ragged import Ragged, save_ragged
 from wordbridge.text.vocab import EOS
@@ -148,8 +148,8 @@ def distill(teacher: str | Path, prepared: str | Path, out: str | Path, beam: in
     if done:
         log.info("resuming: %d of %d training sentences already translated in %s", done, len(src), parts)
     start = time.perf_counter()
-    with tqdm(total=len(src), initial=done, unit="sent", desc=f"distill (beam {beam}, {engine})",
-              disable=not progress) as bar:
+    with progress_bar(total=len(src), initial=done, unit="sent", desc=f"distill (beam {beam}, {engine})",
+                      disable=not progress) as bar:
         for i, chunk in enumerate(chunks):
             if chunk is not None:
                 continue
