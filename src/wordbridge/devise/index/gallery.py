@@ -309,11 +309,7 @@ def index_folder(
         return None
     previous, scan = state["previous"], state["scan"]
     gallery, counts = merge_chunks(folder.resolve(), previous, scan, model_fingerprint, parts, chunk_size)
-    if not len(gallery) and not allow_empty:
-        sharding.remove_parts(parts)
-        raise DataError(f"None of the {len(gallery.skipped)} image file(s) in {folder} could be read (e.g. "
-                        f"{gallery.skipped[0]['path']}: {gallery.skipped[0]['reason']}); nothing written. Pass "
-                        f"--allow-empty to write an empty index anyway.")
+    _check_readable(folder, gallery, parts, allow_empty)
     counts.update(chunks=-(-len(todo) // chunk_size), resumed_chunks=resumed)
     dim = gallery.embeddings.shape[1] if gallery.embeddings.ndim == 2 else 0
     plan = ann.plan_index(len(gallery), dim, max_ram, kind=kind)
@@ -329,6 +325,14 @@ def index_folder(
     counts["index"] = dict(gallery.index_info)
     counts["describe"] = gallery.describe()
     return counts
+
+
+def _check_readable(folder: Path, gallery: "Gallery", parts: Path, allow_empty: bool) -> None:
+    if not len(gallery) and not allow_empty:  # no image could be read: chunks removed, nothing written
+        sharding.remove_parts(parts)
+        raise DataError(f"None of the {len(gallery.skipped)} image file(s) in {folder} could be read (e.g. "
+                        f"{gallery.skipped[0]['path']}: {gallery.skipped[0]['reason']}); nothing written. Pass "
+                        f"--allow-empty to write an empty index anyway.")
 
 
 def _check_not_empty(folder: Path, scan: Scan, allow_empty: bool) -> None:
