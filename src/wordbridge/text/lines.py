@@ -26,8 +26,9 @@ def read_lines(path: str | Path, max_chars: int | None = None) -> list[str]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise DataError(f"{path} is not UTF-8 text (byte {exc.start}); convert it, e.g. `iconv -f latin1 -t utf-8`.") \
-            from None
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise DataError(f"{path} is not UTF-8 text (line {line}, byte {exc.start}); convert it, e.g. `iconv -f latin1 "
+                        "-t utf-8`.") from None
     lines = text.split("\n")
     lines = lines[:-1] if lines and lines[-1] == "" else lines
     check_line_lengths(lines, max_chars, str(path))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from wordbridge.errors import DataError
+from wordbridge.text.lines import read_lines
 
 _QUOTED = re.compile(r'"([^"]+)"')
 _SENTENCE_END = re.compile(r'(?<=[.!?])\s+(?=["\'(]?[A-Z])|(?<=[.!?]["\'])\s+')
@@ -89,16 +90,8 @@ def dedup_excluding(sentences: Iterable[str], excluded: set[str],
 
 
 def read_sentences(path: str | Path) -> list[str]:
-    """Non-blank lines of a UTF-8 text file (surrounding whitespace stripped)."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"Input file {path} does not exist.")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise DataError(f"{path} is not UTF-8 text (line {line}, byte {exc.start}).") from None
-    sentences = [" ".join(line.split()) for line in text.splitlines()]
+    """Non-blank lines of a UTF-8 text file (whitespace runs collapsed); the file checks are text.lines'."""
+    sentences = [" ".join(line.split()) for line in read_lines(path)]
     sentences = [s for s in sentences if s]
     if not sentences:
         raise DataError(f"{path} holds no sentence (empty or blank lines only).")
