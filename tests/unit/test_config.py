@@ -92,3 +92,9 @@ def test_packaged_configs_resolve_by_name_from_any_folder(tmp_path, monkeypatch)
 def test_the_dataclass_defaults_are_the_default_configs_data_section():
     # `prepare` without a config prepares what configs/default.yaml describes
     assert config.load_sections("default", {"data": PrepareConfig})["data"] == PrepareConfig()
+
+
+def test_every_translation_config_prepares_the_same_data():
+    # the demo trains the GRU and the Transformer on one prepared folder: a config whose data section drifted would
+    # prepare another corpus (lowercased, other sources) when a user prepares with it
+    assert config.load_sections("transformer", {"data": PrepareConfig})["data"] == PrepareConfig()
