@@ -9,6 +9,8 @@ fetched) and print the beam-5 outputs of examples/demo_fr.txt. One markdown repo
 WORK/report.md.
 
     python benchmarks/backtranslation.py --minutes 25                          # the issue's run (~2.5 h of training)
+    python benchmarks/backtranslation.py --config configs/transformer.yaml --jobs 2   # two trainings at a time,
+                                                                               # one thread each (~1.3 h)
     python benchmarks/backtranslation.py --config configs/tiny.yaml --minutes 0.5 --mono-sentences 200 \\
         --tux-max 50 --work .bench/bt-smoke                                    # end-to-end smoke check
 """
@@ -21,6 +23,7 @@ import logging
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -41,6 +44,8 @@ GOAL_GAIN, GOAL_LOSS = 2.0, 1.0  # +2 BLEU on everyday sources and Tux Paint; no
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="backtranslation.py", description=__doc__.split("\n\n")[0])
     ap.add_argument("--config", type=Path, default=ROOT / "configs" / "default.yaml", help="config of every model")
+    ap.add_argument("--reverse-config", type=Path, default=None,
+                    help="config of the reverse (English -> French) model (default: --config)")
     ap.add_argument("--minutes", type=float, default=25.0, help="training budget per model (default 25)")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override for every prepare "
                     "and training, e.g. data.max_pairs=20000 (repeatable)")
@@ -51,9 +56,29 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--eval-beam", type=int, default=1, help="beam of the valid/test/Tux Paint scores (default 1)")
     ap.add_argument("--tux-max", type=int, default=None, metavar="N", help="score the first N Tux Paint pairs only")
     ap.add_argument("--everyday", default="", metavar="S1,S2", help="sources counted as everyday for the goal")
-    ap.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    ap.add_argument("--threads", type=int, default=2, help="torch threads per step (default 2; 1 with --jobs 2)")
+    ap.add_argument("--jobs", type=int, default=1, choices=(1, 2), help="2: train real-only beside the reverse "
+                    "model, and the two back-translated variants side by side (same budget, one core each)")
     ap.add_argument("--work", type=Path, default=ROOT / ".bench" / "backtranslation", help="scratch folder")
-    return ap.parse_args(argv)
+    args = ap.parse_args(argv)
+    if args.jobs == 2 and args.threads == 2:
+        args.threads = 1
+    args.everyday = args.everyday or ",".join(everyday_sources())
+    return args
+
+
+def everyday_sources() -> list[str]:
+    """The sources of the default corpus in the "everyday" group (what the goal counts)."""
+    from wordbridge.text.named_corpora import CORPORA
+
+    return sorted(name for name, corpus in CORPORA.items() if corpus.group == "everyday")
+
+
+def parallel(jobs: int, *calls) -> None:
+    """Runs the zero-argument calls, `jobs` at a time (each a subprocess step); the first failure is raised."""
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for future in [pool.submit(c) for c in calls]:
+            future.result()
 
 
 class Steps:
@@ -64,7 +89,9 @@ class Steps:
         self.args, self.seconds = args, {}
         (args.work / "logs").mkdir(parents=True, exist_ok=True)
 
-    def run(self, name: str, argv: list[str], done: Path | None = None, capture: bool = False) -> str:
+    def run(self, name: str, argv: list[str], done: Path | None = None, capture: bool = False,
+            side_by_side: bool = False) -> str:
+        """One step; with --jobs 2 a step alone gets both jobs' threads, one of two side by side gets --threads."""
         if done is not None and done.exists():
             log.info("== %s: done before (%s)", name, done)
             return ""
@@ -72,7 +99,8 @@ class Steps:
         start = time.perf_counter()
         with open(self.args.work / "logs" / f"{name}.log", "w", encoding="utf-8") as err:
             proc = subprocess.run([sys.executable, "-m", "wordbridge", *argv], stdout=subprocess.PIPE, stderr=err,
-                                  text=True, env=thread_env(self.args.threads), cwd=ROOT)
+                                  text=True, cwd=ROOT,
+                                  env=thread_env(self.args.threads * (1 if side_by_side else self.args.jobs)))
         self.seconds[name] = round(time.perf_counter() - start, 1)
         if proc.returncode != 0:
             tail = (self.args.work / "logs" / f"{name}.log").read_text(encoding="utf-8").strip().splitlines()[-3:]
@@ -117,8 +145,18 @@ def build(args: argparse.Namespace, steps: Steps) -> dict[str, Path]:
     steps.run("prepare-reverse", ["prepare", cfg, "--out", str(w / "prep-rev"), *steps.sets("data.direction=en-fr")],
               w / "prep-rev")
     train = ["--max-minutes", str(args.minutes), "--overwrite"]
-    steps.run("train-reverse", ["train", cfg, "--run-dir", str(w / "rev"), *train,
-                                *steps.sets(f"data.out={w / 'prep-rev'}")], w / "rev" / "best.pt")
+    reverse_cfg = str(args.reverse_config or args.config)
+
+    def train_step(variant: str, config: str, run: Path, data: Path):
+        return lambda: steps.run(f"train-{variant}", ["train", config, "--run-dir", str(run), *train,
+                                                      *steps.sets(f"data.out={data}")], run / "best.pt",
+                                 side_by_side=args.jobs > 1)
+
+    parallel(args.jobs, train_step("reverse", reverse_cfg, w / "rev", w / "prep-rev"),
+             train_step("real", cfg, runs["real"], prep["real"]))
+    if _is_transformer(w / "rev"):  # back-translate through its CTranslate2 int8 export
+        steps.run("export-reverse", ["export", str(w / "rev"), "--format", "ctranslate2", "--quantization", "int8"],
+                  w / "rev" / "ctranslate2")
     decoding = ["--sampling", "--topk", "10"] if args.decoding == "sampling" else ["--beam", "5"]
     steps.run("backtranslate", ["backtranslate", str(w / "rev"), "--input", str(mono_input(args)), "--out",
                                 str(w / "bt"), *decoding], w / "bt" / "backtranslation.json")
@@ -126,10 +164,14 @@ def build(args: argparse.Namespace, steps: Steps) -> dict[str, Path]:
         extra = f"data.extra_sources=[{{path: {w / 'bt'}, name: backtranslated, tag: {tag}}}]"
         steps.run(f"prepare-{variant}", ["prepare", cfg, "--out", str(prep[variant]), *steps.sets(extra)],
                   prep[variant])
-    for variant in VARIANTS:
-        steps.run(f"train-{variant}", ["train", cfg, "--run-dir", str(runs[variant]), *train,
-                                       *steps.sets(f"data.out={prep[variant]}")], runs[variant] / "best.pt")
+    parallel(args.jobs, *(train_step(v, cfg, runs[v], prep[v]) for v in ("tagged", "untagged")))
     return runs
+
+
+def _is_transformer(run: Path) -> bool:
+    import yaml
+
+    return yaml.safe_load((run / "config.yaml").read_text(encoding="utf-8"))["model"]["arch"] == "transformer"
 
 
 def score(args: argparse.Namespace, steps: Steps, runs: dict[str, Path]) -> dict:
@@ -137,17 +179,21 @@ def score(args: argparse.Namespace, steps: Steps, runs: dict[str, Path]) -> dict
     tux = tux_pairs(args.work, args.tux_max)
     out: dict[str, dict] = {}
     beam = ["--beam", str(args.eval_beam)]
-    for variant, run in runs.items():
+
+    def one(variant: str, run: Path) -> None:
         res = {split: json.loads(steps.run(f"eval-{variant}-{split}", ["evaluate", str(run), "--split", split,
-                                                                       "--json", *beam]))
+                                                                       "--json", *beam], side_by_side=args.jobs > 1))
                for split in ("valid", "test")}
         res["tux"] = None if tux is None else json.loads(steps.run(
             f"eval-{variant}-tux", ["evaluate", str(run), "--src", str(tux[0]), "--ref", str(tux[1]), "--json",
-                                    *beam]))
+                                    *beam], side_by_side=args.jobs > 1))
         res["demo"] = steps.run(f"demo-{variant}", ["translate", str(run), "-i", str(ROOT / "examples" /
-                                                                                 "demo_fr.txt"), "--beam", "5"])
+                                                                                 "demo_fr.txt"), "--beam", "5"],
+                                side_by_side=args.jobs > 1)
         res["demo"] = res["demo"].splitlines()
         out[variant] = res
+
+    parallel(args.jobs, *(lambda v=v, r=r: one(v, r) for v, r in runs.items()))
     return out
 
 
@@ -164,7 +210,8 @@ def report(args: argparse.Namespace, steps: Steps, res: dict, info: dict) -> str
             for i, src in enumerate(read_sentences(ROOT / "examples" / "demo_fr.txt"))]
     bt = json.loads((args.work / "bt" / "backtranslation.json").read_text(encoding="utf-8"))
     parts = [f"# Back-translation benchmark\n\n{describe_machine(info)}; {args.minutes:g} min per model, config "
-             f"{args.config.name}, overrides {args.set or 'none'}; {bt['lines']:,} English sentences back-translated "
+             f"{args.config.name} (reverse model: {(args.reverse_config or args.config).name}), {args.jobs} "
+             f"training(s) at a time with {args.threads} thread(s) each, overrides {args.set or 'none'}; {bt['lines']:,} English sentences back-translated "
              f"({args.decoding}); scores with beam {args.eval_beam}.\n",
              markdown_table(headers, rows), "\n## Goals\n", goals(args, res),
              "\n## examples/demo_fr.txt, beam 5\n", markdown_table(["French", *VARIANTS.values()], demo),
