@@ -6,7 +6,8 @@
     s.search_text("engine boat")                  # averaged word vectors -> images
     s.similar(image_id)                           # image -> images
 
-All vectors are L2-normalised, so faiss inner product ranks by angle. Image -> labels uses the run's method
+All vectors are L2-normalised, so faiss inner product ranks by angle; text -> images then re-ranks faiss's shortlist
+by CSLS (hubness reduction, devise/index/hubness.py) unless the run's `devise.hubness_k` is 0. Image -> labels uses the run's method
 (`devise.method`) unless told otherwise, with the run's calibrated-stacking margin for that method: labels the head
 trained on lose gamma of their cosine. A query word without a vector raises a one-line DataError naming the closest
 known spellings; stop words ("a", "the") are left out of queries that have other words.
@@ -23,6 +24,7 @@ import numpy as np
 from PIL import Image
 
 from wordbridge.devise.backbones.images import load_image
+from wordbridge.devise.index import hubness
 from wordbridge.devise.index.gallery import Gallery
 from wordbridge.devise.labels.word_vectors import LabelSet, VectorLookup
 from wordbridge.devise.methods import calibrate, check_method, method_vectors, seen_labels
@@ -101,6 +103,9 @@ class Searcher:
         self.margins: dict[str, float] = dict(model.extra.get("calibration") or {})
         self._seen: tuple[np.ndarray, np.ndarray] | None = None  # (ImageNet, WordNet) labels the head trained on
         self._french = None  # FrenchNamer, built on the first --lang fr
+        self.hubness_k = int(run_cfg.get("hubness_k", hubness.HUBNESS_K))  # 0 = text -> images by plain cosine
+        self.index_dir: Path | None = None  # where a stored hubness (hubness.npy) is looked for
+        self._penalty: np.ndarray | None = None  # the gallery images' hubness, computed or read once
 
     @classmethod
     def load(cls, devise_run: str | Path, index_dir: str | Path | None = None) -> "Searcher":
@@ -113,7 +118,9 @@ class Searcher:
         model.check_vectors(labels.fingerprint)
         if model.extra.get("e5_center") is not None:  # queries centred exactly as the run's labels were
             lookup.center = np.asarray(model.extra["e5_center"], dtype=np.float32)
-        return cls(model, gallery, lookup, labels)
+        searcher = cls(model, gallery, lookup, labels)
+        searcher.index_dir = Path(index_dir) if index_dir is not None else None
+        return searcher
 
     # --- queries -> vectors
     @property
@@ -171,7 +178,34 @@ class Searcher:
         return hits[:k]
 
     def search_text(self, query: str, k: int = 9) -> list[ImageHit]:
-        return self.search_vector(self.text_vector(query), k)
+        """Images for a text query: faiss's cosine shortlist re-ranked by CSLS (hubness.py) when hubness_k > 0; each
+        hit's score stays its cosine."""
+        vector = self.text_vector(query)
+        gallery = self._need_gallery()
+        if self.hubness_k <= 0 or not len(gallery):
+            return self.search_vector(vector, k)
+        hits = self.search_vector(vector, hubness.shortlist(k, len(gallery)))
+        penalty = self.hub_penalty()
+        order = np.argsort([-hubness.csls(h.score, penalty[gallery.row_of(h.id)]) for h in hits], kind="stable")
+        return [hits[i] for i in order[:k]]
+
+    def hub_penalty(self) -> np.ndarray:
+        """(n,) hubness of the gallery's images: stored by `devise index`, else computed here once."""
+        if self._penalty is None:
+            gallery = self._need_gallery()
+            if self.index_dir is not None:
+                self._penalty = hubness.read_penalty(self.index_dir, len(gallery), self.hubness_k,
+                                                     self.model.fingerprint)
+            if self._penalty is None:
+                log.info("computing the hubness of %d images (k=%d): the index predates it", len(gallery),
+                         self.hubness_k)
+                self._penalty = hubness.neighbour_mean(gallery.embeddings, self.reference_vectors(), self.hubness_k)
+        return self._penalty
+
+    def reference_vectors(self) -> np.ndarray:
+        """The run's label vectors that define an image's hubness (its classes, WordNet, ImageNet)."""
+        classes = self.model.extra.get("class_vectors")
+        return hubness.reference_vectors(self.labels, None if classes is None else np.asarray(classes))
 
     def search_image(self, image: bytes | Image.Image | str | Path, k: int = 9,
                      method: str | None = None) -> ImageResult:
