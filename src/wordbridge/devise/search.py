@@ -104,7 +104,6 @@ class Searcher:
         self._seen: tuple[np.ndarray, np.ndarray] | None = None  # (ImageNet, WordNet) labels the head trained on
         self._french = None  # FrenchNamer, built on the first --lang fr
         self.hubness_k = int(run_cfg.get("hubness_k", hubness.HUBNESS_K))  # 0 = text -> images by plain cosine
-        self.index_dir: Path | None = None  # where a stored hubness (hubness.npy) is looked for
         self._penalty: np.ndarray | None = None  # the gallery images' hubness, computed or read once
 
     @classmethod
@@ -118,9 +117,7 @@ class Searcher:
         model.check_vectors(labels.fingerprint)
         if model.extra.get("e5_center") is not None:  # queries centred exactly as the run's labels were
             lookup.center = np.asarray(model.extra["e5_center"], dtype=np.float32)
-        searcher = cls(model, gallery, lookup, labels)
-        searcher.index_dir = Path(index_dir) if index_dir is not None else None
-        return searcher
+        return cls(model, gallery, lookup, labels)
 
     # --- queries -> vectors
     @property
@@ -190,16 +187,10 @@ class Searcher:
         return [hits[i] for i in order[:k]]
 
     def hub_penalty(self) -> np.ndarray:
-        """(n,) hubness of the gallery's images: stored by `devise index`, else computed here once."""
-        if self._penalty is None:
-            gallery = self._need_gallery()
-            if self.index_dir is not None:
-                self._penalty = hubness.read_penalty(self.index_dir, len(gallery), self.hubness_k,
-                                                     self.model.fingerprint)
-            if self._penalty is None:
-                log.info("computing the hubness of %d images (k=%d): the index predates it", len(gallery),
-                         self.hubness_k)
-                self._penalty = hubness.neighbour_mean(gallery.embeddings, self.reference_vectors(), self.hubness_k)
+        """(n,) hubness of the gallery's images against the run's label vectors, computed once and kept."""
+        gallery = self._need_gallery()
+        if self._penalty is None or len(self._penalty) != len(gallery):
+            self._penalty = hubness.neighbour_mean(gallery.embeddings, self.reference_vectors(), self.hubness_k)
         return self._penalty
 
     def reference_vectors(self) -> np.ndarray:

@@ -6,27 +6,18 @@ the mean cosine of x to its k nearest label vectors of the run (its classes, the
 classes: the texts the space was built from, standing in for the queries that will come). The query's own term
 r(q) is the same for every image, so it does not change a ranking and is left out.
 
-r is computed once per gallery at index time (`devise index` writes hubness.npy + hubness.json into the index
-folder) or, for an index built before, once when a search first needs it. Search takes the faiss top
-`shortlist(k)` by cosine and re-ranks those by CSLS (exact for the small galleries the evaluation uses: it scores
-every image). k = HUBNESS_K (10, the usual CSLS value; `devise.hubness_k`, 0 = plain cosine) was fixed before any
+r depends on the gallery and the run only: `Searcher` computes it once, at the first text search (one matrix product
+of the gallery against ~17k label vectors: well under a second for thousands of images, a few seconds at 50k), and
+keeps it. Search takes the faiss top `shortlist(k)` by cosine and re-ranks those by CSLS; the evaluation scores every
+image. k = HUBNESS_K (10, the usual CSLS value; `devise.hubness_k`, 0 = plain cosine) was fixed before any
 measurement, not tuned (docs/devise-e5.md).
 """
 
 from __future__ import annotations
 
-import json
-import logging
-from pathlib import Path
-
 import numpy as np
 
-from wordbridge.atomic import atomic_path, write_json
-
-log = logging.getLogger(__name__)
-
 HUBNESS_K = 10
-PENALTY_FILE, PENALTY_META = "hubness.npy", "hubness.json"
 BATCH = 2048  # images per matrix product (bounds memory at BATCH x labels floats)
 
 
@@ -64,29 +55,3 @@ def csls(cosines: np.ndarray, penalty: np.ndarray) -> np.ndarray:
 def shortlist(k: int, n: int) -> int:
     """How many cosine neighbours to re-rank for k results: 10 k, at least 100, at most the gallery."""
     return min(n, max(10 * k, 100))
-
-
-def write_penalty(index_dir: str | Path, embeddings: np.ndarray, refs: np.ndarray, k: int,
-                  model_fingerprint: str) -> np.ndarray:
-    """Compute the gallery's hubness and store it beside the index (each file written atomically)."""
-    index_dir = Path(index_dir)
-    penalty = neighbour_mean(embeddings, refs, k)
-    with atomic_path(index_dir / PENALTY_FILE) as tmp:
-        with open(tmp, "wb") as handle:
-            np.save(handle, penalty)
-    write_json(index_dir / PENALTY_META, {"k": int(k), "images": int(len(penalty)), "labels": int(len(refs)),
-                                          "model_fingerprint": model_fingerprint})
-    return penalty
-
-
-def read_penalty(index_dir: str | Path, images: int, k: int, model_fingerprint: str) -> np.ndarray | None:
-    """The stored hubness when it matches this gallery (image count), k and model; None otherwise."""
-    index_dir = Path(index_dir)
-    try:
-        meta = json.loads((index_dir / PENALTY_META).read_text(encoding="utf-8"))
-        if (meta.get("images"), meta.get("k"), meta.get("model_fingerprint")) != (images, k, model_fingerprint):
-            return None
-        penalty = np.load(index_dir / PENALTY_FILE)
-    except (OSError, ValueError):
-        return None
-    return penalty if penalty.shape == (images,) else None
