@@ -9,8 +9,8 @@
 All vectors are L2-normalised, so faiss inner product ranks by angle; text -> images then re-ranks faiss's shortlist
 by CSLS (hubness reduction, devise/index/hubness.py) unless the run's `devise.hubness_k` is 0. Image -> labels uses
 the run's method (`devise.method`) unless told otherwise, with the run's calibrated-stacking margin for that method:
-labels the head trained on lose gamma of their cosine. A query word without a vector raises a one-line DataError naming the closest
-known spellings; stop words ("a", "the") are left out of queries that have other words.
+labels the head trained on lose gamma of their cosine. A query word without a vector raises a one-line DataError
+naming the closest known spellings; stop words ("a", "the") are left out of queries that have other words.
 """
 
 from __future__ import annotations
