@@ -109,7 +109,7 @@ class Searcher:
     @classmethod
     def load(cls, devise_run: str | Path, index_dir: str | Path | None = None) -> "Searcher":
         model = RunModel.load(devise_run)
-        gallery = Gallery.load(index_dir, model.fingerprint) if index_dir is not None else None
+        gallery = Gallery.load(index_dir, model.gallery_fingerprint) if index_dir is not None else None
         if gallery is not None and not len(gallery):
             log.warning("index %s holds no images (%d files skipped): image searches return nothing", index_dir,
                         len(gallery.skipped))
@@ -148,17 +148,18 @@ class Searcher:
         return query_vector(self.lookup, query)
 
     def image_vector(self, image: bytes | Image.Image | str | Path) -> np.ndarray:
-        return self.model.embed_images([load_image(image)])[0]
+        return self.model.embed_gallery_images([load_image(image)])[0]
 
     def image_vectors(self, image, method: str | None = None) -> tuple[np.ndarray, np.ndarray, str]:
-        """(the head's embedding (dim,) for image -> images, the method's vector (dim,) for labels, the method)."""
+        """(the gallery embedding (dim,) for image -> images, the method's vector (dim,) for labels, the method)."""
         pooled, logits = self.model.features([load_image(image)])
         devise = self.model.embed_features(pooled)  # (1, dim)
+        embedding = self.model.gallery_vectors(pooled, logits)[0] if self.model.gallery_conse > 0 else devise[0]
         chosen = check_method(method) if method else self.method
         if logits is None and not method:
             chosen = "devise"  # a backbone without an ImageNet classifier: the run's default falls back
         labels = self.labels.imagenet_vectors if self.labels is not None else np.zeros((0, devise.shape[1]))
-        return devise[0], method_vectors(chosen, devise, logits, labels, self.conse_top)[0], chosen
+        return embedding, method_vectors(chosen, devise, logits, labels, self.conse_top)[0], chosen
 
     # --- searches
     def search_vector(self, vector: np.ndarray, k: int = 9, exclude: int | None = None) -> list[ImageHit]:

@@ -74,6 +74,7 @@ def search_captions(lookup, gallery: np.ndarray, truth: np.ndarray, english: lis
 
 def caption_table(prep, embed, translate: Translate | None, ks, hubness_k: int = 0) -> list[dict]:
     """Rows for a Prepared run's data (devise/training.py); [] when the stamps are not among its sources.
+    embed(pooled (n, 2C), logits (n, 1000) or None) -> the gallery embeddings (RunModel.gallery_vectors).
     hubness_k > 0: rank by CSLS, each stamp's hubness from its k nearest label vectors of the run."""
     stamp_rows = prep.rows("train", source="tuxpaint")
     stamp_rows = np.concatenate([stamp_rows, prep.rows("valid", source="tuxpaint")])
@@ -88,7 +89,7 @@ def caption_table(prep, embed, translate: Translate | None, ks, hubness_k: int =
             truth.append(position[int(r)])
             english.append(item.label)
             french.append(item.label_fr)
-    gallery = embed(prep.pooled[stamp_rows])  # (n, dim)
+    gallery = embed(prep.pooled[stamp_rows], None if prep.logits is None else prep.logits[stamp_rows])  # (n, dim)
     log.info("captions -> images: %d queries over %d stamps", len(truth), len(stamp_rows))
     penalty = neighbour_mean(gallery, reference_vectors(prep.labels, prep.class_vectors), hubness_k) \
         if hubness_k > 0 else None
