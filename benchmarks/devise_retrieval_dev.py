@@ -1,4 +1,4 @@
-"""Text -> images settings chosen on a dev split that is not the reported one (docs/devise-e5.md#text-images-retrieval).
+"""Text -> images settings chosen on a dev split that is not the reported one (docs/devise-e5.md#text-search-ranking).
 
     python benchmarks/devise_retrieval_dev.py RUN_DIR [--folds 3] [--weights 0 0.25 0.5 0.75 1 1.5] [--out dev.md]
 
