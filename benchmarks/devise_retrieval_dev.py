@@ -89,15 +89,22 @@ def main(argv=None) -> int:
                    if getattr(items.get(prep.data.images[prep.item[r]]), "label_fr", None)]
         truth = np.array([p for p, _ in queries])
         print(f"fold {fold}: {len(keep)} training rows, {len(truth)} caption queries", file=sys.stderr, flush=True)
-        for lang, texts in (("English", [i.label for _, i in queries]), ("French", [i.label_fr for _, i in queries])):
-            q = np.stack(query_vectors(prep.lookup, texts))  # (q, dim)
+        langs = [("English", [i.label for _, i in queries])]
+        if getattr(prep.lookup, "encodes_text", False):  # French captions search directly in the e5 space only
+            langs.append(("French", [i.label_fr for _, i in queries]))
+        for lang, texts in langs:
+            vecs = query_vectors(prep.lookup, texts)  # a query without a vector (word vectors) is a miss
+            q = np.stack([v if v is not None else np.zeros(devise.shape[1], np.float32) for v in vecs])  # (q, dim)
+            missing = np.array([v is None for v in vecs])
             for w in args.weights:
                 gallery = l2_normalize(devise + w * conse) if w else devise
                 cos = q @ gallery.T
-                found.setdefault((lang, w, "cosine"), []).append(ranks(cos, truth))
-                found.setdefault((lang, w, f"CSLS k={k}"), []).append(
-                    ranks(csls(cos, neighbour_mean(gallery, refs, k)), truth))
-    lines = ["| caption | gallery_conse | ranking | queries | hit@1 | hit@5 | hit@10 |", "|:--|--:|:--|--:|--:|--:|--:|"]
+                for ranking, scores in (("cosine", cos), (f"CSLS k={k}", csls(cos, neighbour_mean(gallery, refs, k)))):
+                    r = ranks(scores, truth)
+                    r[missing] = len(gallery)  # no vector: a miss
+                    found.setdefault((lang, w, ranking), []).append(r)
+    lines = ["| caption | gallery_conse | ranking | queries | hit@1 | hit@5 | hit@10 |",
+             "|:--|--:|:--|--:|--:|--:|--:|"]
     for (lang, w, ranking), rs in found.items():
         r = np.concatenate(rs)
         lines.append(f"| {lang} | {w:g} | {ranking} | {len(r)} | " +
