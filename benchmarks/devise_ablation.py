@@ -39,6 +39,9 @@ VARIANTS = {  # name -> --set overrides on the config
     "fasttext-no-photos": {"vectors": "fasttext", "data.distill_images": None},
     "fasttext-distill0.3": {"vectors": "fasttext", "distill": 0.3},
     "e5": {"vectors": "e5"},  # the multilingual sentence encoder's space (devise/labels/e5.py)
+    # text -> images without the retrieval defaults of docs/devise-e5.md (search-time settings: the same head)
+    "e5-head-gallery": {"vectors": "e5", "gallery_conse": 0.0},  # gallery = the head's embeddings alone
+    "e5-cosine": {"vectors": "e5", "gallery_conse": 0.0, "hubness_k": 0},  # ... and plain cosine (no CSLS)
 }
 LATENCY_QUERIES = ("cat", "engine boat", "a red car", "un bateau à voile", "une grenouille verte", "tree", "dog",
                    "a black and white bird", "pomme", "sailing ship")

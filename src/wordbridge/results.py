@@ -33,7 +33,7 @@ class Translation:
 class ImageHit:
     id: int
     path: str  # relative to the indexed folder (Searcher.image_path gives the full path)
-    score: float  # cosine similarity
+    score: float  # cosine similarity (text -> images are ordered by CSLS: devise/index/hubness.py)
     label: str | None  # the folder the image sits in, if any
     caption: str | None = None  # what the image shows, when its gallery says (Tux Paint text, emoji name, captions.json)
 

@@ -196,10 +196,12 @@ def test_e5_space_trains_and_searches_french_text_directly(env, capsys, fakes):
     run, index = env["root"] / "e5-run", env["root"] / "e5-index"
     with use_encoder(fakes.StubEncoder()):  # the real encoder is tested in test_encoder.py
         code, out, err = run_cli(capsys, "devise", "train", str(env["config"]), "--out", str(run), "--set",
-                                 "devise.vectors=e5", "--set", "devise.lr_find=false")
+                                 "devise.vectors=e5", "--set", "devise.lr_find=false", "--set",
+                                 "devise.gallery_conse=0.5")  # the index holds head + 0.5 ConSE vectors
         assert code == 0 and "classes: 10" in out, err
         code, out, err = run_cli(capsys, "devise", "index", str(run), str(env["gallery"]), "--out", str(index))
         assert code == 0, err
+        assert json.loads((index / "meta.json").read_text())["model_fingerprint"].endswith("+conse0.5")
         code, out, err = run_cli(capsys, "devise", "search", str(run), "--index", str(index), "--text",
                                  "un bateau rouge", "-k", "2", "--json")
         assert code == 0 and len(json.loads(out)["images"]) == 2, err

@@ -140,7 +140,7 @@ def run_index(args: argparse.Namespace) -> int:
         folder = Path(args.image_folder)
         out = Path(args.out) if args.out else Path(args.run_dir) / "indexes" / (folder.resolve().name or "gallery")
         embed = model_embedder(model, args.batch_size, args.workers, args.device)
-        counts = index_folder(folder, out, model.fingerprint, embed, overwrite=args.overwrite, info=info,
+        counts = index_folder(folder, out, model.gallery_fingerprint, embed, overwrite=args.overwrite, info=info,
                               max_ram=max_ram, kind=None if args.index_type == "auto" else args.index_type,
                               chunk_size=args.chunk_size, allow_empty=args.allow_empty)
     finally:

@@ -85,6 +85,10 @@ class DeviseConfig:
     method: Method = "blend"  # image -> labels: devise (the head) | conse (the classifier) | blend (both)
     calibration_holdout: tuple[str, ...] = ("shirt", "pullover")  # training classes an auxiliary head leaves out
     # to tune the calibrated-stacking margins on validation images; () = no calibration
+    hubness_k: int = 10  # text -> images ranks by CSLS with each image's mean cosine to its k nearest label vectors
+    # (hubness reduction, devise/index/hubness.py; won on held-out training stamps: docs/devise-e5.md); 0 = cosine
+    gallery_conse: float = 0.0  # gallery (index) embeddings = the head's unit vector + w x the classifier's ConSE
+    # vector, renormalised; 0 = the head's alone (configs/devise.yaml: 0.5, chosen on held-out training stamps)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.distill <= 1.0:
@@ -97,6 +101,10 @@ class DeviseConfig:
             raise ConfigError("Invalid devise.conse_top / devise.distill_top: must be >= 1.")
         if self.method not in METHODS:
             raise ConfigError(f"Invalid devise.method {choices_hint(self.method, METHODS)}")
+        if self.gallery_conse < 0:
+            raise ConfigError(f"Invalid devise.gallery_conse {self.gallery_conse}: must be >= 0 (0 = the head only).")
+        if self.hubness_k < 0:
+            raise ConfigError(f"Invalid devise.hubness_k {self.hubness_k}: must be >= 0 (0 = plain cosine).")
         if self.data.distill_views < 1:
             raise ConfigError(f"Invalid devise.data.distill_views {self.data.distill_views}: must be >= 1.")
         if not 0.0 <= self.head.dropout < 1.0:

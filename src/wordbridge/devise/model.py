@@ -21,7 +21,9 @@ from torch import nn
 from wordbridge.devise.backbones.base import load_backbone
 from wordbridge.devise.backbones.features import concat_pool
 from wordbridge.devise.backbones.images import eval_transform
+from wordbridge.devise.methods import conse_vectors
 from wordbridge.errors import CheckpointError
+from wordbridge.text.vectors import l2_normalize
 from wordbridge.train.checkpoint import load_checkpoint, load_model_state
 
 
@@ -195,3 +197,35 @@ class RunModel:
     def embed_images(self, images: list) -> np.ndarray:
         """RGB PIL images -> L2-normalised embeddings (n, dim)."""
         return self.embed_features(self.pooled_features(images))
+
+    # --- gallery embeddings (what `devise index` stores and text queries search)
+    @property
+    def gallery_conse(self) -> float:
+        """Weight w of the classifier's ConSE vector in gallery embeddings (`devise.gallery_conse`; 0 = the head's)."""
+        return float(((self.config or {}).get("devise") or {}).get("gallery_conse") or 0.0)
+
+    @property
+    def gallery_fingerprint(self) -> str:
+        """Names the gallery embedding: the model's fingerprint, plus the ConSE weight when there is one (an index
+        of other embeddings is refused by Gallery.load)."""
+        w = self.gallery_conse
+        return self.fingerprint if w <= 0 else f"{self.fingerprint}+conse{w:g}"
+
+    def gallery_vectors(self, pooled: np.ndarray | torch.Tensor, logits: np.ndarray | None) -> np.ndarray:
+        """Pooled features (n, 2C) and ImageNet logits (n, 1000) or None -> gallery embeddings (n, dim): the head's
+        unit vector plus w times the ConSE unit vector, renormalised (the head's alone when w = 0 or no logits)."""
+        devise = self.embed_features(pooled)
+        w = self.gallery_conse
+        if w <= 0 or logits is None:
+            return devise
+        imagenet = self.extra.get("imagenet_vectors")
+        if imagenet is None:
+            raise CheckpointError(f"Run {self.run_dir} has devise.gallery_conse {w:g} but no ImageNet label vectors "
+                                  f"in {CHECKPOINT_NAME}; retrain it with `wordbridge devise train`.")
+        top = int(((self.config or {}).get("devise") or {}).get("conse_top", 10))
+        conse = conse_vectors(np.asarray(logits), np.asarray(imagenet, dtype=np.float32), top)
+        return l2_normalize(devise + np.float32(w) * conse).astype(np.float32)
+
+    def embed_gallery_images(self, images: list) -> np.ndarray:
+        """RGB PIL images -> gallery embeddings (n, dim) (gallery_vectors)."""
+        return self.gallery_vectors(*self.features(images))

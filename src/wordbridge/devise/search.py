@@ -6,10 +6,11 @@
     s.search_text("engine boat")                  # averaged word vectors -> images
     s.similar(image_id)                           # image -> images
 
-All vectors are L2-normalised, so faiss inner product ranks by angle. Image -> labels uses the run's method
-(`devise.method`) unless told otherwise, with the run's calibrated-stacking margin for that method: labels the head
-trained on lose gamma of their cosine. A query word without a vector raises a one-line DataError naming the closest
-known spellings; stop words ("a", "the") are left out of queries that have other words.
+All vectors are L2-normalised, so faiss inner product ranks by angle; text -> images then re-ranks faiss's shortlist
+by CSLS (hubness reduction, devise/index/hubness.py) unless the run's `devise.hubness_k` is 0. Image -> labels uses
+the run's method (`devise.method`) unless told otherwise, with the run's calibrated-stacking margin for that method:
+labels the head trained on lose gamma of their cosine. A query word without a vector raises a one-line DataError
+naming the closest known spellings; stop words ("a", "the") are left out of queries that have other words.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np
 from PIL import Image
 
 from wordbridge.devise.backbones.images import load_image
+from wordbridge.devise.index import hubness
 from wordbridge.devise.index.gallery import Gallery
 from wordbridge.devise.labels.word_vectors import LabelSet, VectorLookup
 from wordbridge.devise.methods import calibrate, check_method, method_vectors, seen_labels
@@ -101,11 +103,13 @@ class Searcher:
         self.margins: dict[str, float] = dict(model.extra.get("calibration") or {})
         self._seen: tuple[np.ndarray, np.ndarray] | None = None  # (ImageNet, WordNet) labels the head trained on
         self._french = None  # FrenchNamer, built on the first --lang fr
+        self.hubness_k = int(run_cfg.get("hubness_k", hubness.HUBNESS_K))  # 0 = text -> images by plain cosine
+        self._penalty: np.ndarray | None = None  # the gallery images' hubness, computed or read once
 
     @classmethod
     def load(cls, devise_run: str | Path, index_dir: str | Path | None = None) -> "Searcher":
         model = RunModel.load(devise_run)
-        gallery = Gallery.load(index_dir, model.fingerprint) if index_dir is not None else None
+        gallery = Gallery.load(index_dir, model.gallery_fingerprint) if index_dir is not None else None
         if gallery is not None and not len(gallery):
             log.warning("index %s holds no images (%d files skipped): image searches return nothing", index_dir,
                         len(gallery.skipped))
@@ -144,17 +148,18 @@ class Searcher:
         return query_vector(self.lookup, query)
 
     def image_vector(self, image: bytes | Image.Image | str | Path) -> np.ndarray:
-        return self.model.embed_images([load_image(image)])[0]
+        return self.model.embed_gallery_images([load_image(image)])[0]
 
     def image_vectors(self, image, method: str | None = None) -> tuple[np.ndarray, np.ndarray, str]:
-        """(the head's embedding (dim,) for image -> images, the method's vector (dim,) for labels, the method)."""
+        """(the gallery embedding (dim,) for image -> images, the method's vector (dim,) for labels, the method)."""
         pooled, logits = self.model.features([load_image(image)])
         devise = self.model.embed_features(pooled)  # (1, dim)
+        embedding = self.model.gallery_vectors(pooled, logits)[0] if self.model.gallery_conse > 0 else devise[0]
         chosen = check_method(method) if method else self.method
         if logits is None and not method:
             chosen = "devise"  # a backbone without an ImageNet classifier: the run's default falls back
         labels = self.labels.imagenet_vectors if self.labels is not None else np.zeros((0, devise.shape[1]))
-        return devise[0], method_vectors(chosen, devise, logits, labels, self.conse_top)[0], chosen
+        return embedding, method_vectors(chosen, devise, logits, labels, self.conse_top)[0], chosen
 
     # --- searches
     def search_vector(self, vector: np.ndarray, k: int = 9, exclude: int | None = None) -> list[ImageHit]:
@@ -171,7 +176,28 @@ class Searcher:
         return hits[:k]
 
     def search_text(self, query: str, k: int = 9) -> list[ImageHit]:
-        return self.search_vector(self.text_vector(query), k)
+        """Images for a text query: faiss's cosine shortlist re-ranked by CSLS (hubness.py) when hubness_k > 0; each
+        hit's score stays its cosine."""
+        vector = self.text_vector(query)
+        gallery = self._need_gallery()
+        if self.hubness_k <= 0 or not len(gallery):
+            return self.search_vector(vector, k)
+        hits = self.search_vector(vector, hubness.shortlist(k, len(gallery)))
+        penalty = self.hub_penalty()
+        order = np.argsort([-hubness.csls(h.score, penalty[gallery.row_of(h.id)]) for h in hits], kind="stable")
+        return [hits[i] for i in order[:k]]
+
+    def hub_penalty(self) -> np.ndarray:
+        """(n,) hubness of the gallery's images against the run's label vectors, computed once and kept."""
+        gallery = self._need_gallery()
+        if self._penalty is None or len(self._penalty) != len(gallery):
+            self._penalty = hubness.neighbour_mean(gallery.embeddings, self.reference_vectors(), self.hubness_k)
+        return self._penalty
+
+    def reference_vectors(self) -> np.ndarray:
+        """The run's label vectors that define an image's hubness (its classes, WordNet, ImageNet)."""
+        classes = self.model.extra.get("class_vectors")
+        return hubness.reference_vectors(self.labels, None if classes is None else np.asarray(classes))
 
     def search_image(self, image: bytes | Image.Image | str | Path, k: int = 9,
                      method: str | None = None) -> ImageResult:

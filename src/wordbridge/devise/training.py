@@ -208,6 +208,8 @@ def save_run(folder: Path, cfg: DeviseConfig, prep: Prepared, head: DeviseHead, 
         "class_vectors": torch.from_numpy(prep.class_vectors),
         "unseen_classes": unseen,
         "calibration": margins,  # {method: gamma} for calibrated stacking
+        "imagenet_vectors": torch.from_numpy(np.asarray(prep.labels.imagenet_vectors, dtype=np.float32)),  # ConSE
+        # in gallery embeddings (RunModel.gallery_vectors)
     }
     center = getattr(prep.lookup, "center", None)
     if center is not None:  # the e5 space: queries are centred by the same label mean

@@ -205,7 +205,7 @@ def evaluate_run(run_dir: str | Path, wv=None, photos: bool = True, captions: bo
         results["photos"] = checks
         parts.append(photo_markdown(checks))
     if captions:
-        table = caption_table(prep, model.embed_features, translate, cfg.eval_k)
+        table = caption_table(prep, model.gallery_vectors, translate, cfg.eval_k, cfg.hubness_k)
         results["captions"] = table
         parts.append(caption_markdown(table, cfg.eval_k))
     text = "\n\n".join(parts)

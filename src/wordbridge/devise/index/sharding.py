@@ -92,14 +92,14 @@ def remove_parts(parts: Path) -> None:
 
 def model_embedder(model, batch_size: int = 32, num_workers: int = 1, device: str = "auto") -> PathEmbedFn:
     """A PathEmbedFn for a DeViSE run: a DataLoader whose workers decode and resize the images, the backbone on
-    `device` (cuda when "auto" and present), then the head."""
+    `device` (cuda when "auto" and present), then the head (and ConSE when the run's gallery embeddings use it)."""
     dev = torch.device("cuda" if device == "auto" and torch.cuda.is_available() else
                        ("cpu" if device == "auto" else device))
 
     def embed(paths: list[Path]):
         feats = compute_features(model.backbone, paths, model.transform, batch_size=batch_size,
-                                 num_workers=num_workers, with_logits=False, device=dev,
+                                 num_workers=num_workers, with_logits=model.gallery_conse > 0, device=dev,
                                  desc="  images of this chunk")  # per-image bar inside the per-chunk one
-        return model.embed_features(feats.pooled), feats.kept.tolist(), feats.skipped
+        return model.gallery_vectors(feats.pooled, feats.logits), feats.kept.tolist(), feats.skipped
 
     return embed
