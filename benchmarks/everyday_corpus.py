@@ -42,8 +42,8 @@ from wordbridge.translate.translator import Translator  # noqa: E402
 OLD_SOURCES = ("bible", "libreoffice-help", "libreoffice-ui", "firefox", "thunderbird", "gimp-help",
                "debian-reference", "gettext-apps", "manpages", "freedict")  # `default` before issue 21
 VARIANTS = ("new", "old", "new-unweighted", "new-filtered")  # run order: old and new alternate
-LABELS = {"new": "new default", "old": "old default", "new-unweighted": "new, no weighting",
-          "new-filtered": "new + pair filtering"}
+LABELS = {"new": "new, weighted", "old": "old default", "new-unweighted": "new, no weighting",
+          "new-filtered": "new, weighted + pair filtering"}  # configs/default.yaml is unweighted: "new, no weighting"
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo_fr.txt"
 
 
