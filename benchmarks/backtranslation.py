@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -31,10 +30,11 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from wordbridge import asset_paths  # noqa: E402
+from wordbridge.config import read_yaml  # noqa: E402
 from wordbridge.devise.data import parse_tuxpaint_txt  # noqa: E402
 from wordbridge.text.monolingual import EN_MONO_ASSET, EN_MONO_FILE, read_sentences  # noqa: E402
 
-from common import describe_machine, fmt_diff, machine_info, markdown_table, thread_env  # noqa: E402
+from common import describe_machine, fmt_diff, machine_info, markdown_table, run_wordbridge  # noqa: E402
 
 log = logging.getLogger("backtranslation")
 VARIANTS = {"real": "real only", "tagged": "real + BT (tagged)", "untagged": "real + BT (untagged)"}
@@ -89,23 +89,17 @@ class Steps:
         self.args, self.seconds = args, {}
         (args.work / "logs").mkdir(parents=True, exist_ok=True)
 
-    def run(self, name: str, argv: list[str], done: Path | None = None, capture: bool = False,
-            side_by_side: bool = False) -> str:
+    def run(self, name: str, argv: list[str], done: Path | None = None, side_by_side: bool = False) -> str:
         """One step; with --jobs 2 a step alone gets both jobs' threads, one of two side by side gets --threads."""
         if done is not None and done.exists():
             log.info("== %s: done before (%s)", name, done)
             return ""
         log.info("== %s: wordbridge %s", name, " ".join(argv))
         start = time.perf_counter()
-        with open(self.args.work / "logs" / f"{name}.log", "w", encoding="utf-8") as err:
-            proc = subprocess.run([sys.executable, "-m", "wordbridge", *argv], stdout=subprocess.PIPE, stderr=err,
-                                  text=True, cwd=ROOT,
-                                  env=thread_env(self.args.threads * (1 if side_by_side else self.args.jobs)))
+        threads = self.args.threads * (1 if side_by_side else self.args.jobs)
+        out = run_wordbridge(argv, self.args.work / "logs" / f"{name}.log", threads, f"step {name}", cwd=ROOT)
         self.seconds[name] = round(time.perf_counter() - start, 1)
-        if proc.returncode != 0:
-            tail = (self.args.work / "logs" / f"{name}.log").read_text(encoding="utf-8").strip().splitlines()[-3:]
-            raise SystemExit(f"step {name} failed (exit {proc.returncode}): {' | '.join(tail)}")
-        return proc.stdout
+        return out
 
     def sets(self, *extra: str) -> list[str]:
         return [a for s in (*self.args.set, *extra) for a in ("--set", s)]
@@ -150,7 +144,7 @@ def build(args: argparse.Namespace, steps: Steps) -> dict[str, Path]:
     def train_step(variant: str, config: str, run: Path, data: Path):
         return lambda: steps.run(f"train-{variant}", ["train", config, "--run-dir", str(run), *train,
                                                       *steps.sets(f"data.out={data}")], run / "best.pt",
-                                 side_by_side=args.jobs > 1)
+                                 side_by_side=True)
 
     parallel(args.jobs, train_step("reverse", reverse_cfg, w / "rev", w / "prep-rev"),
              train_step("real", cfg, runs["real"], prep["real"]))
@@ -169,9 +163,7 @@ def build(args: argparse.Namespace, steps: Steps) -> dict[str, Path]:
 
 
 def _is_transformer(run: Path) -> bool:
-    import yaml
-
-    return yaml.safe_load((run / "config.yaml").read_text(encoding="utf-8"))["model"]["arch"] == "transformer"
+    return read_yaml(run / "config.yaml")["model"]["arch"] == "transformer"
 
 
 def score(args: argparse.Namespace, steps: Steps, runs: dict[str, Path]) -> dict:
@@ -182,14 +174,14 @@ def score(args: argparse.Namespace, steps: Steps, runs: dict[str, Path]) -> dict
 
     def one(variant: str, run: Path) -> None:
         res = {split: json.loads(steps.run(f"eval-{variant}-{split}", ["evaluate", str(run), "--split", split,
-                                                                       "--json", *beam], side_by_side=args.jobs > 1))
+                                                                       "--json", *beam], side_by_side=True))
                for split in ("valid", "test")}
         res["tux"] = None if tux is None else json.loads(steps.run(
             f"eval-{variant}-tux", ["evaluate", str(run), "--src", str(tux[0]), "--ref", str(tux[1]), "--json",
-                                    *beam], side_by_side=args.jobs > 1))
+                                    *beam], side_by_side=True))
         res["demo"] = steps.run(f"demo-{variant}", ["translate", str(run), "-i", str(ROOT / "examples" /
                                                                                  "demo_fr.txt"), "--beam", "5"],
-                                side_by_side=args.jobs > 1)
+                                side_by_side=True)
         res["demo"] = res["demo"].splitlines()
         out[variant] = res
 

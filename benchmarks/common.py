@@ -20,6 +20,7 @@ import platform
 import re
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -236,6 +237,18 @@ def run_isolated(fn: Callable, *args):
     """fn(*args) in a fresh spawned process (no memory or threads carried over from the run before), logging INFO."""
     with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         return pool.submit(_logged, fn, *args).result()
+
+
+def run_wordbridge(argv: Sequence[str], log_path: Path, threads: int, what: str, cwd: Path | None = None) -> str:
+    """`python -m wordbridge ARGV` (this interpreter) with `threads` BLAS/OpenMP threads and its stderr in LOG_PATH;
+    returns its stdout. A failure raises SystemExit naming WHAT, the exit status and the log's last three lines."""
+    with open(log_path, "w", encoding="utf-8") as err:
+        proc = subprocess.run([sys.executable, "-m", "wordbridge", *argv], stdout=subprocess.PIPE, stderr=err,
+                              text=True, cwd=cwd, env=thread_env(threads))
+    if proc.returncode != 0:
+        tail = log_path.read_text(encoding="utf-8").strip().splitlines()[-3:]
+        raise SystemExit(f"{what} failed (exit {proc.returncode}): {' | '.join(tail)}")
+    return proc.stdout
 
 
 def thread_env(threads: int, base: dict | None = None) -> dict:

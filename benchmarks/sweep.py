@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from common import describe_machine, machine_info, markdown_table, thread_env  # noqa: E402
+from common import describe_machine, machine_info, markdown_table, run_wordbridge  # noqa: E402
 from corpus_vocab import make_subset  # noqa: E402
 
 from wordbridge.atomic import write_text  # noqa: E402
@@ -39,16 +38,6 @@ def parse_variant(text: str) -> tuple[str, list[str]]:
     return name, [s for s in sets.split(",") if s]
 
 
-def wordbridge(argv: list[str], log: Path, threads: int) -> str:
-    with open(log, "w", encoding="utf-8") as err:
-        proc = subprocess.run([sys.executable, "-m", "wordbridge", *argv], stdout=subprocess.PIPE, stderr=err,
-                              text=True, env=thread_env(threads), cwd=ROOT)
-    if proc.returncode != 0:
-        tail = log.read_text(encoding="utf-8").strip().splitlines()[-2:]
-        raise SystemExit(f"wordbridge {argv[0]} failed (exit {proc.returncode}): {' | '.join(tail)}")
-    return proc.stdout
-
-
 def run_variant(args: argparse.Namespace, name: str, sets: list[str], subset: Path) -> dict:
     """Trains one variant (unless done), scores it on the validation subset, writes WORK/row-NAME.json."""
     row_file = args.work / f"row-{name}.json"
@@ -56,10 +45,11 @@ def run_variant(args: argparse.Namespace, name: str, sets: list[str], subset: Pa
         return json.loads(row_file.read_text(encoding="utf-8"))
     run = args.work / f"run-{name}"
     overrides = [a for s in (f"data.out={args.prepared}", *args.set, *sets) for a in ("--set", s)]
-    wordbridge(["train", str(args.config), "--run-dir", str(run), "--max-minutes", str(args.minutes), "--overwrite",
-                *overrides], args.work / f"train-{name}.log", args.threads)
-    result = json.loads(wordbridge(["evaluate", str(run), "--data", str(subset), "--split", "test", "--beam", "1",
-                                    "--json"], args.work / f"eval-{name}.log", args.threads))
+    run_wordbridge(["train", str(args.config), "--run-dir", str(run), "--max-minutes", str(args.minutes),
+                    "--overwrite", *overrides], args.work / f"train-{name}.log", args.threads, f"train {name}", ROOT)
+    result = json.loads(run_wordbridge(["evaluate", str(run), "--data", str(subset), "--split", "test", "--beam", "1",
+                                        "--json"], args.work / f"eval-{name}.log", args.threads, f"evaluate {name}",
+                                       ROOT))
     groups: dict[str, list[float]] = {}
     for source, figures in result["by_source"].items():
         groups.setdefault(group_of(source) or "other", []).append(figures["bleu"])
