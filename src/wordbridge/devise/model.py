@@ -200,9 +200,14 @@ class RunModel:
 
     # --- gallery embeddings (what `devise index` stores and text queries search)
     @property
+    def settings(self) -> dict:
+        """The run's `devise` config section as saved ({} for a run saved without one)."""
+        return (self.config or {}).get("devise") or {}
+
+    @property
     def gallery_conse(self) -> float:
         """Weight w of the classifier's ConSE vector in gallery embeddings (`devise.gallery_conse`; 0 = the head's)."""
-        return float(((self.config or {}).get("devise") or {}).get("gallery_conse") or 0.0)
+        return float(self.settings.get("gallery_conse") or 0.0)
 
     @property
     def gallery_fingerprint(self) -> str:
@@ -212,9 +217,12 @@ class RunModel:
         return self.fingerprint if w <= 0 else f"{self.fingerprint}+conse{w:g}"
 
     def gallery_vectors(self, pooled: np.ndarray | torch.Tensor, logits: np.ndarray | None) -> np.ndarray:
-        """Pooled features (n, 2C) and ImageNet logits (n, 1000) or None -> gallery embeddings (n, dim): the head's
-        unit vector plus w times the ConSE unit vector, renormalised (the head's alone when w = 0 or no logits)."""
-        devise = self.embed_features(pooled)
+        """Pooled features (n, 2C) and ImageNet logits (n, 1000) or None -> gallery embeddings (n, dim)."""
+        return self.with_conse(self.embed_features(pooled), logits)
+
+    def with_conse(self, devise: np.ndarray, logits: np.ndarray | None) -> np.ndarray:
+        """The head's unit embeddings (n, dim) -> gallery embeddings: plus w times the ConSE unit vector of the
+        logits, renormalised (the head's as they are when w = 0 or there are no logits)."""
         w = self.gallery_conse
         if w <= 0 or logits is None:
             return devise
@@ -222,7 +230,7 @@ class RunModel:
         if imagenet is None:
             raise CheckpointError(f"Run {self.run_dir} has devise.gallery_conse {w:g} but no ImageNet label vectors "
                                   f"in {CHECKPOINT_NAME}; retrain it with `wordbridge devise train`.")
-        top = int(((self.config or {}).get("devise") or {}).get("conse_top", 10))
+        top = int(self.settings.get("conse_top", 10))
         conse = conse_vectors(np.asarray(logits), np.asarray(imagenet, dtype=np.float32), top)
         return l2_normalize(devise + np.float32(w) * conse).astype(np.float32)
 

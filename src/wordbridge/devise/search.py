@@ -154,7 +154,7 @@ class Searcher:
         """(the gallery embedding (dim,) for image -> images, the method's vector (dim,) for labels, the method)."""
         pooled, logits = self.model.features([load_image(image)])
         devise = self.model.embed_features(pooled)  # (1, dim)
-        embedding = self.model.gallery_vectors(pooled, logits)[0] if self.model.gallery_conse > 0 else devise[0]
+        embedding = self.model.with_conse(devise, logits)[0]
         chosen = check_method(method) if method else self.method
         if logits is None and not method:
             chosen = "devise"  # a backbone without an ImageNet classifier: the run's default falls back
