@@ -19,6 +19,7 @@ test overall and test per source (a source missing from the old corpus is out of
 """
 
 import argparse
+import concurrent.futures
 import dataclasses
 import json
 import logging
@@ -149,17 +150,21 @@ def rows_of(work: Path, spm_sizes: list[int], per_source: int) -> list[dict]:
 
 
 def run_and_report(title: str, threads: int, run_one: Callable, jobs: Iterable[tuple], table: Callable,
-                   out: str) -> None:
-    """run_one(*job) of each job in a fresh process; after each, the table of the rows so far is written to OUT (and
-    printed at the end) under a header: TITLE, the machine, the command line and, on a busy machine, a warning."""
+                   out: str, parallel: int = 1) -> None:
+    """run_one(*job) of each job in a fresh process, `parallel` at a time (jobs in order: with 2, the first two run
+    side by side, then the next two); after each, the table of the rows so far is written to OUT (and printed at the
+    end) under a header: TITLE, the machine, the command line and, on a busy machine, a warning."""
     info = machine_info()
     header = f"{title}\nMachine: {describe_machine(info)}\nCommand: `python {' '.join(sys.argv)}`"
-    warning = busy_warning(info, threads)
+    warning = busy_warning(info, threads * parallel)
     header += f"\nWarning: {warning}" if warning else ""
+    jobs = list(jobs)
     rows: list[dict] = []
-    for job in jobs:
-        rows.append(run_isolated(run_one, *job))
-        write_text(Path(out), table(rows, header))  # partial table after each run
+    for start in range(0, len(jobs), parallel):
+        batch = jobs[start:start + parallel]
+        with concurrent.futures.ThreadPoolExecutor(len(batch)) as pool:
+            rows.extend(pool.map(lambda job: run_isolated(run_one, *job), batch))
+        write_text(Path(out), table(rows, header))  # partial table after each batch
     print(table(rows, header))
     print(f"written to {out}")
 

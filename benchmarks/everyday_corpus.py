@@ -1,18 +1,19 @@
-"""Issue 21's figures: old default vs new default vs new default without weighting vs new default with pair filtering,
-under one training budget each, scored on the same held-out pairs.
+"""Issue 21's figures: old default vs new default vs new default with pair filtering vs new with everyday sources
+weighted, under one training budget each, scored on the same held-out pairs.
 
-    python benchmarks/everyday_corpus.py [--minutes 25] [--config configs/default.yaml] [--everyday-weight 3]
-                                         [--per-source 200] [--work runs/everyday_corpus] [--out everyday_corpus.md]
-                                         [--set key=value ...] [--table-only]
+    python benchmarks/everyday_corpus.py [--minutes 25] [--jobs 2] [--config configs/default.yaml]
+                                         [--everyday-weight 3] [--per-source 200] [--work runs/everyday_corpus]
+                                         [--out everyday_corpus.md] [--set key=value ...] [--table-only]
 
-Four runs, one after the other, old and new alternating: new (the config's data section: every source of `default`,
-cased, with train.source_weights, or {everyday: --everyday-weight} when the config sets none), old (the ten sources
-of the earlier default, lowercased, unweighted), new without weighting (the new prepared folder, weights {}), and new
-with pair filtering (the `similarity` filter added to data.filters: data.min_pair_similarity on
-data.similarity_sources; the first run embeds those sources, later ones read the cache). Same model, seed, lr and
-time-driven schedule. Each run's best checkpoint decodes (greedy) the first --per-source pairs of each source of
-the NEW corpus's validation split (BLEU per source group, everyday and technical, and their mean: the figure that
-chooses weights) and test split (BLEU/chrF overall and per source: the report), Tux Paint's stamp descriptions
+Four runs: new (the config as it is: every source of `default`, cased, the config's train.source_weights: none in
+configs/default.yaml), old (the ten sources of the earlier default, lowercased, unweighted), new with pair filtering
+(the `similarity` filter added to data.filters: data.min_pair_similarity on data.similarity_sources; preparing it
+embeds those sources once, later runs read the cache) and new weighted (the new prepared folder, train.source_weights
+{everyday: --everyday-weight}). The prepared folders are built first, one after the other; then the runs train
+--jobs at a time in this order (with 2: new beside old, then filtered beside weighted, one thread each). Same model,
+seed, lr and time-driven schedule. Each run's best checkpoint decodes (greedy) the first --per-source pairs of each
+source of the NEW corpus's validation split (BLEU per source group, everyday and technical, and their mean: the
+figure that chooses) and test split (BLEU/chrF overall and per source: the report), Tux Paint's stamp descriptions
 (`evaluate --testset tuxpaint`, never trained on), and, with beam 5, examples/demo_fr.txt. Scores are case-sensitive
 with the uncased figure beside them (the old runs write lowercase). --table-only prints the rows already in --work.
 """
@@ -41,25 +42,29 @@ from wordbridge.translate.translator import Translator  # noqa: E402
 
 OLD_SOURCES = ("bible", "libreoffice-help", "libreoffice-ui", "firefox", "thunderbird", "gimp-help",
                "debian-reference", "gettext-apps", "manpages", "freedict")  # `default` before issue 21
-VARIANTS = ("new", "old", "new-unweighted", "new-filtered")  # run order: old and new alternate
-LABELS = {"new": "new, weighted", "old": "old default", "new-unweighted": "new, no weighting",
-          "new-filtered": "new, weighted + pair filtering"}  # configs/default.yaml is unweighted: "new, no weighting"
+VARIANTS = ("new", "old", "new-filtered", "new-weighted")  # train order: with --jobs 2, new beside old
+LABELS = {"new": "new default", "old": "old default", "new-filtered": "new + pair filtering",
+          "new-weighted": "new, everyday weighted"}
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo_fr.txt"
 
 
-def variant_sections(base: dict, variant: str, work: Path, everyday_weight: float) -> dict:
-    """The config sections of one variant; new and new-unweighted share one prepared folder."""
+def variant_sections(base: dict, variant: str, work: Path, everyday_weight: float, threads: int | None = None) -> dict:
+    """The config sections of one variant; new and new-weighted share one prepared folder."""
     data, train = base["data"], base["train"]
-    weights = dict(train.source_weights) or {"everyday": everyday_weight}
+    weights = dict(train.source_weights)
     if variant == "old":
         data, weights = dataclasses.replace(data, sources=OLD_SOURCES, lowercase=True), {}
-    elif variant == "new-unweighted":
-        weights = {}
+    elif variant == "new-weighted":
+        weights = {"everyday": everyday_weight}
     elif variant == "new-filtered" and "similarity" not in data.filters:
         data = dataclasses.replace(data, filters=(*data.filters, "similarity"))
-    folder = "new" if variant == "new-unweighted" else variant
-    data = dataclasses.replace(data, out=str(work / f"prepared-{folder}"))
-    return dict(base, data=data, train=dataclasses.replace(train, source_weights=weights))
+    data = dataclasses.replace(data, out=str(work / f"prepared-{prepared_name(variant)}"))
+    train = dataclasses.replace(train, source_weights=weights, threads=threads or train.threads)
+    return dict(base, data=data, train=train)
+
+
+def prepared_name(variant: str) -> str:
+    return "new" if variant == "new-weighted" else variant
 
 
 def scoring_sets(work: Path, per_source: int) -> dict[str, Path]:
@@ -103,19 +108,27 @@ def score_run(variant: str, run_dir: Path, prepared: Path, steps: int, prep_s: f
     return row
 
 
+def prepare_all(base: dict, variants: list[str], work: Path, everyday_weight: float) -> dict[str, float]:
+    """Builds each variant's prepared folder, one after the other (new first: the scoring sets are cut from it);
+    returns seconds per folder."""
+    seconds = {}
+    for variant in ["new", *variants]:
+        name = prepared_name(variant)
+        if name not in seconds:
+            data = variant_sections(base, variant, work, everyday_weight)["data"]
+            t0 = time.time()
+            prepare(data, data.out, overwrite=True)
+            seconds[name] = round(time.time() - t0, 1)
+    return seconds
+
+
 def run_one(variant: str, base: dict, minutes: float, work: Path, per_source: int, beam: int,
-            everyday_weight: float) -> dict:
-    sections = variant_sections(base, variant, work, everyday_weight)
-    data = sections["data"]
-    prep_s = None
-    if variant != "new-unweighted":  # it reuses the new run's folder
-        t0 = time.time()
-        prepare(data, data.out, overwrite=True)
-        prep_s = time.time() - t0
+            everyday_weight: float, threads: int | None, prep_s: float) -> dict:
+    sections = variant_sections(base, variant, work, everyday_weight, threads)
     sections["train"] = dataclasses.replace(sections["train"], max_minutes=minutes)
     run_dir = work / f"run-{variant}"
     result = train(sections, run_dir, overwrite=True)
-    return score_run(variant, run_dir, Path(data.out), result.step, prep_s, work, per_source, beam)
+    return score_run(variant, run_dir, Path(sections["data"].out), result.step, prep_s, work, per_source, beam)
 
 
 def _pair(s: dict | None) -> str:
@@ -163,7 +176,9 @@ def main() -> None:
                     help="score the first N validation and test pairs of each source (default 200)")
     ap.add_argument("--beam", type=int, default=1, help="beam of the scored decoding (the demo lines use 5)")
     ap.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated subset of {', '.join(VARIANTS)}"
-                    " (new runs first whenever it is given: the others are scored on its splits)")
+                    " (new is prepared first whenever it is given: the others are scored on its splits)")
+    ap.add_argument("--jobs", type=int, default=1, metavar="N",
+                    help="runs trained side by side, one thread each when N > 1 (default 1: one after the other)")
     ap.add_argument("--work", default="runs/everyday_corpus", help="prepared folders and run folders go here")
     ap.add_argument("--out", default="everyday_corpus.md", help="the markdown tables are written here too")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override (repeatable)")
@@ -183,9 +198,14 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     title = (f"Everyday corpus (issue 21): {args.minutes:g} min of training each, the new corpus's validation and "
              f"test splits ({args.per_source} per source)")
-    jobs = [(v, base, args.minutes, work, args.per_source, args.beam, args.everyday_weight) for v in variants]
-    run_and_report(title, base["train"].threads or 2, run_one, jobs, table, args.out)
-
+    if args.jobs < 1:
+        ap.error("--jobs must be at least 1")
+    threads = 1 if args.jobs > 1 else None
+    prep_s = prepare_all(base, variants, work, args.everyday_weight)
+    scoring_sets(work, args.per_source)
+    jobs = [(v, base, args.minutes, work, args.per_source, args.beam, args.everyday_weight, threads,
+             prep_s[prepared_name(v)]) for v in variants]
+    run_and_report(title, threads or base["train"].threads or 2, run_one, jobs, table, args.out, parallel=args.jobs)
 
 if __name__ == "__main__":
     main()

@@ -14,13 +14,15 @@ def bench(benchmarks):
 def test_variants_differ_only_where_they_should(bench, tmp_path):
     base = {"data": PrepareConfig(), "model": ModelConfig(), "train": TranslateTrainConfig()}
     v = {name: bench.variant_sections(base, name, tmp_path, 3.0) for name in bench.VARIANTS}
-    assert v["new"]["train"].source_weights == {"everyday": 3.0} and v["new"]["data"].lowercase is False
+    assert v["new"]["train"].source_weights == {} and v["new"]["data"].lowercase is False  # the config as it is
+    assert v["new-weighted"]["train"].source_weights == {"everyday": 3.0}
     assert v["old"]["data"].lowercase is True and v["old"]["data"].sources == bench.OLD_SOURCES
-    assert v["old"]["train"].source_weights == {} == v["new-unweighted"]["train"].source_weights
-    assert v["new-unweighted"]["data"].out == v["new"]["data"].out  # one prepared folder for both
+    assert v["old"]["train"].source_weights == {}
+    assert v["new-weighted"]["data"].out == v["new"]["data"].out != v["new-filtered"]["data"].out  # shared folder
     assert "similarity" in v["new-filtered"]["data"].filters and "similarity" not in v["new"]["data"].filters
     configured = dict(base, train=TranslateTrainConfig(source_weights={"fillets": 5.0}))
     assert bench.variant_sections(configured, "new", tmp_path, 3.0)["train"].source_weights == {"fillets": 5.0}
+    assert bench.variant_sections(base, "old", tmp_path, 3.0, threads=1)["train"].threads == 1  # side by side
 
 
 def test_table_shows_groups_sources_tuxpaint_and_demo_lines(bench):
