@@ -1,21 +1,22 @@
-"""Issue 21's figures: old default vs new default vs new default with pair filtering vs new with everyday sources
-weighted, under one training budget each, scored on the same held-out pairs.
+"""Issue 21's figures: old default vs new corpus unweighted vs new with pair filtering vs new with the everyday
+sources weighted, under one training budget each, scored on the same held-out pairs.
 
     python benchmarks/everyday_corpus.py [--minutes 25] [--jobs 2] [--config configs/default.yaml]
                                          [--everyday-weight 3] [--per-source 200] [--work runs/everyday_corpus]
                                          [--out everyday_corpus.md] [--set key=value ...] [--table-only]
 
-Four runs: new (the config as it is: every source of `default`, cased, the config's train.source_weights: none in
-configs/default.yaml), old (the ten sources of the earlier default, lowercased, unweighted), new with pair filtering
-(the `similarity` filter added to data.filters: data.min_pair_similarity on data.similarity_sources; preparing it
-embeds those sources once, later runs read the cache) and new weighted (the new prepared folder, train.source_weights
-{everyday: --everyday-weight}). The prepared folders are built first, one after the other; then the runs train
---jobs at a time in this order (with 2: new beside old, then filtered beside weighted, one thread each). Same model,
-seed, lr and time-driven schedule. Each run's best checkpoint decodes (greedy) the first --per-source pairs of each
-source of the NEW corpus's validation split (BLEU per source group, everyday and technical, and their mean: the
-figure that chooses) and test split (BLEU/chrF overall and per source: the report), Tux Paint's stamp descriptions
-(`evaluate --testset tuxpaint`, never trained on), and, with beam 5, examples/demo_fr.txt. Scores are case-sensitive
-with the uncased figure beside them (the old runs write lowercase). --table-only prints the rows already in --work.
+Four runs of the config's model and schedule, each with its train.source_weights set here: new-unweighted (every
+source of `default`, cased, weights {}), old (the ten sources of the earlier default, lowercased, weights {}),
+new-filtered (as new-unweighted with the `similarity` filter added to data.filters: data.min_pair_similarity on
+data.similarity_sources; preparing it embeds those sources once, later runs read the cache) and new-weighted (the new
+prepared folder, weights {everyday: --everyday-weight}: configs/default.yaml's setting). The prepared folders are
+built first, one after the other; then the runs train --jobs at a time in this order (with 2: new-unweighted beside
+old, then filtered beside weighted, one thread each). Same model, seed, lr and time-driven schedule. Each run's best
+checkpoint decodes (greedy) the first --per-source pairs of each source of the NEW corpus's validation split (BLEU
+per source group, everyday and technical, and their mean: the figure that chooses) and test split (BLEU/chrF overall
+and per source: the report), Tux Paint's stamp descriptions (`evaluate --testset tuxpaint`, never trained on), and,
+with beam 5, examples/demo_fr.txt. Scores are case-sensitive with the uncased figure beside them (the old runs write
+lowercase). --table-only prints the rows already in --work.
 """
 
 import argparse
@@ -42,18 +43,18 @@ from wordbridge.translate.translator import Translator  # noqa: E402
 
 OLD_SOURCES = ("bible", "libreoffice-help", "libreoffice-ui", "firefox", "thunderbird", "gimp-help",
                "debian-reference", "gettext-apps", "manpages", "freedict")  # `default` before issue 21
-VARIANTS = ("new", "old", "new-filtered", "new-weighted")  # train order: with --jobs 2, new beside old
-LABELS = {"new": "new default", "old": "old default", "new-filtered": "new + pair filtering",
+VARIANTS = ("new-unweighted", "old", "new-filtered", "new-weighted")  # train order: with --jobs 2, new beside old
+LABELS = {"new-unweighted": "new, unweighted", "old": "old default", "new-filtered": "new, unweighted + pair filtering",
           "new-weighted": "new, everyday weighted"}
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo_fr.txt"
 
 
 def variant_sections(base: dict, variant: str, work: Path, everyday_weight: float, threads: int | None = None) -> dict:
-    """The config sections of one variant; new and new-weighted share one prepared folder."""
+    """The config sections of one variant; new-unweighted and new-weighted share one prepared folder."""
     data, train = base["data"], base["train"]
-    weights = dict(train.source_weights)
+    weights: dict[str, float] = {}
     if variant == "old":
-        data, weights = dataclasses.replace(data, sources=OLD_SOURCES, lowercase=True), {}
+        data = dataclasses.replace(data, sources=OLD_SOURCES, lowercase=True)
     elif variant == "new-weighted":
         weights = {"everyday": everyday_weight}
     elif variant == "new-filtered" and "similarity" not in data.filters:
@@ -64,7 +65,7 @@ def variant_sections(base: dict, variant: str, work: Path, everyday_weight: floa
 
 
 def prepared_name(variant: str) -> str:
-    return "new" if variant == "new-weighted" else variant
+    return "new" if variant in ("new-unweighted", "new-weighted") else variant
 
 
 def scoring_sets(work: Path, per_source: int) -> dict[str, Path]:
@@ -112,7 +113,7 @@ def prepare_all(base: dict, variants: list[str], work: Path, everyday_weight: fl
     """Builds each variant's prepared folder, one after the other (new first: the scoring sets are cut from it);
     returns seconds per folder."""
     seconds = {}
-    for variant in ["new", *variants]:
+    for variant in ["new-unweighted", *variants]:
         name = prepared_name(variant)
         if name not in seconds:
             data = variant_sections(base, variant, work, everyday_weight)["data"]
@@ -176,7 +177,7 @@ def main() -> None:
                     help="score the first N validation and test pairs of each source (default 200)")
     ap.add_argument("--beam", type=int, default=1, help="beam of the scored decoding (the demo lines use 5)")
     ap.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated subset of {', '.join(VARIANTS)}"
-                    " (new is prepared first whenever it is given: the others are scored on its splits)")
+                    " (the new corpus is always prepared: every run is scored on its splits)")
     ap.add_argument("--jobs", type=int, default=1, metavar="N",
                     help="runs trained side by side, one thread each when N > 1 (default 1: one after the other)")
     ap.add_argument("--work", default="runs/everyday_corpus", help="prepared folders and run folders go here")
