@@ -69,8 +69,9 @@ def prepared_name(variant: str) -> str:
 
 
 def scoring_sets(work: Path, per_source: int) -> dict[str, Path]:
-    """Shared scoring sets cut from the new corpus (the first run prepares it): test by source (reported) and
-    validation by source group (weights are chosen on it, never on the test pairs)."""
+    """Shared scoring sets cut from the new corpus (prepare_all builds it first): test by source (reported) and
+    validation by source group (weights are chosen on it, never on the test pairs). Cut once, before the runs start,
+    so that runs side by side only read them."""
     sets = {"test": work / "test-subset", "valid": work / "valid-groups"}
     if not (sets["test"] / "test.source.txt").is_file():
         make_subset(work / "prepared-new", sets["test"], per_source, "test")
@@ -189,6 +190,8 @@ def main() -> None:
     variants = [v for v in VARIANTS if v in args.variants.split(",")]
     if not variants or any(v not in VARIANTS for v in args.variants.split(",")):
         ap.error(f"--variants: choose from {', '.join(VARIANTS)}")
+    if args.jobs < 1:
+        ap.error("--jobs must be at least 1")
     if args.table_only:
         rows = [json.loads(p.read_text(encoding="utf-8")) for v in variants if (p := work / f"row-{v}.json").is_file()]
         if not rows:
@@ -199,14 +202,13 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     title = (f"Everyday corpus (issue 21): {args.minutes:g} min of training each, the new corpus's validation and "
              f"test splits ({args.per_source} per source)")
-    if args.jobs < 1:
-        ap.error("--jobs must be at least 1")
     threads = 1 if args.jobs > 1 else None
     prep_s = prepare_all(base, variants, work, args.everyday_weight)
     scoring_sets(work, args.per_source)
     jobs = [(v, base, args.minutes, work, args.per_source, args.beam, args.everyday_weight, threads,
              prep_s[prepared_name(v)]) for v in variants]
     run_and_report(title, threads or base["train"].threads or 2, run_one, jobs, table, args.out, parallel=args.jobs)
+
 
 if __name__ == "__main__":
     main()
