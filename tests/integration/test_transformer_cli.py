@@ -77,3 +77,29 @@ def test_the_page_api_serves_the_export_with_heatmaps(work, tiny_pairs):
     (t,) = r.json()["translations"]
     assert t["src_tokens"] == fr[1].split() and len(t["attention"]) == len(t["tokens"])
     assert all(len(row) == len(t["src_tokens"]) for row in t["attention"])
+
+
+def test_shared_pieces_and_tied_embeddings_train_export_and_refuse_two_vocabularies(work, tiny_pairs, tmp_path,
+                                                                                      capsys):
+    root, config, _ = work
+    fr, _ = tiny_pairs
+    prep, run = tmp_path / "prep", tmp_path / "tied"
+    assert main(["prepare", str(config), "--src", str(root / "fr.txt"), "--tgt", str(root / "en.txt"), "--out",
+                 str(prep), "--set", "data.tokenizer=sentencepiece", "--set", "data.shared_pieces=true",
+                 "--set", "data.spm_vocab_size=60"]) == 0
+    tied = ["--set", "model.tie_embeddings=true", "--set", "train.epochs=2"]
+    assert main(["train", str(config), "--run-dir", str(run), "--set", f"data.out={prep}", *tied]) == 0
+    state = torch.load(run / "latest.pt", weights_only=True)["model"]
+    assert torch.equal(state["src_emb.weight"], state["tgt_emb.weight"])
+    assert main(["export", str(run), "--format", "ctranslate2", "--quantization", "float32", "--out",
+                 str(tmp_path / "ct2")]) == 0
+    capsys.readouterr()
+    outputs = []
+    for folder in (run, tmp_path / "ct2"):
+        assert main(["translate", str(folder), fr[0], "--beam", "1"]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1]
+    assert main(["train", str(config), "--run-dir", str(tmp_path / "refused"), *tied]) == 2  # two vocabularies
+    err = capsys.readouterr().err.strip()
+    assert "data.shared_pieces=true" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "refused").exists()

@@ -163,6 +163,23 @@ def test_sentencepiece_option(tmp_path):
     assert stats["tokenizer"] == "sentencepiece"
 
 
+def test_shared_pieces_give_one_model_and_one_vocabulary(tmp_path):
+    _files(tmp_path)
+    stats = prepare(_cfg(tmp_path, tokenizer="sentencepiece", spm_vocab_size=80, shared_pieces=True), tmp_path / "out")
+    out = tmp_path / "out"
+    assert (out / "spm.src.model").read_bytes() == (out / "spm.tgt.model").read_bytes()
+    data = PreparedData.load(out)
+    assert data.src_vocab == data.tgt_vocab and stats["shared_pieces"] is True
+    src_tok, tgt_tok = data.tokenizers()
+    fr, en = data.raw("test")[0][0], data.raw("test")[1][0]
+    assert tgt_tok.detokenize(tgt_tok.tokenize(en)) == en and src_tok.detokenize(src_tok.tokenize(fr)) == fr
+    ids = {int(i) for side in data.split("train") for row in side for i in row}
+    assert len(ids) > 0.8 * len(data.src_vocab)  # both languages' pieces live in the one vocabulary
+    with pytest.raises(ConfigError, match="shared_pieces needs data.tokenizer: sentencepiece"):
+        prepare(_cfg(tmp_path, shared_pieces=True), tmp_path / "o2")
+    assert not (tmp_path / "o2").exists()
+
+
 def test_sentencepiece_pieces_start_from_word_vectors(tmp_path):
     _files(tmp_path)
     words = sorted({w.strip("?.!'").lower() for line in EN for w in line.split()} - {""})

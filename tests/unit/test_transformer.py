@@ -163,3 +163,19 @@ def test_config_checks():
         TransformerConfig(d_model=30, heads=4)
     with pytest.raises(ConfigError, match="dropout"):
         TransformerConfig(dropout=1.0)
+
+
+def test_tied_embeddings_share_one_table_and_need_one_vocabulary():
+    t = TransformerConfig(d_model=16, heads=2, ff_size=32, enc_layers=1, dec_layers=1)
+    model = Transformer(ModelConfig(arch="transformer", tie_embeddings=True, transformer=t), 30, 30)
+    assert model.src_emb.weight is model.tgt_emb.weight is model.out.weight
+    again = model_from_args(model.model_args())  # a checkpoint rebuilds the tied model
+    again.load_state_dict(model.state_dict())
+    assert again.src_emb.weight is again.tgt_emb.weight
+    src, src_len = source()
+    model.train()(src, src_len, target()).sum().backward()  # both sides' gradients land in the one table
+    assert model.tgt_emb.weight.grad[11].abs().sum() > 0  # id 11 is only a source token here
+    with pytest.raises(ConfigError, match="shared_pieces"):
+        Transformer(ModelConfig(arch="transformer", tie_embeddings=True, transformer=t), 30, 25)
+    with pytest.raises(ConfigError, match="tie_embeddings is for model.arch transformer only"):
+        ModelConfig(tie_embeddings=True)

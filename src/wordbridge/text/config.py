@@ -36,6 +36,7 @@ class PrepareConfig:
     lowercase: bool = False  # keep case: the model learns to write "Where is the file?"
     tokenizer: TokenizerKind = defaults.TOKENIZER  # type: ignore[assignment]
     spm_vocab_size: int = 8000
+    shared_pieces: bool = False  # sentencepiece only: one model and one vocabulary for both languages
     processes: int = 2
     max_vocab: int = 40000
     min_freq: int = 1
@@ -73,6 +74,8 @@ def validate(cfg: PrepareConfig) -> None:
     for ok, rule in checks:
         if not ok:
             raise ConfigError(f"Invalid data section: need {rule}.")
+    if cfg.shared_pieces and cfg.tokenizer != "sentencepiece":
+        raise ConfigError(f"data.shared_pieces needs data.tokenizer: sentencepiece, not {cfg.tokenizer}.")
     filters_mod.make_filters(list(cfg.filters), **filter_params(cfg))
 
 

@@ -40,6 +40,12 @@ def make_tokenizers(
     """spaCy tokenizers, or sentencepiece models trained on the train split and saved as folder/spm.{src,tgt}.model."""
     if cfg.tokenizer == "spacy":
         return SpacyTokenizer(cfg.src_lang, cfg.lowercase), SpacyTokenizer(cfg.tgt_lang, cfg.lowercase)
+    if cfg.shared_pieces:  # one model for both languages, saved under both names (load_tokenizers reads two)
+        texts = (side for pair in train_pairs for side in pair)
+        shared = SentencePieceTokenizer.train(texts, folder / "spm.src.model", vocab_size=cfg.spm_vocab_size,
+                                              lang=cfg.src_lang, lowercase=cfg.lowercase, threads=cfg.processes)
+        (folder / "spm.tgt.model").write_bytes(shared.model_path.read_bytes())
+        return shared, SentencePieceTokenizer(folder / "spm.tgt.model", cfg.tgt_lang, cfg.lowercase)
     sides = []
     for i, (side, lang) in enumerate((("src", cfg.src_lang), ("tgt", cfg.tgt_lang))):
         sides.append(SentencePieceTokenizer.train(
@@ -83,6 +89,16 @@ def split_indices(pairs: list[tuple[str, str]], valid_fraction: float, test_frac
         raise DataError(f"Only {len(pairs)} pairs: too few for valid_fraction {valid_fraction} and test_fraction "
                         f"{test_fraction}; lower them or use more data.")
     return {name: np.flatnonzero(parts[name]) for name in SPLITS}
+
+
+def build_vocabs(cfg: PrepareConfig, tokens: dict, train: np.ndarray) -> dict[str, Vocab]:
+    """Each side's vocabulary from its train tokens; with shared_pieces one vocabulary of both sides' tokens, so
+    that a piece has the same id in source and target (what tied source / target embeddings need)."""
+    if cfg.shared_pieces:
+        both = Vocab.build([tokens[side][i] for side in ("src", "tgt") for i in train], cfg.max_vocab, cfg.min_freq)
+        return {"src": both, "tgt": both}
+    return {side: Vocab.build([tokens[side][i] for i in train], cfg.max_vocab, cfg.min_freq)
+            for side in ("src", "tgt")}
 
 
 # ------------------------------------------------------------------------------------------------- vectors
@@ -150,8 +166,7 @@ def _prepare(cfg: PrepareConfig, out: Path, overwrite: bool) -> dict:
             per_source[sources[i]][name] = per_source[sources[i]].get(name, 0) + 1
     with atomic_dir(out, overwrite=overwrite) as tmp:
         tokens, lengths, t_tok, tokenizers = _tokenize(cfg, tmp, pairs, index, tagged)
-        vocabs = {side: Vocab.build([tokens[side][i] for i in index["train"]], cfg.max_vocab, cfg.min_freq)
-                  for side in ("src", "tgt")}
+        vocabs = build_vocabs(cfg, tokens, index["train"])
         for side, vocab in vocabs.items():
             vocab.save(tmp / f"vocab.{side}.json")
         _write_splits(tmp, pairs, sources, tokens, vocabs, index)
@@ -164,7 +179,8 @@ def _prepare(cfg: PrepareConfig, out: Path, overwrite: bool) -> dict:
             "tgt_vocab": len(vocabs["tgt"]), "src_coverage": vectors["src"]["coverage"],
             "tgt_coverage": vectors["tgt"]["coverage"], "filters": list(cfg.filters), "removed": removed,
             "splits": {name: int(len(idx)) for name, idx in index.items()}, "lengths": lengths,
-            "tokenizer": cfg.tokenizer, "lowercase": cfg.lowercase, "vectors": vectors,
+            "tokenizer": cfg.tokenizer, "shared_pieces": cfg.shared_pieces, "lowercase": cfg.lowercase,
+            "vectors": vectors,
             "corpus": f"{cfg.src} + {cfg.tgt}" if cfg.src else cfg.corpus, "direction": cfg.direction,
             "seconds": {"read_filter": round(t_read - t0, 2), "tokenize": round(t_tok, 2),
                         "total": round(time.perf_counter() - t0, 2)},

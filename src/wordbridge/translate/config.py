@@ -63,6 +63,7 @@ class ModelConfig:
     dec_dropout: float = 0.1  # between decoder GRU layers
     out_dropout: float = 0.35  # before the output projection
     tie_output: bool = True  # output weight = decoder embedding weight
+    tie_embeddings: bool = False  # transformer: source embedding = target embedding (needs data.shared_pieces)
     emb_scale: float = 3.0  # pretrained vectors are multiplied by this (the lesson's x3)
     emb_std: float | None = 0.3  # first rescale pretrained vectors to this std (the lesson's fastText: 0.29); null: as is
     transformer: TransformerConfig = TransformerConfig()  # the Transformer's sizes (arch: transformer)
@@ -72,6 +73,8 @@ class ModelConfig:
             raise ConfigError(f"Invalid model.arch {choices_hint(self.arch, ARCHS)}")
         if self.attention not in ATTENTIONS:
             raise ConfigError(f"Invalid model.attention {choices_hint(self.attention, ATTENTIONS)}")
+        if self.tie_embeddings and self.arch != "transformer":
+            raise ConfigError("model.tie_embeddings is for model.arch transformer only.")
         for name in ("emb_size_src", "emb_size_tgt", "hidden", "layers"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"Invalid model.{name} {getattr(self, name)}: must be >= 1.")

@@ -2,7 +2,8 @@
 
 The folder serves on its own (`translate` / `evaluate` / `serve` detect it):
 
-    model.bin, config.json, source_vocabulary.json, target_vocabulary.json   CTranslate2's files
+    model.bin, config.json, source_vocabulary.json, target_vocabulary.json   CTranslate2's files (one
+                                                 shared_vocabulary.json instead where both sides share one)
     vocab.src.json, vocab.tgt.json, tokenizer.json [, spm.*.model], config.yaml   the run's, copied
     wordbridge_export.json   written last: format, quantization, the run and checkpoint step, sha256 of model.bin
 
@@ -29,7 +30,9 @@ from wordbridge.translate.model import find_checkpoint, load_model
 
 MARKER = "wordbridge_export.json"
 FORMAT = "ctranslate2"
-CT2_FILES = ("model.bin", "config.json", "source_vocabulary.json", "target_vocabulary.json")
+CT2_FILES = ("model.bin", "config.json")
+CT2_VOCABS = ("source_vocabulary.json", "target_vocabulary.json")
+CT2_SHARED_VOCAB = "shared_vocabulary.json"  # what CTranslate2 writes instead when both sides are one vocabulary
 RUN_FILES = ("vocab.src.json", "vocab.tgt.json", "tokenizer.json")
 OPTIONAL_FILES = ("spm.src.model", "spm.tgt.model", "config.yaml")
 CT2_VERSION = "4.8.5"
@@ -68,7 +71,8 @@ def check_export(folder: str | Path) -> dict:
         raise CheckpointError(f"{folder / MARKER} is unreadable; export the run again.") from None
     if fmt != FORMAT:
         raise CheckpointError(f"{folder} holds a '{fmt}' export, not a CTranslate2 one.")
-    missing = [n for n in CT2_FILES + RUN_FILES if not (folder / n).is_file()]
+    vocabs = CT2_VOCABS if not (folder / CT2_SHARED_VOCAB).is_file() else ()
+    missing = [n for n in CT2_FILES + vocabs + RUN_FILES if not (folder / n).is_file()]
     if missing:
         raise CheckpointError(f"{folder} is an incomplete export (missing {', '.join(missing)}); export the run again.")
     if file_sha256(folder / "model.bin") != digest:
@@ -87,7 +91,8 @@ def _vocab_list(path: Path) -> list[str]:
 
 def check_vocabularies(folder: Path) -> None:
     """CTranslate2's vocabularies must be the run's, token for token (ids are looked up by token)."""
-    for ours, theirs in (("vocab.src.json", "source_vocabulary.json"), ("vocab.tgt.json", "target_vocabulary.json")):
+    shared = (folder / CT2_SHARED_VOCAB).is_file()
+    for ours, theirs in zip(("vocab.src.json", "vocab.tgt.json"), (CT2_SHARED_VOCAB,) * 2 if shared else CT2_VOCABS):
         if Vocab.load(folder / ours).itos != _vocab_list(folder / theirs):
             raise CheckpointError(f"{folder / theirs} does not match {ours}: the CTranslate2 model comes from "
                                   "another run; export the run again.")

@@ -141,8 +141,16 @@ def load_data(sections: dict, cfg: TranslateTrainConfig, rank: int = 0, world: i
     return data, train_dl, valid_dl
 
 
+def check_fits(mcfg: ModelConfig, data: PreparedData) -> None:
+    """Refuse a model the prepared folder cannot feed (before any run folder is written)."""
+    if mcfg.tie_embeddings and data.src_vocab != data.tgt_vocab:
+        raise ConfigError(f"model.tie_embeddings needs one vocabulary for both sides, and {data.dir} has two; "
+                          "prepare it with --set data.shared_pieces=true.")
+
+
 def build_model(mcfg: ModelConfig, data: PreparedData) -> torch.nn.Module:
     """The model named by model.arch, its embeddings initialised from the prepared word vectors (where sizes fit)."""
+    check_fits(mcfg, data)
     model = build_arch(mcfg, len(data.src_vocab), len(data.tgt_vocab))
     model.load_embeddings(*data.embeddings())
     return model
@@ -174,6 +182,7 @@ def train(sections: dict, run_dir: str | Path, overwrite: bool = False, resume: 
     run_dir = Path(run_dir)
     info = D.init_from_env(cfg.device)
     data, train_dl, valid_dl = load_data(sections, cfg, info.rank, info.world_size)
+    check_fits(sections["model"], data)
     # rank 0 creates the run folder; its error (e.g. folder exists) stops every rank instead of hanging them
     D.main_first(lambda: prepare_run_dir(run_dir, data, sections, overwrite, resume), info)
     set_seed(cfg.seed)  # same initial weights on every rank

@@ -16,6 +16,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from wordbridge.config import from_dict, to_dict
+from wordbridge.errors import ConfigError
 from wordbridge.text.vocab import BOS, PAD
 from wordbridge.translate.config import ModelConfig, TransformerConfig
 
@@ -156,6 +157,11 @@ class Transformer(nn.Module):
         self.cfg, self.tcfg, self.src_vocab, self.tgt_vocab = model_cfg, cfg, src_vocab, tgt_vocab
         self.src_emb = nn.Embedding(src_vocab, d, padding_idx=PAD)
         self.tgt_emb = nn.Embedding(tgt_vocab, d, padding_idx=PAD)
+        if model_cfg.tie_embeddings:  # one table for both sides (one shared vocabulary: checked by the trainer)
+            if src_vocab != tgt_vocab:
+                raise ConfigError(f"model.tie_embeddings needs one vocabulary for both sides, not {src_vocab} and "
+                                  f"{tgt_vocab} tokens; prepare with data.shared_pieces: true.")
+            self.src_emb = self.tgt_emb
         self.register_buffer("positions", sinusoids(cfg.max_positions, d), persistent=False)
         self.enc_layers = nn.ModuleList(EncoderLayer(cfg) for _ in range(cfg.enc_layers))
         self.dec_layers = nn.ModuleList(DecoderLayer(cfg) for _ in range(cfg.dec_layers))
@@ -179,7 +185,8 @@ class Transformer(nn.Module):
         """Initialise embeddings from prepared word vectors when their size is d_model (else keep the random ones).
 
         Vectors are rescaled to the embedding's initial std d_model**-0.5 (the forward multiplies by sqrt(d_model));
-        the pad row stays zero. (emb_std / emb_scale are the GRU's settings.)
+        the pad row stays zero. (emb_std / emb_scale are the GRU's settings.) Tied embeddings take the target
+        side's vectors (loaded last), as the output layer shares them.
         """
         for name, emb, mat in (("source", self.src_emb, src), ("target", self.tgt_emb, tgt)):
             if mat is None:
