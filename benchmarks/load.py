@@ -5,6 +5,7 @@ errors for both, and the ratio.
     python benchmarks/load.py --run RUN_DIR              # a trained translation run (wordbridge train)
     python benchmarks/load.py                            # the real Translator on a random-weight default-config run
     python benchmarks/load.py --clients 32 --duration 60 --json bench-load.json
+    python benchmarks/load.py --run RUN_DIR --client wrk  # wrk (C) as the load generator: benchmarks/load_wrk.py
 
 Each server is its own process (`load.py _server ...`) so that the clients' Python does not share its GIL; both
 bind 127.0.0.1 on a free port and are stopped at the end (time-bounded: warm-up + duration + start-up timeout).
@@ -28,6 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import load_wrk  # noqa: E402
 from common import busy_warning, describe_machine, fmt_num, fmt_ratio, machine_info, markdown_table, stop_tree  # noqa: E402
 
 log = logging.getLogger("bench.load")
@@ -183,7 +185,10 @@ def run_mode(mode: str, args: argparse.Namespace, logdir: Path) -> dict:
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url, proc, args.startup_timeout)
         log.info("%s: %d clients for %.0f s (+%.0f s warm-up) ...", mode, args.clients, args.duration, args.warmup)
-        result = asyncio.run(drive(url, args.clients, args.warmup, args.duration, args.beam))
+        if args.client == "wrk":
+            result = load_wrk.drive(url, args.clients, args.warmup, args.duration, args.beam, SENTENCES)
+        else:
+            result = asyncio.run(drive(url, args.clients, args.warmup, args.duration, args.beam))
     finally:
         stop_tree(proc, grace_s=10.0)
     for line in log_path.read_text(errors="replace").splitlines():
@@ -201,9 +206,11 @@ def report(results: list[dict], args: argparse.Namespace) -> str:
     table = markdown_table(["server", "clients", "seconds", "requests", "req/s", "p50 ms", "p99 ms", "errors",
                             "mean batch"], rows)
     by_mode = {r["mode"]: r for r in results}
-    speedup = fmt_ratio(by_mode["batched"]["rps"], by_mode["unbatched"]["rps"])
     model = args.model or f"run {args.run}"
-    return f"{table}\n\nbatched / unbatched requests/s: {speedup} · model: {model} · beam {args.beam}"
+    tail = f"model: {model} · beam {args.beam} · client {args.client}"
+    if {"batched", "unbatched"} <= by_mode.keys():
+        tail = f"batched / unbatched requests/s: {fmt_ratio(by_mode['batched']['rps'], by_mode['unbatched']['rps'])} · {tail}"
+    return f"{table}\n\n{tail}"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -227,9 +234,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=1, help="torch threads in the server, 0 = torch's default (default 1)")
     p.add_argument("--startup-timeout", type=float, default=120.0, help="seconds to wait for a server (default 120)")
     p.add_argument("--modes", default="unbatched,batched", help="comma list (default unbatched,batched)")
+    p.add_argument("--client", choices=["httpx", "wrk"], default="httpx",
+                   help="load generator: httpx (Python coroutines, default) or wrk (C; apt-get install wrk), which "
+                        "leaves the server the CPU the Python client takes")
     p.add_argument("--json", default=None, help="also write the results here")
     args = p.parse_args(argv)
     args.model = None
+    if getattr(args, "client", None) == "wrk":
+        load_wrk.require_wrk()
     if args.cmd is None and (args.clients < 1 or args.duration <= 0 or args.warmup < 0):
         p.error("--clients must be >= 1, --duration > 0 and --warmup >= 0")
     return args
@@ -249,8 +261,7 @@ def main(argv: list[str] | None = None) -> int:
             args.run = build_random_run(Path(tmp) / "random-run", args.vocab)
             args.model = f"default-config Seq2Seq, random weights, {args.vocab}-word vocabularies"
         results = [run_mode(mode, args, Path(tmp)) for mode in args.modes.split(",")]
-    if {r["mode"] for r in results} >= {"batched", "unbatched"}:
-        print(report(results, args))
+    print(report(results, args))
     print(describe_machine(info) + f" · load average {os.getloadavg()[0]:.1f} at the end")
     warning = busy_warning(info, 1)
     if warning:

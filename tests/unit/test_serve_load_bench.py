@@ -2,6 +2,8 @@
 
 import asyncio
 import importlib.util
+import json
+import re
 import sys
 import threading
 import time
@@ -75,6 +77,23 @@ def test_report_table_and_ratio():
         {"mode": "batched", "requests": 240, "rps": 4.0, "p50_ms": 300.0, "p99_ms": 400.0, "errors": 0,
          "mean_batch": 12.5},
     ]
-    text = load.report(results, Namespace(clients=32, duration=60.0, model="fake", run=None, beam=1))
+    args = Namespace(clients=32, duration=60.0, model="fake", run=None, beam=1, client="wrk")
+    text = load.report(results, args)
     assert "| unbatched |" in text and "| batched   |" in text
-    assert "4.00x" in text and "12.5" in text
+    assert "4.00x" in text and "12.5" in text and "client wrk" in text
+    alone = load.report(results[1:], args)  # one mode: its row, no ratio
+    assert "| batched |" in alone and "x ·" not in alone.replace("4.00x", "")
+    assert "unbatched" not in alone
+
+
+def test_wrk_script_and_result_line():
+    text = 'il a dit "oui" \\ non .'
+    script = load.load_wrk.lua_script([text], beam=5)
+    literal = re.search(r'local bodies = \{"((?:[^"\\]|\\.)*)"\}', script).group(1)
+    assert json.loads(re.sub(r"\\(.)", r"\1", literal)) == {"text": text, "beam": 5}  # Lua's escapes undone
+    out = ("Running 2s test\n" + load.load_wrk.MARK + '{"requests": 600, "duration_us": 2000000, "p50_us": 81000, '
+           '"p99_us": 250500, "non2xx": 2, "socket_errors": 1}\n')
+    result = load.load_wrk.parse(out)
+    assert result == {"requests": 600, "errors": 3, "p50_ms": 81.0, "p99_ms": 250.5, "wrk_seconds": 2.0}
+    with pytest.raises(RuntimeError, match="no result line: unable to connect"):
+        load.load_wrk.parse("unable to connect to 127.0.0.1:1 Connection refused\n")
