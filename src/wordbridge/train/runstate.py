@@ -69,12 +69,14 @@ class RunFiles:
             self.write_history(history)
             self.saved_step = state.get("step", -1)
             if self.keep:
-                self.snapshot(state["model"], state.get("step", 0), state.get("epoch", 0))
+                self.snapshot(state["model"], state.get("step", 0), state.get("epoch", 0), state.get("extra"))
 
-    def snapshot(self, model: Any, step: int, epoch: int) -> None:
-        """checkpoints/step-<step>.pt (weights, model args, config: no optimiser), then drop all but the last keep."""
+    def snapshot(self, model: Any, step: int, epoch: int, extra: dict | None = None) -> None:
+        """checkpoints/step-<step>.pt (weights, model args, config, latest.pt's extra such as the schedule position
+        time_pos: no optimiser), then drop all but the last keep."""
         save_checkpoint(self.dir / SNAPSHOT_DIR / f"step-{step:08d}.pt", kind=self.kind, model=model,
-                        model_args=self.model_args, config=self.config, step=step, epoch=epoch, rng=False)
+                        model_args=self.model_args, config=self.config, step=step, epoch=epoch, rng=False,
+                        extra=extra)
         for old in list_snapshots(self.dir)[: -self.keep]:
             old.unlink(missing_ok=True)
 
