@@ -27,15 +27,15 @@ sys.path.insert(0, str(HERE))
 from common import describe_machine, machine_info, markdown_table, run_wordbridge  # noqa: E402
 from corpus_vocab import make_subset  # noqa: E402
 
+from wordbridge.train.checkpoint import load_checkpoint  # noqa: E402
+from wordbridge.translate.averaging import RUN_FILES  # noqa: E402
+
 SLACK_MIN = 0.5  # a snapshot this close after a mark still counts for it (saves land just after the minute)
 
 
 def snapshot_minutes(path: Path, total_minutes: float) -> float:
     """Minutes on the run's schedule at which a snapshot was saved (its time_pos x the run's budget)."""
-    import torch
-
-    ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    return float(ckpt.get("extra", {}).get("time_pos", 0.0)) * total_minutes
+    return float(load_checkpoint(path)["extra"].get("time_pos", 0.0)) * total_minutes
 
 
 def pick(snapshots: dict[Path, float], mark: float, reached: float) -> Path | None:
@@ -64,17 +64,18 @@ def train(args: argparse.Namespace, run: Path) -> None:
                     *(a for s in sets for a in ("--set", s))], args.work / "train.log", args.threads, "train", ROOT)
 
 
-def score(args: argparse.Namespace, mark: float, snapshot: Path, run: Path, subset: Path) -> dict:
-    """The row of one mark: the snapshot as best.pt of a run-like folder, scored on the test subset and Tux Paint."""
+def score(args: argparse.Namespace, mark: float, snapshot: Path, minutes: float, run: Path, subset: Path) -> dict:
+    """The row of one mark: the snapshot (saved at `minutes`) as best.pt of a run-like folder (the run's files that
+    `wordbridge average` copies too), scored on the test subset and Tux Paint."""
     row_file = args.work / f"row-{mark:g}.json"
     if row_file.is_file():
         return json.loads(row_file.read_text(encoding="utf-8"))
     folder = args.work / f"at-{mark:g}"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
-    for f in run.iterdir():
-        if f.is_file() and f.suffix != ".pt":
-            shutil.copy2(f, folder / f.name)
+    for name in RUN_FILES:
+        if (run / name).is_file():
+            shutil.copy2(run / name, folder / name)
     shutil.copy2(snapshot, folder / "best.pt")
     figures = {}
     for name, extra in (("test", ["--data", str(subset), "--split", "test"]), ("tuxpaint", ["--testset", "tuxpaint"])):
@@ -82,7 +83,7 @@ def score(args: argparse.Namespace, mark: float, snapshot: Path, run: Path, subs
                              args.work / f"eval-{mark:g}-{name}.log", args.threads, f"evaluate {name}", ROOT)
         figures[name] = json.loads(out)
     step = int(snapshot.stem.split("-")[1])
-    row = {"mark": mark, "step": step, "minutes": snapshot_minutes(snapshot, args.minutes),
+    row = {"mark": mark, "step": step, "minutes": minutes,
            **{f"{n}_{k}": figures[n][k] for n in figures for k in ("bleu", "chrf")}}
     row_file.write_text(json.dumps(row), encoding="utf-8")
     shutil.rmtree(folder)
@@ -140,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         if chosen is None:
             print(f"{mark:g} min: not reached yet (the run is at {reached:.1f} of {args.minutes:g} minutes)")
             continue
-        rows.append(score(args, mark, chosen, run, subset))
+        rows.append(score(args, mark, chosen, snapshots[chosen], run, subset))
     print(f"Learning curve of {args.config.name} on {args.prepared.name}: one run of {args.minutes:g} min, "
           f"{args.threads} thread(s). {describe_machine(machine_info())}\n\n{table(rows)}")
     return 0

@@ -209,7 +209,8 @@ def report(results: list[dict], args: argparse.Namespace) -> str:
     model = args.model or f"run {args.run}"
     tail = f"model: {model} · beam {args.beam} · client {args.client}"
     if {"batched", "unbatched"} <= by_mode.keys():
-        tail = f"batched / unbatched requests/s: {fmt_ratio(by_mode['batched']['rps'], by_mode['unbatched']['rps'])} · {tail}"
+        ratio = fmt_ratio(by_mode["batched"]["rps"], by_mode["unbatched"]["rps"])
+        tail = f"batched / unbatched requests/s: {ratio} · {tail}"
     return f"{table}\n\n{tail}"
 
 

@@ -71,8 +71,7 @@ def check_export(folder: str | Path) -> dict:
         raise CheckpointError(f"{folder / MARKER} is unreadable; export the run again.") from None
     if fmt != FORMAT:
         raise CheckpointError(f"{folder} holds a '{fmt}' export, not a CTranslate2 one.")
-    vocabs = CT2_VOCABS if not (folder / CT2_SHARED_VOCAB).is_file() else ()
-    missing = [n for n in CT2_FILES + vocabs + RUN_FILES if not (folder / n).is_file()]
+    missing = [n for n in CT2_FILES + ct2_vocab_files(folder) + RUN_FILES if not (folder / n).is_file()]
     if missing:
         raise CheckpointError(f"{folder} is an incomplete export (missing {', '.join(missing)}); export the run again.")
     if file_sha256(folder / "model.bin") != digest:
@@ -89,10 +88,14 @@ def _vocab_list(path: Path) -> list[str]:
     return data if isinstance(data, list) else []
 
 
+def ct2_vocab_files(folder: Path) -> tuple[str, str]:
+    """CTranslate2's (source, target) vocabulary files: one shared file for both when it wrote one."""
+    return (CT2_SHARED_VOCAB,) * 2 if (folder / CT2_SHARED_VOCAB).is_file() else CT2_VOCABS
+
+
 def check_vocabularies(folder: Path) -> None:
     """CTranslate2's vocabularies must be the run's, token for token (ids are looked up by token)."""
-    shared = (folder / CT2_SHARED_VOCAB).is_file()
-    for ours, theirs in zip(("vocab.src.json", "vocab.tgt.json"), (CT2_SHARED_VOCAB,) * 2 if shared else CT2_VOCABS):
+    for ours, theirs in zip(("vocab.src.json", "vocab.tgt.json"), ct2_vocab_files(folder)):
         if Vocab.load(folder / ours).itos != _vocab_list(folder / theirs):
             raise CheckpointError(f"{folder / theirs} does not match {ours}: the CTranslate2 model comes from "
                                   "another run; export the run again.")
