@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -31,11 +32,11 @@ from wordbridge.text.source_weights import group_of  # noqa: E402
 
 
 def parse_variant(text: str) -> tuple[str, list[str]]:
-    """"NAME:k=v,k=v" -> (NAME, ["k=v", "k=v"]); a value holding a comma is not supported (use two variants)."""
+    """"NAME:k=v,k=[a,b]" -> (NAME, ["k=v", "k=[a,b]"]): commas inside brackets belong to the value."""
     name, _, sets = text.partition(":")
     if not name or "/" in name:
         raise argparse.ArgumentTypeError(f"bad variant name {name!r}")
-    return name, [s for s in sets.split(",") if s]
+    return name, [s for s in re.split(r",(?![^\[]*\])", sets) if s]
 
 
 def run_variant(args: argparse.Namespace, name: str, sets: list[str], subset: Path) -> dict:

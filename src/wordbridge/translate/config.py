@@ -58,10 +58,10 @@ class ModelConfig:
     layers: int = 2  # GRU layers in encoder and decoder
     bidirectional: bool = True  # bidirectional encoder
     attention: Attention = "bahdanau"
-    emb_dropout: float = 0.15  # dropout on both embeddings
-    enc_dropout: float = 0.25  # between encoder GRU layers
-    dec_dropout: float = 0.1  # between decoder GRU layers
-    out_dropout: float = 0.35  # before the output projection
+    emb_dropout: float = 0.0  # dropout on both embeddings (the lesson's: 0.15)
+    enc_dropout: float = 0.0  # between encoder GRU layers (0.25); none won at 5 and 25 minutes (docs/benchmarks.md)
+    dec_dropout: float = 0.0  # between decoder GRU layers (0.1)
+    out_dropout: float = 0.0  # before the output projection (0.35)
     tie_output: bool = True  # output weight = decoder embedding weight
     tie_embeddings: bool = False  # transformer: source embedding = target embedding (needs data.shared_pieces)
     emb_scale: float = 3.0  # pretrained vectors are multiplied by this (the lesson's x3)
