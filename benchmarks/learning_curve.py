@@ -28,7 +28,8 @@ from common import describe_machine, machine_info, markdown_table, run_wordbridg
 from corpus_vocab import make_subset  # noqa: E402
 
 from wordbridge.train.checkpoint import load_checkpoint  # noqa: E402
-from wordbridge.translate.averaging import RUN_FILES  # noqa: E402
+from wordbridge.atomic import write_json  # noqa: E402
+from wordbridge.translate.averaging import copy_run_files  # noqa: E402
 
 SLACK_MIN = 0.5  # a snapshot this close after a mark still counts for it (saves land just after the minute)
 
@@ -73,9 +74,7 @@ def score(args: argparse.Namespace, mark: float, snapshot: Path, minutes: float,
     folder = args.work / f"at-{mark:g}"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
-    for name in RUN_FILES:
-        if (run / name).is_file():
-            shutil.copy2(run / name, folder / name)
+    copy_run_files(run, folder)
     shutil.copy2(snapshot, folder / "best.pt")
     figures = {}
     for name, extra in (("test", ["--data", str(subset), "--split", "test"]), ("tuxpaint", ["--testset", "tuxpaint"])):
@@ -85,7 +84,7 @@ def score(args: argparse.Namespace, mark: float, snapshot: Path, minutes: float,
     step = int(snapshot.stem.split("-")[1])
     row = {"mark": mark, "step": step, "minutes": minutes,
            **{f"{n}_{k}": figures[n][k] for n in figures for k in ("bleu", "chrf")}}
-    row_file.write_text(json.dumps(row), encoding="utf-8")
+    write_json(row_file, row)
     shutil.rmtree(folder)
     return row
 

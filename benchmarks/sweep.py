@@ -8,8 +8,8 @@ every source; greedy), so that a default chosen from the table never saw a test 
 
 A variant is NAME or NAME:KEY=VALUE,KEY=VALUE (config overrides as `--set` takes them; a list in brackets,
 train.betas=[0.9,0.999], keeps its commas). A finished variant (its row-NAME.json exists) is not trained again, so a
-killed sweep resumes. Columns: optimizer steps, validation BLEU /
-chrF over all scored pairs, BLEU per source group (everyday, technical) and their mean (the figure that chooses).
+killed sweep resumes. Columns: optimizer steps, validation BLEU / chrF over all scored pairs, BLEU per source group
+(everyday, technical) and their mean (the figure that chooses).
 """
 
 from __future__ import annotations

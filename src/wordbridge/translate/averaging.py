@@ -22,6 +22,13 @@ RUN_FILES = ("config.yaml", "vocab.src.json", "vocab.tgt.json", "tokenizer.json"
              "stats.json")
 
 
+def copy_run_files(run_dir: Path, dest: Path) -> None:
+    """The files besides the weights that make `dest` a run folder (config, vocabularies, tokenizer), where present."""
+    for name in RUN_FILES:
+        if (run_dir / name).is_file():
+            shutil.copy2(run_dir / name, dest / name)
+
+
 def average_state_dicts(ckpts: list[dict], names: list[str]) -> dict[str, torch.Tensor]:
     """Element-wise mean of the checkpoints' "model" state dicts (float tensors, summed in float64); integer
     tensors (counters) are taken from the last. CheckpointError when names, shapes or model_args differ."""
@@ -71,9 +78,7 @@ def average_run(run_dir: str | Path, last: int, out: str | Path | None = None, o
         raise ConfigError(f"--out {out} is the run folder itself; pick a new folder.")
     steps = [int(c["step"]) for c in ckpts]
     with atomic_dir(out, overwrite=overwrite) as tmp:
-        for name in RUN_FILES:
-            if (run_dir / name).is_file():
-                shutil.copy2(run_dir / name, tmp / name)
+        copy_run_files(run_dir, tmp)
         save_checkpoint(tmp / "best.pt", kind=KIND, model=mean, model_args=ckpts[-1]["model_args"],
                         config=ckpts[-1].get("config") or {}, step=steps[-1], epoch=int(ckpts[-1]["epoch"]),
                         rng=False, extra={"averaged_steps": steps, "averaged_from": str(run_dir)})
